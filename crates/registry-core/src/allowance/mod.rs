@@ -1,0 +1,1 @@
+//! Allowance policies and monthly decisions (being written).
