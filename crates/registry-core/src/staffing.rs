@@ -78,8 +78,7 @@ impl StaffingTarget {
     /// `staffing.certified_above_professionals` (`min_certified` > `min_professionals`) and
     /// `staffing.source_empty`. The source is trimmed.
     pub fn new(input: StaffingTargetInput) -> Result<StaffingTarget, FieldError> {
-        let effective = MonthSpan::new(input.effective.from, input.effective.until)
-            .map_err(|e| e.within("effective"))?;
+        let effective = input.effective;
         if input.min_certified > input.min_professionals {
             return Err(FieldError::new(
                 "min_certified",
@@ -643,10 +642,7 @@ mod tests {
         StaffingTargetInput {
             id,
             region: r(region),
-            effective: MonthSpan {
-                from: ym(from),
-                until: until.map(ym),
-            },
+            effective: MonthSpan::new(ym(from), until.map(ym)).unwrap(),
             unit_type,
             min_professionals: 2,
             min_certified: 0,
@@ -768,18 +764,11 @@ mod tests {
             (err.field.as_str(), err.rule),
             ("min_certified", "staffing.certified_above_professionals")
         );
-        let err = StaffingTarget::new(input(
-            1,
-            "510100",
-            "2022-01",
-            Some("2021-12"),
-            UnitType::Other,
-        ))
-        .unwrap_err();
-        assert_eq!(
-            (err.field.as_str(), err.rule),
-            ("effective.until", "period.end_before_start")
-        );
+        // A target whose period ends before it starts cannot even be written down.
+        let json = r#"{"id":1,"region":"510100","effective":{"from":"2022-01","until":"2021-12"},
+                       "unit_type":"other","min_professionals":2,"source":"x"}"#;
+        let err = serde_json::from_str::<StaffingTarget>(json).unwrap_err();
+        assert!(err.to_string().contains("period.end_before_start"), "{err}");
         let mut i = input(1, "510100", "2022-01", None, UnitType::Other);
         i.source = "  ".into();
         assert_eq!(

@@ -297,15 +297,6 @@ impl AllowancePolicy {
                 "duration_months must be at least 1",
             ));
         }
-        if let Some(until) = input.effective.until
-            && until < input.effective.from
-        {
-            return Err(FieldError::new(
-                "effective.until",
-                "period.end_before_start",
-                "until is before from",
-            ));
-        }
         Ok(Self {
             id: Arc::from(input.id),
             version: input.version,
