@@ -384,6 +384,7 @@ pub fn highest_valid_on(creds: &[Credential], date: Date) -> Option<&Credential>
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use time::macros::date;
