@@ -1266,4 +1266,22 @@ mod tests {
             rules()
         );
     }
+
+    proptest::proptest! {
+        #[test]
+        fn ce_cycles_tile_the_calendar(start_offset in 0i64..3000, months in 1u32..=48, ahead in 0i64..6000) {
+            let start = date!(2016 - 01 - 01) + time::Duration::days(start_offset);
+            let day = start + time::Duration::days(ahead);
+            let r = RegistrationRules { ce_cycle_months: months, ..rules() };
+            let p = ce_progress(Level::Assistant, start, &[], day, &r);
+            proptest::prop_assert!(p.cycle_start <= day && day <= p.cycle_end);
+            let next_day = day_after(p.cycle_end);
+            let q = ce_progress(Level::Assistant, start, &[], next_day, &r);
+            proptest::prop_assert_eq!(q.cycle_start, next_day);
+            // The first cycle is exactly a registration term.
+            if p.cycle_start == start {
+                proptest::prop_assert_eq!(p.cycle_end, term_last_day(start, months));
+            }
+        }
+    }
 }
