@@ -268,8 +268,8 @@ impl Credential {
     }
 
     /// The region it is restricted to, if any.
-    pub fn valid_region(&self) -> Option<&RegionCode> {
-        self.valid_region.as_ref()
+    pub fn valid_region(&self) -> Option<RegionCode> {
+        self.valid_region
     }
 
     /// Status changes, strictly increasing by effective date.
