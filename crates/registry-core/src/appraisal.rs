@@ -1,8 +1,8 @@
 //! Annual appraisals (年度考评) of workers and post holders, and the rules read from them.
 //!
 //! Chengdu appraises certified community workers on professional ethics (职业操守), service
-//! performance (服务绩效) and residents' satisfaction (群众满意度) [seed 004]; the grades are
-//! 优秀 / 合格 / 基本合格 / 不合格 [nat]. The record is append-only: an appraisal is never
+//! performance (服务绩效) and residents' satisfaction (群众满意度) \[seed 004\]; the grades are
+//! 优秀 / 合格 / 基本合格 / 不合格 \[nat\]. The record is append-only: an appraisal is never
 //! edited, a correction is a new [`Appraisal`] whose `corrects` names the one it replaces.
 //!
 //! Reading the record:
@@ -15,7 +15,7 @@
 //!   frees a slot.
 //! - [`appraisal_flags`]: 不合格 in [`AppraisalRules::fail_streak`] consecutive years, and a
 //!   residents' satisfaction below [`AppraisalRules::satisfaction_fail_below`] on an appraisal
-//!   graded above 不合格 (Beijing: below 60 % means 不合格 [ex]).
+//!   graded above 不合格 (Beijing: below 60 % means 不合格 \[ex\]).
 //!
 //! Rule parameters are data ([`AppraisalRules`], serde, `Default` = the seed figures).
 
@@ -605,7 +605,7 @@ pub fn would_exceed_cap(
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum AppraisalFlag {
     /// 不合格 (as [`Appraisal::grade_under`] the rules) in at least
-    /// [`AppraisalRules::fail_streak`] consecutive years; can end a contract [nat].
+    /// [`AppraisalRules::fail_streak`] consecutive years; can end a contract \[nat\].
     ConsecutiveFail {
         /// The worker.
         worker_id: u64,

@@ -215,7 +215,10 @@ impl CreditEntryKind {
     pub fn is_negative(&self) -> bool {
         matches!(
             self,
-            Self::Warning | Self::Fine { .. } | Self::AbnormalListing { .. } | Self::SeriousListing { .. }
+            Self::Warning
+                | Self::Fine { .. }
+                | Self::AbnormalListing { .. }
+                | Self::SeriousListing { .. }
         )
     }
 
@@ -240,14 +243,27 @@ impl CreditEntryKind {
     /// Whether an entry of this kind may point at one of kind `target`.
     pub(super) fn may_point_at(&self, target: &CreditEntryKind) -> bool {
         match self {
-            Self::Removal { list: ListKind::Abnormal } | Self::Repair { list: ListKind::Abnormal } => {
-                matches!(target, Self::Warning | Self::Fine { .. } | Self::AbnormalListing { .. })
+            Self::Removal {
+                list: ListKind::Abnormal,
             }
-            Self::Removal { list: ListKind::Serious } | Self::Repair { list: ListKind::Serious } => {
-                target.is_negative()
+            | Self::Repair {
+                list: ListKind::Abnormal,
+            } => {
+                matches!(
+                    target,
+                    Self::Warning | Self::Fine { .. } | Self::AbnormalListing { .. }
+                )
             }
+            Self::Removal {
+                list: ListKind::Serious,
+            }
+            | Self::Repair {
+                list: ListKind::Serious,
+            } => target.is_negative(),
             Self::ObjectionFiled => target.is_negative(),
-            Self::ObjectionUpheld | Self::ObjectionRejected => matches!(target, Self::ObjectionFiled),
+            Self::ObjectionUpheld | Self::ObjectionRejected => {
+                matches!(target, Self::ObjectionFiled)
+            }
             Self::Annulment => !matches!(target, Self::Annulment),
             _ => false,
         }
@@ -436,7 +452,10 @@ impl TryFrom<CreditEntryInput> for CreditEntry {
                 return Err(FieldError::new(
                     "points_to",
                     "credit.pointer_required",
-                    format!("a {} must point at the entry it concerns", input.kind.code()),
+                    format!(
+                        "a {} must point at the entry it concerns",
+                        input.kind.code()
+                    ),
                 ));
             }
             (false, Some(_)) => {
@@ -468,7 +487,11 @@ impl TryFrom<CreditEntryInput> for CreditEntry {
                 check_len("kind.cause", cause, MAX_CAUSE_CHARS)?;
             }
             CreditEntryKind::Fine { amount } if *amount == Yuan::ZERO => {
-                return Err(FieldError::new("kind.amount", "credit.fine_zero", "a fine must be more than zero"));
+                return Err(FieldError::new(
+                    "kind.amount",
+                    "credit.fine_zero",
+                    "a fine must be more than zero",
+                ));
             }
             _ => {}
         }
@@ -482,7 +505,11 @@ impl TryFrom<CreditEntryInput> for CreditEntry {
         for (i, r) in input.evidence_refs.iter().enumerate() {
             let field = format!("evidence_refs[{i}]");
             if r.trim().is_empty() {
-                return Err(FieldError::new(field, "credit.evidence_ref_blank", "an evidence reference is blank"));
+                return Err(FieldError::new(
+                    field,
+                    "credit.evidence_ref_blank",
+                    "an evidence reference is blank",
+                ));
             }
             check_len(&field, r, MAX_EVIDENCE_REF_CHARS)?;
         }
@@ -547,17 +574,25 @@ impl TryFrom<RecordData> for CreditRecord {
 impl CreditRecord {
     /// An empty record.
     pub fn new(subject: CreditSubject) -> CreditRecord {
-        CreditRecord { subject, entries: Vec::new() }
+        CreditRecord {
+            subject,
+            entries: Vec::new(),
+        }
     }
 
     /// Appends `entries` in order (as stored); an error names the entry, e.g. `entries[3].points_to`.
-    pub fn from_entries(subject: CreditSubject, entries: Vec<CreditEntry>) -> Result<CreditRecord, FieldError> {
+    pub fn from_entries(
+        subject: CreditSubject,
+        entries: Vec<CreditEntry>,
+    ) -> Result<CreditRecord, FieldError> {
         let mut record = CreditRecord {
             subject,
             entries: Vec::with_capacity(entries.len()),
         };
         for (i, entry) in entries.into_iter().enumerate() {
-            record.append(entry).map_err(|e| e.within(format!("entries[{i}]")))?;
+            record
+                .append(entry)
+                .map_err(|e| e.within(format!("entries[{i}]")))?;
         }
         Ok(record)
     }
@@ -628,7 +663,11 @@ impl CreditRecord {
             return Err(FieldError::new(
                 "points_to",
                 "credit.pointer_kind",
-                format!("a {} cannot point at a {}", entry.kind.code(), target.kind.code()),
+                format!(
+                    "a {} cannot point at a {}",
+                    entry.kind.code(),
+                    target.kind.code()
+                ),
             ));
         }
         if entry.effective_on < target.effective_on {
@@ -671,7 +710,8 @@ impl CreditRecord {
     }
 
     fn annulled(&self, id: u64) -> bool {
-        self.pointing_at(id).any(|e| e.kind == CreditEntryKind::Annulment)
+        self.pointing_at(id)
+            .any(|e| e.kind == CreditEntryKind::Annulment)
     }
 
     fn outcome_of(&self, objection_id: u64) -> Option<&CreditEntryKind> {
@@ -694,7 +734,8 @@ impl CreditRecord {
     }
 
     fn open_objection_against(&self, id: u64) -> bool {
-        self.live_objections_against(id).any(|o| self.outcome_of(o.id).is_none())
+        self.live_objections_against(id)
+            .any(|o| self.outcome_of(o.id).is_none())
     }
 
     /// Whom the record is about.
@@ -710,5 +751,280 @@ impl CreditRecord {
     /// The status at `as_of`: [`credit_status`] of [`CreditRecord::entries`].
     pub fn status(&self, as_of: Date, rules: &CreditRules) -> CreditStatusReport {
         credit_status(&self.entries, as_of, rules)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use time::macros::date;
+
+    use super::super::fixtures::*;
+    use super::*;
+
+    fn input(kind: CreditEntryKind, points_to: Option<u64>) -> CreditEntryInput {
+        CreditEntryInput {
+            id: 1,
+            subject: CreditSubject::Worker(7),
+            kind,
+            effective_on: date!(2025 - 01 - 10),
+            recorded_at: date!(2025 - 01 - 12),
+            points_to,
+            legal_basis: "民政部令第60号".into(),
+            evidence_refs: vec!["成民罚〔2025〕3号".into()],
+            note: None,
+        }
+    }
+
+    fn rule_of(input: CreditEntryInput) -> (String, &'static str) {
+        let err = CreditEntry::new(input).unwrap_err();
+        (err.field, err.rule)
+    }
+
+    #[test]
+    fn entry_rules() {
+        assert_eq!(
+            rule_of(input(CreditEntryKind::Annulment, None)),
+            ("points_to".into(), "credit.pointer_required")
+        );
+        assert_eq!(
+            rule_of(input(CreditEntryKind::Warning, Some(3))),
+            ("points_to".into(), "credit.pointer_unexpected")
+        );
+        let no_basis = CreditEntryInput {
+            legal_basis: " ".into(),
+            ..input(CreditEntryKind::Warning, None)
+        };
+        assert_eq!(rule_of(no_basis).1, "credit.legal_basis_required");
+        // An objection needs no legal basis.
+        let objection = CreditEntryInput {
+            legal_basis: String::new(),
+            ..input(CreditEntryKind::ObjectionFiled, Some(3))
+        };
+        assert!(CreditEntry::new(objection).is_ok());
+        let no_cause = input(
+            CreditEntryKind::AbnormalListing {
+                cause: String::new(),
+            },
+            None,
+        );
+        assert_eq!(
+            rule_of(no_cause),
+            ("kind.cause".into(), "credit.cause_required")
+        );
+        assert_eq!(
+            rule_of(input(CreditEntryKind::Fine { amount: Yuan::ZERO }, None)).1,
+            "credit.fine_zero"
+        );
+        let blank_ref = CreditEntryInput {
+            evidence_refs: vec!["a".into(), "".into()],
+            ..input(CreditEntryKind::Warning, None)
+        };
+        assert_eq!(
+            rule_of(blank_ref),
+            ("evidence_refs[1]".into(), "credit.evidence_ref_blank")
+        );
+        let many = CreditEntryInput {
+            evidence_refs: vec!["a".into(); 51],
+            ..input(CreditEntryKind::Warning, None)
+        };
+        assert_eq!(rule_of(many).1, "credit.too_many_refs");
+        let long = CreditEntryInput {
+            note: Some("长".repeat(2001)),
+            ..input(CreditEntryKind::Warning, None)
+        };
+        assert_eq!(rule_of(long), ("note".into(), "credit.text_too_long"));
+        let ancient = CreditEntryInput {
+            effective_on: date!(1899 - 12 - 31),
+            ..input(CreditEntryKind::Warning, None)
+        };
+        assert_eq!(
+            rule_of(ancient),
+            ("effective_on".into(), "credit.date_range")
+        );
+    }
+
+    #[test]
+    fn entry_json_shape_and_round_trip() {
+        let amount = Yuan::parse("2000").unwrap();
+        let e = CreditEntry::new(input(CreditEntryKind::Fine { amount }, None)).unwrap();
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(
+            json["subject"],
+            serde_json::json!({"kind": "worker", "id": 7})
+        );
+        assert_eq!(
+            json["kind"],
+            serde_json::json!({"type": "fine", "amount": "2000.00"})
+        );
+        assert_eq!(json["effective_on"], "2025-01-10");
+        assert_eq!(
+            serde_json::from_value::<CreditEntry>(json.clone()).unwrap(),
+            e
+        );
+        let mut bad = json;
+        bad["legal_basis"] = "".into();
+        let err = serde_json::from_value::<CreditEntry>(bad).unwrap_err();
+        assert!(
+            err.to_string().contains("credit.legal_basis_required"),
+            "{err}"
+        );
+        let org: CreditSubject =
+            serde_json::from_str(r#"{"kind":"organisation","id":"91350200MA2YJ1XR9G"}"#).unwrap();
+        assert!(matches!(org, CreditSubject::Organisation(_)));
+        assert!(
+            serde_json::from_str::<CreditSubject>(
+                r#"{"kind":"organisation","id":"91350200MA2YJ1XR9H"}"#
+            )
+            .is_err()
+        );
+    }
+
+    fn record_with_warning() -> CreditRecord {
+        CreditRecord::from_entries(
+            CreditSubject::Worker(7),
+            vec![warning(1, date!(2025 - 01 - 10))],
+        )
+        .unwrap()
+    }
+
+    fn append_rule(record: &mut CreditRecord, entry: CreditEntry) -> &'static str {
+        record.append(entry).unwrap_err().rule
+    }
+
+    #[test]
+    fn append_refuses_bad_subjects_ids_and_pointers() {
+        let mut r = record_with_warning();
+        let day = date!(2025 - 02 - 01);
+        let other = CreditEntry::new(CreditEntryInput {
+            subject: CreditSubject::Worker(8),
+            ..input(CreditEntryKind::Commendation, None)
+        })
+        .unwrap();
+        assert_eq!(append_rule(&mut r, other), "credit.wrong_subject");
+        assert_eq!(append_rule(&mut r, warning(1, day)), "credit.duplicate_id");
+        assert_eq!(
+            append_rule(&mut r, removal(2, ListKind::Abnormal, 9, day)),
+            "credit.pointer_unknown"
+        );
+        assert_eq!(
+            append_rule(
+                &mut r,
+                pointing(2, CreditEntryKind::ObjectionUpheld, 1, day)
+            ),
+            "credit.pointer_kind"
+        );
+        assert_eq!(
+            append_rule(
+                &mut r,
+                removal(2, ListKind::Abnormal, 1, date!(2025 - 01 - 09))
+            ),
+            "credit.before_target"
+        );
+
+        r.append(entry(2, CreditEntryKind::Commendation, None, day))
+            .unwrap();
+        r.append(serious(3, day)).unwrap();
+        assert_eq!(
+            append_rule(&mut r, pointing(4, CreditEntryKind::ObjectionFiled, 2, day)),
+            "credit.pointer_kind"
+        );
+        assert_eq!(
+            append_rule(&mut r, removal(4, ListKind::Abnormal, 3, day)),
+            "credit.pointer_kind"
+        );
+        r.append(removal(4, ListKind::Serious, 3, day)).unwrap();
+
+        r.append(pointing(5, CreditEntryKind::ObjectionFiled, 1, day))
+            .unwrap();
+        assert_eq!(
+            append_rule(&mut r, pointing(6, CreditEntryKind::ObjectionFiled, 5, day)),
+            "credit.pointer_kind"
+        );
+        assert_eq!(
+            append_rule(&mut r, pointing(6, CreditEntryKind::ObjectionFiled, 1, day)),
+            "credit.objection_pending"
+        );
+        r.append(pointing(6, CreditEntryKind::ObjectionRejected, 5, day))
+            .unwrap();
+        assert_eq!(
+            append_rule(
+                &mut r,
+                pointing(7, CreditEntryKind::ObjectionUpheld, 5, day)
+            ),
+            "credit.already_decided"
+        );
+        // After a rejection a new objection may be filed, and upheld.
+        r.append(pointing(7, CreditEntryKind::ObjectionFiled, 1, day))
+            .unwrap();
+        r.append(pointing(8, CreditEntryKind::ObjectionUpheld, 7, day))
+            .unwrap();
+        assert_eq!(
+            append_rule(&mut r, removal(9, ListKind::Abnormal, 1, day)),
+            "credit.target_void"
+        );
+        assert_eq!(
+            append_rule(&mut r, pointing(9, CreditEntryKind::Annulment, 1, day)),
+            "credit.already_decided"
+        );
+
+        r.append(pointing(9, CreditEntryKind::Annulment, 2, day))
+            .unwrap();
+        assert_eq!(
+            append_rule(&mut r, pointing(10, CreditEntryKind::Annulment, 9, day)),
+            "credit.pointer_kind"
+        );
+        assert_eq!(
+            append_rule(&mut r, pointing(10, CreditEntryKind::Annulment, 2, day)),
+            "credit.already_decided"
+        );
+        assert_eq!(r.entries().len(), 9, "refused entries are not appended");
+    }
+
+    #[test]
+    fn from_entries_and_deserialising_check_every_append_rule() {
+        let day = date!(2025 - 02 - 01);
+        let err = CreditRecord::from_entries(
+            CreditSubject::Worker(7),
+            vec![
+                warning(1, day),
+                removal(2, ListKind::Abnormal, 3, day),
+                warning(3, day),
+            ],
+        )
+        .unwrap_err();
+        assert_eq!(
+            (err.field.as_str(), err.rule),
+            ("entries[1].points_to", "credit.pointer_unknown")
+        );
+
+        let record = CreditRecord::from_entries(
+            CreditSubject::Worker(7),
+            vec![warning(1, day), removal(2, ListKind::Abnormal, 1, day)],
+        )
+        .unwrap();
+        let json = serde_json::to_value(&record).unwrap();
+        assert_eq!(
+            serde_json::from_value::<CreditRecord>(json.clone()).unwrap(),
+            record
+        );
+        let mut twice = json;
+        twice["entries"][1]["id"] = 1.into();
+        let err = serde_json::from_value::<CreditRecord>(twice).unwrap_err();
+        assert!(err.to_string().contains("credit.duplicate_id"), "{err}");
+    }
+
+    #[test]
+    fn kinds_explain_themselves() {
+        let k = CreditEntryKind::Repair {
+            list: ListKind::Serious,
+        };
+        assert_eq!((k.code(), k.zh()), ("repair", "信用修复"));
+        assert!(!k.is_negative() && k.needs_pointer());
+        assert_eq!(ListKind::Abnormal.zh(), "活动异常名录");
+        assert_eq!(
+            SeriousCause::CourtListedDebtor.code(),
+            "court_listed_debtor"
+        );
     }
 }

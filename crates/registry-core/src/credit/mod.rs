@@ -59,8 +59,8 @@ mod entry;
 mod status;
 
 pub use entry::{
-    CreditEntry, CreditEntryInput, CreditEntryKind, CreditRecord, CreditSubject, ListKind, MAX_EVIDENCE_REFS,
-    SeriousCause,
+    CreditEntry, CreditEntryInput, CreditEntryKind, CreditRecord, CreditSubject, ListKind,
+    MAX_EVIDENCE_REFS, SeriousCause,
 };
 pub use status::{CreditRules, CreditStatus, CreditStatusReport, credit_status};
 
@@ -75,7 +75,12 @@ mod fixtures {
     use crate::money::Yuan;
 
     /// An entry about worker 7, recorded the day it takes effect.
-    pub(super) fn entry(id: u64, kind: CreditEntryKind, points_to: Option<u64>, day: Date) -> CreditEntry {
+    pub(super) fn entry(
+        id: u64,
+        kind: CreditEntryKind,
+        points_to: Option<u64>,
+        day: Date,
+    ) -> CreditEntry {
         CreditEntry::new(CreditEntryInput {
             id,
             subject: CreditSubject::Worker(7),

@@ -139,10 +139,15 @@ struct Ledger<'a> {
 
 impl<'a> Ledger<'a> {
     fn new(entries: &'a [CreditEntry], as_of: Date) -> Self {
-        let mut by_id: Vec<&CreditEntry> = entries.iter().filter(|e| e.effective_on() <= as_of).collect();
+        let mut by_id: Vec<&CreditEntry> = entries
+            .iter()
+            .filter(|e| e.effective_on() <= as_of)
+            .collect();
         by_id.sort_by_key(|e| e.id());
-        let mut by_target: Vec<(u64, &CreditEntry)> =
-            by_id.iter().filter_map(|e| e.points_to().map(|t| (t, *e))).collect();
+        let mut by_target: Vec<(u64, &CreditEntry)> = by_id
+            .iter()
+            .filter_map(|e| e.points_to().map(|t| (t, *e)))
+            .collect();
         by_target.sort_by_key(|(t, _)| *t);
         Self { by_id, by_target }
     }
@@ -162,7 +167,8 @@ impl<'a> Ledger<'a> {
 
     /// Annulments cannot be annulled, so this needs no recursion.
     fn annulled(&self, e: &'a CreditEntry) -> bool {
-        self.pointing_at(e).any(|p| *p.kind() == CreditEntryKind::Annulment)
+        self.pointing_at(e)
+            .any(|p| *p.kind() == CreditEntryKind::Annulment)
     }
 
     /// The outcome of a live objection: the latest live outcome pointing at it.
@@ -198,7 +204,11 @@ struct Listing {
 
 impl Listing {
     fn open(since: Date, deciding: Vec<u64>) -> Self {
-        Self { since, clock: since, deciding }
+        Self {
+            since,
+            clock: since,
+            deciding,
+        }
     }
 }
 
@@ -226,7 +236,9 @@ impl<'r> Sweep<'r> {
     fn escalates_on(&self) -> Option<Date> {
         let months = self.rules.abnormal_escalation_months;
         match &self.abnormal {
-            Some(a) if months > 0 && self.serious.is_none() => Some(add_months(a.since, i64::from(months))),
+            Some(a) if months > 0 && self.serious.is_none() => {
+                Some(add_months(a.since, i64::from(months)))
+            }
             _ => None,
         }
     }
@@ -250,18 +262,6 @@ impl<'r> Sweep<'r> {
         self.serious = Some(Listing::open(day, deciding));
     }
 
-    /// A negative event while on the serious list restarts its clock; `true` if so.
-    fn restart_serious(&mut self, day: Date, id: u64) -> bool {
-        match &mut self.serious {
-            Some(s) => {
-                s.clock = s.clock.max(day);
-                s.deciding.push(id);
-                true
-            }
-            None => false,
-        }
-    }
-
     fn go_abnormal(&mut self, day: Date, id: u64) {
         match &mut self.abnormal {
             Some(a) => a.deciding.push(id),
@@ -270,46 +270,48 @@ impl<'r> Sweep<'r> {
     }
 
     fn apply(&mut self, e: &CreditEntry) {
-        let (day, id) = (e.effective_on(), e.id());
-        self.escalate(day);
+        self.escalate(e.effective_on());
         match e.kind() {
-            CreditEntryKind::Warning => self.small_penalty(day, id),
-            CreditEntryKind::Fine { amount } if *amount < self.rules.serious_fine_threshold => {
-                self.small_penalty(day, id);
-            }
-            CreditEntryKind::Fine { .. } | CreditEntryKind::SeriousListing { .. } => {
-                if !self.restart_serious(day, id) {
-                    self.go_serious(day, vec![id]);
-                }
-            }
-            CreditEntryKind::AbnormalListing { .. } => {
-                if !self.restart_serious(day, id) {
-                    self.go_abnormal(day, id);
-                }
-            }
+            kind if kind.is_negative() => self.negative(e.effective_on(), e.id(), kind),
             CreditEntryKind::Removal { list } => self.lift(*list, e, false),
             CreditEntryKind::Repair { list } => self.lift(*list, e, true),
             _ => {}
         }
     }
 
-    fn small_penalty(&mut self, day: Date, id: u64) {
-        self.repeats.push((day, id));
-        if self.restart_serious(day, id) {
+    fn negative(&mut self, day: Date, id: u64, kind: &CreditEntryKind) {
+        let small = match kind {
+            CreditEntryKind::Warning => true,
+            CreditEntryKind::Fine { amount } => *amount < self.rules.serious_fine_threshold,
+            _ => false,
+        };
+        if small {
+            self.repeats.push((day, id));
+        }
+        // While on the serious list, any negative event restarts its clock.
+        if let Some(s) = &mut self.serious {
+            s.clock = s.clock.max(day);
+            s.deciding.push(id);
             return;
         }
-        let window = i64::from(self.rules.repeat_window_months);
-        let recent: Vec<u64> = self
-            .repeats
-            .iter()
-            .filter(|(d, _)| add_months(*d, window) >= day)
-            .map(|(_, i)| *i)
-            .collect();
-        let needed = usize::try_from(self.rules.repeat_count).unwrap_or(usize::MAX);
-        if needed > 0 && recent.len() >= needed {
-            self.go_serious(day, recent);
-        } else {
+        if small {
+            let window = i64::from(self.rules.repeat_window_months);
+            let recent: Vec<u64> = self
+                .repeats
+                .iter()
+                .filter(|(d, _)| add_months(*d, window) >= day)
+                .map(|(_, i)| *i)
+                .collect();
+            let needed = usize::try_from(self.rules.repeat_count).unwrap_or(usize::MAX);
+            if needed > 0 && recent.len() >= needed {
+                self.go_serious(day, recent);
+            } else {
+                self.go_abnormal(day, id);
+            }
+        } else if matches!(kind, CreditEntryKind::AbnormalListing { .. }) {
             self.go_abnormal(day, id);
+        } else {
+            self.go_serious(day, vec![id]);
         }
     }
 
@@ -339,7 +341,11 @@ impl<'r> Sweep<'r> {
 }
 
 fn published_kind(kind: &CreditEntryKind) -> bool {
-    kind.is_negative() || matches!(kind, CreditEntryKind::CommitmentSigned | CreditEntryKind::Commendation)
+    kind.is_negative()
+        || matches!(
+            kind,
+            CreditEntryKind::CommitmentSigned | CreditEntryKind::Commendation
+        )
 }
 
 /// The status of a subject on `as_of` from its entries (all of one subject, in any order),
@@ -366,13 +372,23 @@ fn published_kind(kind: &CreditEntryKind) -> bool {
 /// assert_eq!(report.serious_removable_from, Some(date!(2026-01-15)));
 /// assert_eq!(credit_status(&entries, date!(2024-01-14), &rules).status, CreditStatus::Good);
 /// ```
-pub fn credit_status(entries: &[CreditEntry], as_of: Date, rules: &CreditRules) -> CreditStatusReport {
+pub fn credit_status(
+    entries: &[CreditEntry],
+    as_of: Date,
+    rules: &CreditRules,
+) -> CreditStatusReport {
     let ledger = Ledger::new(entries, as_of);
     let mut events: Vec<&CreditEntry> = ledger
         .by_id
         .iter()
         .copied()
-        .filter(|e| e.kind().is_negative() || matches!(e.kind(), CreditEntryKind::Removal { .. } | CreditEntryKind::Repair { .. }))
+        .filter(|e| {
+            e.kind().is_negative()
+                || matches!(
+                    e.kind(),
+                    CreditEntryKind::Removal { .. } | CreditEntryKind::Repair { .. }
+                )
+        })
         .filter(|e| !ledger.void(e))
         .collect();
     events.sort_by_key(|e| {
@@ -435,13 +451,20 @@ pub fn credit_status(entries: &[CreditEntry], as_of: Date, rules: &CreditRules) 
     pending_objections.dedup();
     CreditStatusReport {
         as_of,
-        status: if disputed { CreditStatus::Disputed } else { standing },
+        status: if disputed {
+            CreditStatus::Disputed
+        } else {
+            standing
+        },
         standing,
         abnormal_since: sweep.abnormal.as_ref().map(|a| a.since),
         abnormal_escalates_on: sweep.escalates_on(),
         serious_since: sweep.serious.as_ref().map(|s| s.since),
         serious_removable_from: sweep.removable_from(),
-        deciding_entries: deciding.into_iter().map(|id| FactRef::new(FactKind::CreditEntry, id)).collect(),
+        deciding_entries: deciding
+            .into_iter()
+            .map(|id| FactRef::new(FactKind::CreditEntry, id))
+            .collect(),
         pending_objections,
         ineffective_removals: sweep.ineffective,
         published_entries: published,
@@ -460,7 +483,8 @@ mod tests {
 
     fn at(entries: &[CreditEntry], day: Date) -> CreditStatusReport {
         // Every scenario is also a valid record.
-        let record = CreditRecord::from_entries(CreditSubject::Worker(7), entries.to_vec()).unwrap();
+        let record =
+            CreditRecord::from_entries(CreditSubject::Worker(7), entries.to_vec()).unwrap();
         record.status(day, &CreditRules::default())
     }
 
@@ -471,7 +495,10 @@ mod tests {
     #[test]
     fn nothing_recorded_is_good() {
         let r = at(&[], date!(2026 - 01 - 01));
-        assert_eq!((r.status, r.standing), (CreditStatus::Good, CreditStatus::Good));
+        assert_eq!(
+            (r.status, r.standing),
+            (CreditStatus::Good, CreditStatus::Good)
+        );
         assert_eq!(r.code(), "CREDIT_GOOD");
         assert!(r.deciding_entries.is_empty() && r.published_entries.is_empty());
     }
@@ -490,23 +517,42 @@ mod tests {
         assert_eq!(after.status, CreditStatus::Serious);
         assert_eq!(after.code(), "CREDIT_SERIOUS_LIST");
         assert_eq!(after.serious_since, Some(date!(2026 - 03 - 01)));
-        assert_eq!((after.abnormal_since, after.abnormal_escalates_on), (None, None));
+        assert_eq!(
+            (after.abnormal_since, after.abnormal_escalates_on),
+            (None, None)
+        );
         assert_eq!(after.serious_removable_from, Some(date!(2028 - 03 - 01)));
         assert_eq!(ids(&after.deciding_entries), [1]);
 
         // Lifted the day before, it never escalates; on the day, it is too late.
-        let lifted = [listed[0].clone(), removal(2, ListKind::Abnormal, 1, date!(2026 - 02 - 28))];
-        assert_eq!(at(&lifted, date!(2030 - 01 - 01)).status, CreditStatus::Good);
-        let late = [listed[0].clone(), removal(2, ListKind::Abnormal, 1, date!(2026 - 03 - 01))];
+        let lifted = [
+            listed[0].clone(),
+            removal(2, ListKind::Abnormal, 1, date!(2026 - 02 - 28)),
+        ];
+        assert_eq!(
+            at(&lifted, date!(2030 - 01 - 01)).status,
+            CreditStatus::Good
+        );
+        let late = [
+            listed[0].clone(),
+            removal(2, ListKind::Abnormal, 1, date!(2026 - 03 - 01)),
+        ];
         let r = at(&late, date!(2026 - 03 - 01));
-        assert_eq!((r.status, r.ineffective_removals.as_slice()), (CreditStatus::Serious, &[2][..]));
+        assert_eq!(
+            (r.status, r.ineffective_removals.as_slice()),
+            (CreditStatus::Serious, &[2][..])
+        );
     }
 
     /// A warning on 2023-01-10, lifted, then a second small penalty on `second`.
     fn two_penalties(second: CreditEntry) -> CreditStatusReport {
         let day = second.effective_on();
         at(
-            &[warning(1, date!(2023 - 01 - 10)), removal(2, ListKind::Abnormal, 1, date!(2023 - 06 - 01)), second],
+            &[
+                warning(1, date!(2023 - 01 - 10)),
+                removal(2, ListKind::Abnormal, 1, date!(2023 - 06 - 01)),
+                second,
+            ],
             day,
         )
     }
@@ -518,33 +564,58 @@ mod tests {
         assert_eq!(r.serious_since, Some(date!(2025 - 12 - 10)));
         assert_eq!(ids(&r.deciding_entries), [1, 3]);
         let r = two_penalties(warning(3, date!(2026 - 01 - 10)));
-        assert_eq!(r.status, CreditStatus::Serious, "exactly 36 months apart is within");
+        assert_eq!(
+            r.status,
+            CreditStatus::Serious,
+            "exactly 36 months apart is within"
+        );
         let r = two_penalties(warning(3, date!(2026 - 02 - 10)));
         assert_eq!(r.status, CreditStatus::Abnormal, "37 months apart");
         assert_eq!(r.abnormal_since, Some(date!(2026 - 02 - 10)));
         assert_eq!(ids(&r.deciding_entries), [3]);
         // A small fine counts like a warning.
-        assert_eq!(two_penalties(fine(3, "100", date!(2025 - 12 - 10))).status, CreditStatus::Serious);
+        assert_eq!(
+            two_penalties(fine(3, "100", date!(2025 - 12 - 10))).status,
+            CreditStatus::Serious
+        );
     }
 
     #[test]
     fn fine_threshold_is_inclusive() {
-        let r = at(&[fine(1, "50000.00", date!(2025 - 01 - 10))], date!(2025 - 01 - 10));
-        assert_eq!((r.status, r.serious_since), (CreditStatus::Serious, Some(date!(2025 - 01 - 10))));
-        let r = at(&[fine(1, "49999.99", date!(2025 - 01 - 10))], date!(2025 - 01 - 10));
-        assert_eq!((r.status, r.abnormal_since), (CreditStatus::Abnormal, Some(date!(2025 - 01 - 10))));
+        let r = at(
+            &[fine(1, "50000.00", date!(2025 - 01 - 10))],
+            date!(2025 - 01 - 10),
+        );
+        assert_eq!(
+            (r.status, r.serious_since),
+            (CreditStatus::Serious, Some(date!(2025 - 01 - 10)))
+        );
+        let r = at(
+            &[fine(1, "49999.99", date!(2025 - 01 - 10))],
+            date!(2025 - 01 - 10),
+        );
+        assert_eq!(
+            (r.status, r.abnormal_since),
+            (CreditStatus::Abnormal, Some(date!(2025 - 01 - 10)))
+        );
     }
 
     #[test]
     fn serious_list_lifts_only_after_24_quiet_months() {
         let listed = serious(1, date!(2024 - 01 - 15));
-        let early = [listed.clone(), removal(2, ListKind::Serious, 1, date!(2025 - 12 - 15))];
+        let early = [
+            listed.clone(),
+            removal(2, ListKind::Serious, 1, date!(2025 - 12 - 15)),
+        ];
         let r = at(&early, date!(2026 - 06 - 01));
         assert_eq!(r.status, CreditStatus::Serious, "23 months");
         assert_eq!(r.ineffective_removals, [2]);
         assert_eq!(r.serious_removable_from, Some(date!(2026 - 01 - 15)));
 
-        let on_time = [listed.clone(), removal(2, ListKind::Serious, 1, date!(2026 - 01 - 15))];
+        let on_time = [
+            listed.clone(),
+            removal(2, ListKind::Serious, 1, date!(2026 - 01 - 15)),
+        ];
         let r = at(&on_time, date!(2026 - 01 - 15));
         assert_eq!(r.status, CreditStatus::Good, "24 months");
         assert!(r.ineffective_removals.is_empty() && r.serious_since.is_none());
@@ -557,9 +628,15 @@ mod tests {
         assert_eq!(r.ineffective_removals, [3]);
         assert_eq!(r.serious_removable_from, Some(date!(2027 - 01 - 15)));
         assert_eq!(ids(&r.deciding_entries), [1, 2]);
-        assert_eq!(r.abnormal_since, None, "the serious list absorbs the warning");
+        assert_eq!(
+            r.abnormal_since, None,
+            "the serious list absorbs the warning"
+        );
         restarted.push(removal(4, ListKind::Serious, 2, date!(2027 - 01 - 15)));
-        assert_eq!(at(&restarted, date!(2027 - 01 - 15)).status, CreditStatus::Good);
+        assert_eq!(
+            at(&restarted, date!(2027 - 01 - 15)).status,
+            CreditStatus::Good
+        );
     }
 
     #[test]
@@ -579,30 +656,63 @@ mod tests {
 
     #[test]
     fn objections_dispute_uphold_or_reject() {
-        let base = vec![warning(1, date!(2025 - 01 - 10)), pointing(2, CreditEntryKind::ObjectionFiled, 1, date!(2025 - 02 - 01))];
+        let base = vec![
+            warning(1, date!(2025 - 01 - 10)),
+            pointing(2, CreditEntryKind::ObjectionFiled, 1, date!(2025 - 02 - 01)),
+        ];
         let r = at(&base, date!(2025 - 03 - 01));
-        assert_eq!((r.status, r.standing), (CreditStatus::Disputed, CreditStatus::Abnormal));
+        assert_eq!(
+            (r.status, r.standing),
+            (CreditStatus::Disputed, CreditStatus::Abnormal)
+        );
         assert_eq!(r.code(), "CREDIT_DISPUTED");
         assert_eq!(r.pending_objections, [2]);
 
         let mut upheld = base.clone();
-        upheld.push(pointing(3, CreditEntryKind::ObjectionUpheld, 2, date!(2025 - 04 - 01)));
-        assert_eq!(at(&upheld, date!(2025 - 03 - 31)).status, CreditStatus::Disputed);
+        upheld.push(pointing(
+            3,
+            CreditEntryKind::ObjectionUpheld,
+            2,
+            date!(2025 - 04 - 01),
+        ));
+        assert_eq!(
+            at(&upheld, date!(2025 - 03 - 31)).status,
+            CreditStatus::Disputed
+        );
         let r = at(&upheld, date!(2025 - 04 - 01));
-        assert_eq!((r.status, r.standing), (CreditStatus::Good, CreditStatus::Good));
+        assert_eq!(
+            (r.status, r.standing),
+            (CreditStatus::Good, CreditStatus::Good)
+        );
         assert!(r.pending_objections.is_empty() && r.deciding_entries.is_empty());
-        assert!(r.published_entries.is_empty(), "a void warning is not published");
+        assert!(
+            r.published_entries.is_empty(),
+            "a void warning is not published"
+        );
 
         let mut rejected = base.clone();
-        rejected.push(pointing(3, CreditEntryKind::ObjectionRejected, 2, date!(2025 - 04 - 01)));
+        rejected.push(pointing(
+            3,
+            CreditEntryKind::ObjectionRejected,
+            2,
+            date!(2025 - 04 - 01),
+        ));
         let r = at(&rejected, date!(2025 - 04 - 01));
         assert_eq!(r.status, CreditStatus::Abnormal);
         assert_eq!(r.abnormal_since, Some(date!(2025 - 01 - 10)));
         assert!(r.pending_objections.is_empty());
 
         // Annulling the outcome reopens the objection.
-        rejected.push(pointing(4, CreditEntryKind::Annulment, 3, date!(2025 - 05 - 01)));
-        assert_eq!(at(&rejected, date!(2025 - 05 - 01)).status, CreditStatus::Disputed);
+        rejected.push(pointing(
+            4,
+            CreditEntryKind::Annulment,
+            3,
+            date!(2025 - 05 - 01),
+        ));
+        assert_eq!(
+            at(&rejected, date!(2025 - 05 - 01)).status,
+            CreditStatus::Disputed
+        );
     }
 
     #[test]
@@ -619,8 +729,14 @@ mod tests {
 
     #[test]
     fn annulment_voids_entirely() {
-        let entries = [fine(1, "60000", date!(2025 - 01 - 10)), pointing(2, CreditEntryKind::Annulment, 1, date!(2025 - 06 - 01))];
-        assert_eq!(at(&entries, date!(2025 - 05 - 31)).status, CreditStatus::Serious);
+        let entries = [
+            fine(1, "60000", date!(2025 - 01 - 10)),
+            pointing(2, CreditEntryKind::Annulment, 1, date!(2025 - 06 - 01)),
+        ];
+        assert_eq!(
+            at(&entries, date!(2025 - 05 - 31)).status,
+            CreditStatus::Serious
+        );
         let r = at(&entries, date!(2025 - 06 - 01));
         assert_eq!(r.status, CreditStatus::Good);
         assert!(r.published_entries.is_empty());
@@ -631,28 +747,62 @@ mod tests {
             warning(3, date!(2024 - 06 - 01)),
         ];
         let r = at(&entries, date!(2024 - 07 - 01));
-        assert_eq!((r.status, r.abnormal_since), (CreditStatus::Abnormal, Some(date!(2024 - 06 - 01))));
+        assert_eq!(
+            (r.status, r.abnormal_since),
+            (CreditStatus::Abnormal, Some(date!(2024 - 06 - 01)))
+        );
         assert_eq!(ids(&r.deciding_entries), [3]);
     }
 
     #[test]
     fn publication_period_and_repair() {
-        let signed = entry(1, CreditEntryKind::CommitmentSigned, None, date!(2023 - 01 - 01));
-        let removed = [signed.clone(), warning(2, date!(2023 - 01 - 10)), removal(3, ListKind::Abnormal, 2, date!(2023 - 03 - 01))];
-        assert_eq!(at(&removed, date!(2023 - 03 - 01)).published_entries, [1, 2]);
+        let signed = entry(
+            1,
+            CreditEntryKind::CommitmentSigned,
+            None,
+            date!(2023 - 01 - 01),
+        );
+        let removed = [
+            signed.clone(),
+            warning(2, date!(2023 - 01 - 10)),
+            removal(3, ListKind::Abnormal, 2, date!(2023 - 03 - 01)),
+        ];
+        assert_eq!(
+            at(&removed, date!(2023 - 03 - 01)).published_entries,
+            [1, 2]
+        );
         assert_eq!(at(&removed, date!(2026 - 01 - 09)).published_entries, [2]);
-        assert!(at(&removed, date!(2026 - 01 - 10)).published_entries.is_empty());
+        assert!(
+            at(&removed, date!(2026 - 01 - 10))
+                .published_entries
+                .is_empty()
+        );
         // Credit repair ends the publication of what it lifted.
-        let repaired = [signed, warning(2, date!(2023 - 01 - 10)), repair(3, ListKind::Abnormal, 2, date!(2023 - 03 - 01))];
+        let repaired = [
+            signed,
+            warning(2, date!(2023 - 01 - 10)),
+            repair(3, ListKind::Abnormal, 2, date!(2023 - 03 - 01)),
+        ];
         assert_eq!(at(&repaired, date!(2023 - 03 - 01)).published_entries, [1]);
         // What keeps a subject listed stays published while listed.
         let listed = [serious(1, date!(2020 - 01 - 01))];
         assert_eq!(at(&listed, date!(2025 - 01 - 01)).published_entries, [1]);
         // With no publication period only what keeps the subject listed is published.
-        let none = CreditRules { publication_months: 0, ..Default::default() };
-        let signed = entry(1, CreditEntryKind::CommitmentSigned, None, date!(2023 - 01 - 01));
+        let none = CreditRules {
+            publication_months: 0,
+            ..Default::default()
+        };
+        let signed = entry(
+            1,
+            CreditEntryKind::CommitmentSigned,
+            None,
+            date!(2023 - 01 - 01),
+        );
         let entries = [signed, warning(2, date!(2023 - 01 - 10))];
-        assert_eq!(credit_status(&entries, date!(2023 - 01 - 10), &none).published_entries, [2]);
+        assert_eq!(
+            credit_status(&entries, date!(2023 - 01 - 10), &none).published_entries,
+            [2]
+        );
     }
 
     #[test]
@@ -660,15 +810,33 @@ mod tests {
         let rules = CreditRules::default();
         assert_eq!(rules.serious_fine_threshold.to_string(), "50000.00");
         let json = serde_json::to_string(&rules).unwrap();
-        assert!(json.contains("\"serious_fine_threshold\":\"50000.00\""), "{json}");
-        let strict: CreditRules = serde_json::from_str(r#"{"repeat_count":1,"abnormal_escalation_months":0}"#).unwrap();
+        assert!(
+            json.contains("\"serious_fine_threshold\":\"50000.00\""),
+            "{json}"
+        );
+        let strict: CreditRules =
+            serde_json::from_str(r#"{"repeat_count":1,"abnormal_escalation_months":0}"#).unwrap();
         assert_eq!(strict.repeat_window_months, 36);
-        let r = credit_status(&[warning(1, date!(2020 - 01 - 10))], date!(2025 - 01 - 01), &strict);
+        let r = credit_status(
+            &[warning(1, date!(2020 - 01 - 10))],
+            date!(2025 - 01 - 01),
+            &strict,
+        );
         assert_eq!(r.status, CreditStatus::Serious, "one warning suffices");
-        let lax = CreditRules { repeat_count: 0, abnormal_escalation_months: 0, ..Default::default() };
-        let twice = [warning(1, date!(2020 - 01 - 10)), warning(2, date!(2020 - 02 - 10))];
+        let lax = CreditRules {
+            repeat_count: 0,
+            abnormal_escalation_months: 0,
+            ..Default::default()
+        };
+        let twice = [
+            warning(1, date!(2020 - 01 - 10)),
+            warning(2, date!(2020 - 02 - 10)),
+        ];
         let r = credit_status(&twice, date!(2025 - 01 - 01), &lax);
-        assert_eq!((r.status, r.abnormal_escalates_on), (CreditStatus::Abnormal, None));
+        assert_eq!(
+            (r.status, r.abnormal_escalates_on),
+            (CreditStatus::Abnormal, None)
+        );
     }
 
     #[test]
@@ -677,7 +845,10 @@ mod tests {
         let json = serde_json::to_value(&r).unwrap();
         assert_eq!(json["serious_removable_from"], "2026-01-15");
         assert_eq!(json["status"], "serious");
-        assert_eq!(serde_json::from_value::<CreditStatusReport>(json).unwrap(), r);
+        assert_eq!(
+            serde_json::from_value::<CreditStatusReport>(json).unwrap(),
+            r
+        );
         let _ = SeriousCause::Other.zh();
     }
 
@@ -686,11 +857,17 @@ mod tests {
         let kind = prop_oneof![
             Just(CreditEntryKind::CommitmentSigned),
             Just(CreditEntryKind::Warning),
-            (1i64..8_000_000).prop_map(|fen| CreditEntryKind::Fine { amount: Yuan::from_fen(fen).unwrap() }),
+            (1i64..8_000_000).prop_map(|fen| CreditEntryKind::Fine {
+                amount: Yuan::from_fen(fen).unwrap()
+            }),
             Just(CreditEntryKind::AbnormalListing { cause: "x".into() }),
-            Just(CreditEntryKind::SeriousListing { cause: SeriousCause::Other }),
-            prop_oneof![Just(ListKind::Abnormal), Just(ListKind::Serious)].prop_map(|list| CreditEntryKind::Removal { list }),
-            prop_oneof![Just(ListKind::Abnormal), Just(ListKind::Serious)].prop_map(|list| CreditEntryKind::Repair { list }),
+            Just(CreditEntryKind::SeriousListing {
+                cause: SeriousCause::Other
+            }),
+            prop_oneof![Just(ListKind::Abnormal), Just(ListKind::Serious)]
+                .prop_map(|list| CreditEntryKind::Removal { list }),
+            prop_oneof![Just(ListKind::Abnormal), Just(ListKind::Serious)]
+                .prop_map(|list| CreditEntryKind::Repair { list }),
             Just(CreditEntryKind::ObjectionFiled),
             Just(CreditEntryKind::ObjectionUpheld),
             Just(CreditEntryKind::ObjectionRejected),
@@ -703,7 +880,9 @@ mod tests {
                 .enumerate()
                 .map(|(i, (kind, offset, target))| {
                     let id = (i as u64 * 7 + 3) % 97;
-                    let points_to = kind.needs_pointer().then(|| (target % n.max(1) * 7 + 3) % 97);
+                    let points_to = kind
+                        .needs_pointer()
+                        .then(|| (target % n.max(1) * 7 + 3) % 97);
                     let day = date!(2020 - 01 - 01) + time::Duration::days(offset);
                     entry(id, kind, points_to, day)
                 })
