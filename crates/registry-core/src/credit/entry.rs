@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 
 use super::iso_date;
-use super::status::{CreditRules, CreditStatusReport, credit_status};
+use super::status::{CreditRules, CreditStatusReport, Ledger, credit_status};
 use crate::calendar::{MAX_YEAR, MIN_YEAR};
 use crate::error::FieldError;
 use crate::facts::{FactKind, FactRef};
@@ -680,7 +680,8 @@ impl CreditRecord {
                 ),
             ));
         }
-        if self.is_void(target) {
+        let ledger = Ledger::new(&self.entries, Date::MAX);
+        if ledger.void(target) {
             let (rule, message) = if entry.kind == CreditEntryKind::Annulment {
                 ("credit.already_decided", "the entry is already void")
             } else {
@@ -688,14 +689,18 @@ impl CreditRecord {
             };
             return Err(FieldError::new("points_to", rule, message));
         }
-        if entry.kind.is_outcome() && self.outcome_of(target_id).is_some() {
+        if entry.kind.is_outcome() && ledger.outcome(target).is_some() {
             return Err(FieldError::new(
                 "points_to",
                 "credit.already_decided",
                 format!("objection {target_id} already has an outcome"),
             ));
         }
-        if entry.kind == CreditEntryKind::ObjectionFiled && self.open_objection_against(target_id) {
+        if entry.kind == CreditEntryKind::ObjectionFiled
+            && ledger
+                .live_objections(target)
+                .any(|o| ledger.outcome(o).is_none())
+        {
             return Err(FieldError::new(
                 "points_to",
                 "credit.objection_pending",
@@ -703,39 +708,6 @@ impl CreditRecord {
             ));
         }
         Ok(())
-    }
-
-    fn pointing_at(&self, id: u64) -> impl Iterator<Item = &CreditEntry> {
-        self.entries.iter().filter(move |e| e.points_to == Some(id))
-    }
-
-    fn annulled(&self, id: u64) -> bool {
-        self.pointing_at(id)
-            .any(|e| e.kind == CreditEntryKind::Annulment)
-    }
-
-    fn outcome_of(&self, objection_id: u64) -> Option<&CreditEntryKind> {
-        self.pointing_at(objection_id)
-            .find(|e| e.kind.is_outcome() && !self.annulled(e.id))
-            .map(|e| &e.kind)
-    }
-
-    fn live_objections_against(&self, id: u64) -> impl Iterator<Item = &CreditEntry> {
-        self.pointing_at(id)
-            .filter(|e| e.kind == CreditEntryKind::ObjectionFiled && !self.annulled(e.id))
-    }
-
-    fn is_void(&self, entry: &CreditEntry) -> bool {
-        self.annulled(entry.id)
-            || (entry.kind.is_negative()
-                && self
-                    .live_objections_against(entry.id)
-                    .any(|o| self.outcome_of(o.id) == Some(&CreditEntryKind::ObjectionUpheld)))
-    }
-
-    fn open_objection_against(&self, id: u64) -> bool {
-        self.live_objections_against(id)
-            .any(|o| self.outcome_of(o.id).is_none())
     }
 
     /// Whom the record is about.

@@ -1,7 +1,7 @@
 //! The list status of a subject at a date, derived from its credit entries (see the
 //! semantics in the [`crate::credit`] module docs).
 
-use std::cmp::Reverse;
+use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 use time::Date;
@@ -131,14 +131,15 @@ impl Explain for CreditStatusReport {
     }
 }
 
-/// Entries of one subject that count on a date, sorted by id, and indexed by the id they point at.
-struct Ledger<'a> {
+/// Entries of one subject that count on a date, sorted by id, and indexed by the id they
+/// point at; it also answers [`super::CreditRecord::append`]'s questions about a target.
+pub(super) struct Ledger<'a> {
     by_id: Vec<&'a CreditEntry>,
     by_target: Vec<(u64, &'a CreditEntry)>,
 }
 
 impl<'a> Ledger<'a> {
-    fn new(entries: &'a [CreditEntry], as_of: Date) -> Self {
+    pub(super) fn new(entries: &'a [CreditEntry], as_of: Date) -> Self {
         let mut by_id: Vec<&CreditEntry> = entries
             .iter()
             .filter(|e| e.effective_on() <= as_of)
@@ -172,19 +173,22 @@ impl<'a> Ledger<'a> {
     }
 
     /// The outcome of a live objection: the latest live outcome pointing at it.
-    fn outcome(&self, objection: &'a CreditEntry) -> Option<&'a CreditEntryKind> {
+    pub(super) fn outcome(&self, objection: &'a CreditEntry) -> Option<&'a CreditEntryKind> {
         self.pointing_at(objection)
             .filter(|p| p.kind().is_outcome() && !self.annulled(p))
             .max_by_key(|p| (p.effective_on(), p.id(), p.kind().rank()))
             .map(CreditEntry::kind)
     }
 
-    fn live_objections(&self, target: &'a CreditEntry) -> impl Iterator<Item = &'a CreditEntry> {
+    pub(super) fn live_objections(
+        &self,
+        target: &'a CreditEntry,
+    ) -> impl Iterator<Item = &'a CreditEntry> {
         self.pointing_at(target)
             .filter(|p| *p.kind() == CreditEntryKind::ObjectionFiled && !self.annulled(p))
     }
 
-    fn void(&self, e: &'a CreditEntry) -> bool {
+    pub(super) fn void(&self, e: &'a CreditEntry) -> bool {
         self.annulled(e)
             || (e.kind().is_negative()
                 && self
@@ -296,10 +300,15 @@ impl<'r> Sweep<'r> {
         }
         if small {
             let window = i64::from(self.rules.repeat_window_months);
+            // Repeats are in date order: the window is a suffix.
+            let first = self
+                .repeats
+                .partition_point(|(d, _)| add_months(*d, window) < day);
             let recent: Vec<u64> = self
                 .repeats
+                .get(first..)
+                .unwrap_or_default()
                 .iter()
-                .filter(|(d, _)| add_months(*d, window) >= day)
                 .map(|(_, i)| *i)
                 .collect();
             let needed = usize::try_from(self.rules.repeat_count).unwrap_or(usize::MAX);
@@ -396,7 +405,7 @@ pub fn credit_status(
             CreditEntryKind::Fine { amount } => Some(*amount),
             _ => None,
         };
-        (e.effective_on(), e.id(), e.kind().rank(), Reverse(amount))
+        (e.effective_on(), e.id(), e.kind().rank(), amount)
     });
 
     let mut sweep = Sweep::new(rules);
@@ -410,12 +419,9 @@ pub fn credit_status(
         (None, Some(a)) => (CreditStatus::Abnormal, Some(a)),
         (None, None) => (CreditStatus::Good, None),
     };
-    let mut deciding: Vec<u64> = Vec::new();
-    for id in current.map(|l| l.deciding.as_slice()).unwrap_or_default() {
-        if !deciding.contains(id) {
-            deciding.push(*id);
-        }
-    }
+    let mut deciding: Vec<u64> = current.map(|l| l.deciding.clone()).unwrap_or_default();
+    let mut seen = HashSet::new();
+    deciding.retain(|id| seen.insert(*id));
 
     // Open objections against a standing (present, non-void, negative) entry.
     let mut pending: Vec<(u64, u64)> = ledger
@@ -431,17 +437,17 @@ pub fn credit_status(
         .collect();
     pending.sort_unstable();
     pending.dedup();
-    let disputed = pending.iter().any(|(_, target)| deciding.contains(target));
+    let disputed = pending.iter().any(|(_, target)| seen.contains(target));
 
     let publication = i64::from(rules.publication_months);
+    let ended: HashSet<u64> = sweep.publication_ended.iter().copied().collect();
     let mut published: Vec<u64> = ledger
         .by_id
         .iter()
         .filter(|e| published_kind(e.kind()) && !ledger.void(e))
         .filter(|e| {
-            deciding.contains(&e.id())
-                || (as_of < add_months(e.effective_on(), publication)
-                    && !sweep.publication_ended.contains(&e.id()))
+            seen.contains(&e.id())
+                || (as_of < add_months(e.effective_on(), publication) && !ended.contains(&e.id()))
         })
         .map(|e| e.id())
         .collect();
