@@ -21,7 +21,7 @@
 //! - [`allowance`]: allowance policies and the monthly decision.
 #![warn(missing_docs)]
 
-// pub mod allowance;
+pub mod allowance;
 pub mod appraisal;
 pub mod calendar;
 pub mod credential;

@@ -122,14 +122,27 @@ pub fn decide(facts: &WorkerFacts, policies: &PolicySet, month: YearMonth) -> De
     let mut reasons: Vec<Reason> = Vec::with_capacity(10);
     let Some(policy) = policies.select(&facts.region, month) else {
         reasons.push(Reason::new(ReasonCode::NoPolicy, Effect::Blocks, None));
-        return finish(facts, month, month.last_day(), None, None, Yuan::ZERO, None, reasons);
+        return finish(
+            facts,
+            month,
+            month.last_day(),
+            None,
+            None,
+            Yuan::ZERO,
+            None,
+            reasons,
+        );
     };
     let c = policy.conditions();
     let day = match c.reference_day {
         ReferenceDay::MonthEnd => month.last_day(),
         ReferenceDay::MonthStart => month.first_day(),
     };
-    reasons.push(Reason::new(ReasonCode::PolicyApplied, Effect::Supports, None));
+    reasons.push(Reason::new(
+        ReasonCode::PolicyApplied,
+        Effect::Supports,
+        None,
+    ));
 
     // 2. Credentials.
     let mut qualified: SmallVec<[Qualified<'_>; 4]> = SmallVec::new();
@@ -142,8 +155,14 @@ pub fn decide(facts: &WorkerFacts, policies: &PolicySet, month: YearMonth) -> De
         }
     }
     let used = qualified.iter().max_by(|a, b| {
-        (a.credential.level(), std::cmp::Reverse(a.credential.issue_date()))
-            .cmp(&(b.credential.level(), std::cmp::Reverse(b.credential.issue_date())))
+        (
+            a.credential.level(),
+            std::cmp::Reverse(a.credential.issue_date()),
+        )
+            .cmp(&(
+                b.credential.level(),
+                std::cmp::Reverse(b.credential.issue_date()),
+            ))
     });
     let level = used.map(|q| q.credential.level());
     match used {
@@ -222,7 +241,7 @@ pub fn decide(facts: &WorkerFacts, policies: &PolicySet, month: YearMonth) -> De
 
     // 6. No stacking.
     for other in &facts.other_allowances {
-        if other.span.contains(month) && c.not_stackable_with.iter().any(|s| *s == other.scheme) {
+        if other.span.contains(month) && c.not_stackable_with.contains(&other.scheme) {
             reasons.push(Reason::new(
                 ReasonCode::StackingNotAllowed,
                 Effect::Blocks,
@@ -245,13 +264,18 @@ pub fn decide(facts: &WorkerFacts, policies: &PolicySet, month: YearMonth) -> De
             levels
         };
         match policy.schedule() {
-            Schedule::MonthlyPerLevel { amounts } | Schedule::TimeLimitedMonthly { amounts, .. } => {
+            Schedule::MonthlyPerLevel { amounts }
+            | Schedule::TimeLimitedMonthly { amounts, .. } => {
                 if let Schedule::TimeLimitedMonthly {
                     duration_months, ..
                 } = policy.schedule()
                     && q.start.months_until(month) >= i64::from(*duration_months)
                 {
-                    reasons.push(Reason::new(ReasonCode::DurationExpired, Effect::Blocks, cref));
+                    reasons.push(Reason::new(
+                        ReasonCode::DurationExpired,
+                        Effect::Blocks,
+                        cref,
+                    ));
                 }
                 amount = if c.highest_level_only {
                     amounts.get(lvl).unwrap_or(Yuan::ZERO)
@@ -261,7 +285,11 @@ pub fn decide(facts: &WorkerFacts, policies: &PolicySet, month: YearMonth) -> De
                         .filter_map(|l| amounts.get(*l))
                         .fold(Yuan::ZERO, |acc, a| acc.plus(a))
                 };
-                reasons.push(Reason::new(ReasonCode::AmountMonthly, Effect::Supports, cref));
+                reasons.push(Reason::new(
+                    ReasonCode::AmountMonthly,
+                    Effect::Supports,
+                    cref,
+                ));
             }
             Schedule::OneOffPerLevel { amounts } => {
                 let mut paid = Yuan::ZERO;
@@ -293,7 +321,11 @@ pub fn decide(facts: &WorkerFacts, policies: &PolicySet, month: YearMonth) -> De
                     });
                 } else {
                     amount = due;
-                    reasons.push(Reason::new(ReasonCode::AmountOneOff, Effect::Supports, cref));
+                    reasons.push(Reason::new(
+                        ReasonCode::AmountOneOff,
+                        Effect::Supports,
+                        cref,
+                    ));
                 }
             }
             Schedule::GradeSteps { steps } => {
@@ -311,7 +343,16 @@ pub fn decide(facts: &WorkerFacts, policies: &PolicySet, month: YearMonth) -> De
         }
     }
 
-    finish(facts, month, day, level, Some(policy), amount, grade_steps, reasons)
+    finish(
+        facts,
+        month,
+        day,
+        level,
+        Some(policy),
+        amount,
+        grade_steps,
+        reasons,
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -368,7 +409,10 @@ fn qualify<'a>(
         Some(CredentialStatus::Revoked) => return refuse(ReasonCode::CredentialRevoked),
         Some(CredentialStatus::Valid) => {}
     }
-    if cred.valid_region().is_some_and(|r| !r.contains(&facts.region)) {
+    if cred
+        .valid_region()
+        .is_some_and(|r| !r.contains(&facts.region))
+    {
         return refuse(ReasonCode::CredentialRegionMismatch);
     }
     if !policy.schedule().covers(cred.level()) {
@@ -376,10 +420,17 @@ fn qualify<'a>(
     }
     let mut registration = None;
     if c.registered_credential {
-        let status = registration_status(cred, &facts.registrations, day, &policies.rules().registration);
+        let status = registration_status(
+            cred,
+            &facts.registrations,
+            day,
+            &policies.rules().registration,
+        );
         match (status.state, status.registration_id) {
             (RegistrationState::Registered { .. }, Some(id)) => registration = Some((id, false)),
-            (RegistrationState::InRenewalWindow { .. }, Some(id)) => registration = Some((id, true)),
+            (RegistrationState::InRenewalWindow { .. }, Some(id)) => {
+                registration = Some((id, true))
+            }
             (RegistrationState::Lapsed { .. }, id) => {
                 return Qualification::Refused(Reason::new(
                     ReasonCode::RegistrationLapsed,
@@ -466,26 +517,50 @@ fn post_reasons(
     }
     let Some(chosen) = best else {
         match any_covered {
-            None => reasons.push(Reason::new(ReasonCode::PostNotCovered, Effect::Blocks, aref(first_active))),
+            None => reasons.push(Reason::new(
+                ReasonCode::PostNotCovered,
+                Effect::Blocks,
+                aref(first_active),
+            )),
             Some(a) if c.full_time_only => {
-                reasons.push(Reason::new(ReasonCode::NotFullTime, Effect::Blocks, aref(a)));
+                reasons.push(Reason::new(
+                    ReasonCode::NotFullTime,
+                    Effect::Blocks,
+                    aref(a),
+                ));
             }
-            Some(a) => reasons.push(Reason::new(ReasonCode::PartTimeLimitExceeded, Effect::Blocks, aref(a))),
+            Some(a) => reasons.push(Reason::new(
+                ReasonCode::PartTimeLimitExceeded,
+                Effect::Blocks,
+                aref(a),
+            )),
         }
         return;
     };
     if let Some(min) = c.min_tenure_months
         && whole_months_between(chosen.assignment.period().start(), day) < i64::from(min)
     {
-        reasons.push(Reason::new(ReasonCode::TenureTooShort, Effect::Blocks, aref(chosen)));
+        reasons.push(Reason::new(
+            ReasonCode::TenureTooShort,
+            Effect::Blocks,
+            aref(chosen),
+        ));
     }
     if c.credential_meets_post_level
         && let (Some(min), Some(l)) = (chosen.post_min_level, level)
         && l < min
     {
-        reasons.push(Reason::new(ReasonCode::PostLevelNotMet, Effect::Blocks, aref(chosen)));
+        reasons.push(Reason::new(
+            ReasonCode::PostLevelNotMet,
+            Effect::Blocks,
+            aref(chosen),
+        ));
     }
-    reasons.push(Reason::new(ReasonCode::PostCovered, Effect::Supports, aref(chosen)));
+    reasons.push(Reason::new(
+        ReasonCode::PostCovered,
+        Effect::Supports,
+        aref(chosen),
+    ));
 }
 
 fn credit_reasons(
@@ -504,7 +579,9 @@ fn credit_reasons(
     let excluded = match report.standing {
         CreditStatus::Serious => Some(ReasonCode::CreditSeriousList)
             .filter(|_| c.exclude_serious_list || c.exclude_abnormal_list),
-        CreditStatus::Abnormal => Some(ReasonCode::CreditAbnormalList).filter(|_| c.exclude_abnormal_list),
+        CreditStatus::Abnormal => {
+            Some(ReasonCode::CreditAbnormalList).filter(|_| c.exclude_abnormal_list)
+        }
         _ => None,
     };
     match excluded {

@@ -12,8 +12,11 @@ mod worker_facts;
 
 pub use decide::{Decision, PolicyRef, decide};
 pub use policy::{
-    AllowancePolicy, Conditions, DecisionRules, PerLevel, PolicyInput, PolicySet, ReferenceDay, Schedule,
-    StartRule,
+    AllowancePolicy, Conditions, DecisionRules, PerLevel, PolicyInput, PolicySet, ReferenceDay,
+    Schedule, StartRule,
 };
 pub use reason::{Effect, Reason, ReasonCode};
 pub use worker_facts::{AssignmentFact, OneOffPayment, OtherAllowance, WorkerFacts};
+
+#[cfg(test)]
+mod tests;

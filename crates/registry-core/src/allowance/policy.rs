@@ -48,7 +48,9 @@ impl<T: Copy> PerLevel<T> {
 
     /// The covered levels and their values, lowest level first.
     pub fn iter(&self) -> impl Iterator<Item = (Level, T)> + '_ {
-        Level::ALL.into_iter().filter_map(|l| self.get(l).map(|v| (l, v)))
+        Level::ALL
+            .into_iter()
+            .filter_map(|l| self.get(l).map(|v| (l, v)))
     }
 }
 
@@ -274,11 +276,19 @@ impl AllowancePolicy {
             ));
         }
         if input.version == 0 {
-            return Err(FieldError::new("version", "policy.version", "version starts at 1"));
+            return Err(FieldError::new(
+                "version",
+                "policy.version",
+                "version starts at 1",
+            ));
         }
         let name_len = input.name.trim().chars().count();
         if name_len == 0 || name_len > 100 {
-            return Err(FieldError::new("name", "policy.name", "name must be 1-100 characters"));
+            return Err(FieldError::new(
+                "name",
+                "policy.name",
+                "name must be 1-100 characters",
+            ));
         }
         if !Level::ALL.iter().any(|l| input.schedule.covers(*l)) {
             return Err(FieldError::new(
@@ -414,14 +424,20 @@ impl PolicySet {
     }
 
     /// Like [`PolicySet::new`] with explicit registration and credit rules.
-    pub fn with_rules(policies: Vec<AllowancePolicy>, rules: DecisionRules) -> Result<Self, FieldError> {
+    pub fn with_rules(
+        policies: Vec<AllowancePolicy>,
+        rules: DecisionRules,
+    ) -> Result<Self, FieldError> {
         for (i, p) in policies.iter().enumerate() {
             for (j, q) in policies.iter().enumerate().take(i) {
                 if p.id == q.id && p.version == q.version {
                     return Err(FieldError::new(
                         format!("policies[{i}].version"),
                         "policy.duplicate_version",
-                        format!("{} version {} is already defined at policies[{j}]", p.id, p.version),
+                        format!(
+                            "{} version {} is already defined at policies[{j}]",
+                            p.id, p.version
+                        ),
                     ));
                 }
                 if p.region == q.region && p.effective.overlaps(&q.effective) {

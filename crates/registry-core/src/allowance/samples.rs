@@ -10,10 +10,22 @@ pub const SAMPLE_POLICY_FILES: [(&str, &str); 5] = [
         "chengdu-community-monthly.json",
         include_str!("../../policies/chengdu-community-monthly.json"),
     ),
-    ("gansu-monthly.json", include_str!("../../policies/gansu-monthly.json")),
-    ("weihai-one-off.json", include_str!("../../policies/weihai-one-off.json")),
-    ("wenzhou-grade-steps.json", include_str!("../../policies/wenzhou-grade-steps.json")),
-    ("pingnan-time-limited.json", include_str!("../../policies/pingnan-time-limited.json")),
+    (
+        "gansu-monthly.json",
+        include_str!("../../policies/gansu-monthly.json"),
+    ),
+    (
+        "weihai-one-off.json",
+        include_str!("../../policies/weihai-one-off.json"),
+    ),
+    (
+        "wenzhou-grade-steps.json",
+        include_str!("../../policies/wenzhou-grade-steps.json"),
+    ),
+    (
+        "pingnan-time-limited.json",
+        include_str!("../../policies/pingnan-time-limited.json"),
+    ),
 ];
 
 /// Parses every sample file. A broken file is a bug in this crate, caught by its tests;
@@ -52,6 +64,9 @@ mod tests {
             assert!(p.is_sample(), "{name} must be marked as a sample");
             assert!(!p.source().is_empty(), "{name} must cite its source");
         }
-        assert_eq!(sample_policies().policies().len(), SAMPLE_POLICY_FILES.len());
+        assert_eq!(
+            sample_policies().policies().len(),
+            SAMPLE_POLICY_FILES.len()
+        );
     }
 }
