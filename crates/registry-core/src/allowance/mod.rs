@@ -19,4 +19,6 @@ pub use reason::{Effect, Reason, ReasonCode};
 pub use worker_facts::{AssignmentFact, OneOffPayment, OtherAllowance, WorkerFacts};
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;
