@@ -608,3 +608,25 @@ pub(super) fn serious_listing(id: u64, on: Date) -> Vec<CreditEntry> {
         .unwrap(),
     ]
 }
+
+#[test]
+fn a_scheme_that_may_not_be_stacked_blocks_while_the_other_is_received() {
+    let mut list = samples::sample_policy_list();
+    let mut chengdu = PolicyInput::from(list.remove(0));
+    chengdu.conditions.not_stackable_with = vec!["street-post-subsidy".into()];
+    list.push(AllowancePolicy::new(chengdu).unwrap());
+    let set = PolicySet::new(list).unwrap();
+    let mut f = chengdu_worker();
+    f.other_allowances.push(OtherAllowance {
+        id: 77,
+        scheme: "street-post-subsidy".into(),
+        span: MonthSpan::new(ym("2026-01"), Some(ym("2026-02"))).unwrap(),
+    });
+    let feb = decide(&f, &set, ym("2026-02"));
+    assert_eq!(codes(&feb, Effect::Blocks), ["STACKING_NOT_ALLOWED"]);
+    assert_eq!(
+        feb.blocking().next().unwrap().evidence.as_slice(),
+        [FactRef::new(FactKind::OtherAllowance, 77)]
+    );
+    assert_eq!(decide(&f, &set, ym("2026-03")).amount.to_string(), "800.00");
+}
