@@ -26,6 +26,8 @@
 //!   a rejected request writes nothing.
 //! - `#[OpenApi]` structs are stateless; the spec is produced without a database.
 
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
 pub mod audit;
 pub mod auth;
 pub mod cli;
@@ -63,10 +65,6 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let acceptor = TcpAcceptor::from_tokio(listener)?;
     Server::new_with_acceptor(acceptor)
-        .run_with_graceful_shutdown(
-            routes::app(state),
-            shutdown,
-            Some(Duration::from_secs(10)),
-        )
+        .run_with_graceful_shutdown(routes::app(state), shutdown, Some(Duration::from_secs(10)))
         .await
 }

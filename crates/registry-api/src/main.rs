@@ -61,8 +61,8 @@ async fn main() -> Result<()> {
         print!("{}", registry_api::spec_yaml());
         return Ok(());
     }
-    let config = Config::load(&cli.database_url, cli.db_max_connections)
-        .context("invalid configuration")?;
+    let config =
+        Config::load(&cli.database_url, cli.db_max_connections).context("invalid configuration")?;
     match cli.command {
         Command::Openapi => unreachable!("handled above"),
         Command::Serve(args) => {
@@ -91,7 +91,10 @@ async fn main() -> Result<()> {
                     }
                     let region = parse_region(&region)?;
                     let (id, key) = api_key::create(&state.db, role, region, &name).await?;
-                    eprintln!("created key {id} ({} in {region}); it is shown only once:", role.code());
+                    eprintln!(
+                        "created key {id} ({} in {region}); it is shown only once:",
+                        role.code()
+                    );
                     println!("{key}");
                 }
                 KeysCommand::List => {
@@ -102,7 +105,11 @@ async fn main() -> Result<()> {
                             k.prefix,
                             k.role,
                             k.region_code,
-                            if k.revoked_at.is_some() { "revoked" } else { "active" },
+                            if k.revoked_at.is_some() {
+                                "revoked"
+                            } else {
+                                "active"
+                            },
                             k.name
                         );
                     }
@@ -119,8 +126,12 @@ async fn main() -> Result<()> {
             let role = parse_role(&args.role)?;
             let region = args.region.as_deref().map(parse_region).transpose()?;
             match role {
-                Role::Worker if args.worker_id.is_none() => bail!("--worker-id is required for role worker"),
-                Role::Admin | Role::Hr if region.is_none() => bail!("--region is required for role {}", role.code()),
+                Role::Worker if args.worker_id.is_none() => {
+                    bail!("--worker-id is required for role worker")
+                }
+                Role::Admin | Role::Hr if region.is_none() => {
+                    bail!("--region is required for role {}", role.code())
+                }
                 _ => {}
             }
             let token = jwt::mint(

@@ -41,11 +41,7 @@ impl Metrics {
     /// Records one request.
     pub fn observe(&self, route: &'static str, method: &'static str, status: u16, took: Duration) {
         let key = (route, method, status);
-        let existing = self
-            .series
-            .read()
-            .ok()
-            .and_then(|m| m.get(&key).cloned());
+        let existing = self.series.read().ok().and_then(|m| m.get(&key).cloned());
         let series = match existing {
             Some(s) => s,
             None => match self.series.write() {

@@ -66,9 +66,10 @@ impl<T: Type + DeserializeOwned + Send> ParsePayload for JsonBody<T> {
             .into_bytes_limit(MAX_BODY_BYTES)
             .await
             .map_err(|e| match e {
-                poem::error::ReadBodyError::PayloadTooLarge => {
-                    ApiError::new(ProblemKind::PayloadTooLarge, "the body is larger than 64 KiB")
-                }
+                poem::error::ReadBodyError::PayloadTooLarge => ApiError::new(
+                    ProblemKind::PayloadTooLarge,
+                    "the body is larger than 64 KiB",
+                ),
                 _ => ApiError::new(ProblemKind::MalformedBody, "the body could not be read"),
             })?;
         let value = parse_json::<T>(&raw)?;

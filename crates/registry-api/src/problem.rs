@@ -483,7 +483,10 @@ pub fn problem_from_poem_error(err: &poem::Error) -> ApiError {
         return ApiError::new(ProblemKind::UnsupportedMediaType, detail);
     }
     if err.is::<AuthorizationError>() {
-        return ApiError::new(ProblemKind::Unauthorized, "a bearer token or API key is required");
+        return ApiError::new(
+            ProblemKind::Unauthorized,
+            "a bearer token or API key is required",
+        );
     }
     let kind = ProblemKind::for_status(err.status());
     let detail: Cow<'static, str> = match kind {

@@ -18,7 +18,9 @@ async fn bad_resident_id_names_the_field(b: Backend) {
     let mut body = new_worker(1, "510104");
     body["resident_id"] = json!("110101202311012171");
     body["region_code"] = json!("510004");
-    let resp = app.post("/api/v1/workers", &app.admin("000000"), &body).await;
+    let resp = app
+        .post("/api/v1/workers", &app.admin("000000"), &body)
+        .await;
     let p = assert_problem(resp, 422, "validation").await;
     let errors = p["errors"].as_array().unwrap();
     assert_eq!(errors.len(), 2, "{p}");
@@ -34,21 +36,27 @@ async fn unknown_field_names_the_field(b: Backend) {
     let app = spawn_app(b).await;
     let mut body = new_worker(1, "510104");
     body["education"]["gpa"] = json!(4);
-    let resp = app.post("/api/v1/workers", &app.admin("000000"), &body).await;
+    let resp = app
+        .post("/api/v1/workers", &app.admin("000000"), &body)
+        .await;
     let p = assert_problem(resp, 422, "validation").await;
     assert_eq!(p["errors"][0]["field"], "education.gpa");
     assert_eq!(p["errors"][0]["rule"], "body.unknown_field");
 
     let mut body = new_worker(1, "510104");
     body.as_object_mut().unwrap().remove("name");
-    let resp = app.post("/api/v1/workers", &app.admin("000000"), &body).await;
+    let resp = app
+        .post("/api/v1/workers", &app.admin("000000"), &body)
+        .await;
     let p = assert_problem(resp, 422, "validation").await;
     assert_eq!(p["errors"][0]["field"], "name");
     assert_eq!(p["errors"][0]["rule"], "body.missing_field");
 
     let mut body = new_worker(1, "510104");
     body["education"]["level"] = json!("kindergarten");
-    let resp = app.post("/api/v1/workers", &app.admin("000000"), &body).await;
+    let resp = app
+        .post("/api/v1/workers", &app.admin("000000"), &body)
+        .await;
     let p = assert_problem(resp, 422, "validation").await;
     assert_eq!(p["errors"][0]["field"], "education.level");
     assert_eq!(app.row_counts().await, (0, 0, 0));
@@ -87,7 +95,12 @@ async fn wrong_content_type_is_415(b: Backend) {
 async fn unknown_route_and_method_are_problems(b: Backend) {
     let app = spawn_app(b).await;
     let admin = app.admin("000000");
-    assert_problem(app.get("/api/v1/nothing-here", &admin).await, 404, "not-found").await;
+    assert_problem(
+        app.get("/api/v1/nothing-here", &admin).await,
+        404,
+        "not-found",
+    )
+    .await;
     let resp = app
         .client
         .delete(app.url("/api/v1/workers"))

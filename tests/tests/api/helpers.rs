@@ -74,7 +74,14 @@ fn replace_db_name(url: &str, name: &str) -> String {
     }
 }
 
-async fn start(config: &Config) -> (String, AppState, oneshot::Sender<()>, JoinHandle<std::io::Result<()>>) {
+async fn start(
+    config: &Config,
+) -> (
+    String,
+    AppState,
+    oneshot::Sender<()>,
+    JoinHandle<std::io::Result<()>>,
+) {
     let state = AppState::connect_and_migrate(config)
         .await
         .expect("connect and migrate");
@@ -199,8 +206,18 @@ impl TestApp {
             .expect("request")
     }
 
-    pub async fn put(&self, path: &str, token: &str, etag: Option<&str>, body: &Value) -> reqwest::Response {
-        let mut req = self.client.put(self.url(path)).bearer_auth(token).json(body);
+    pub async fn put(
+        &self,
+        path: &str,
+        token: &str,
+        etag: Option<&str>,
+        body: &Value,
+    ) -> reqwest::Response {
+        let mut req = self
+            .client
+            .put(self.url(path))
+            .bearer_auth(token)
+            .json(body);
         if let Some(etag) = etag {
             req = req.header("If-Match", etag);
         }
@@ -209,7 +226,9 @@ impl TestApp {
 
     /// Creates a worker as a national admin and returns its JSON.
     pub async fn create_worker(&self, body: &Value) -> Value {
-        let resp = self.post("/api/v1/workers", &self.admin("000000"), body).await;
+        let resp = self
+            .post("/api/v1/workers", &self.admin("000000"), body)
+            .await;
         assert_eq!(resp.status(), 201, "{:?}", resp.text().await);
         resp.json().await.expect("json")
     }
@@ -221,7 +240,10 @@ impl TestApp {
         (
             worker::Entity::find().count(db).await.expect("count"),
             audit_log::Entity::find().count(db).await.expect("count"),
-            idempotency_key::Entity::find().count(db).await.expect("count"),
+            idempotency_key::Entity::find()
+                .count(db)
+                .await
+                .expect("count"),
         )
     }
 }

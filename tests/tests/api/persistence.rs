@@ -12,7 +12,12 @@ async fn restart_keeps_data(b: Backend) {
     let w = app.create_worker(&new_worker(9, "510104")).await;
     let path = format!("/api/v1/workers/{}", w["id"].as_str().unwrap());
     app.restart().await;
-    let got: Value = app.get(&path, &app.admin("510000")).await.json().await.unwrap();
+    let got: Value = app
+        .get(&path, &app.admin("510000"))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(got["resident_id"], resident_id(9));
     assert_eq!(got["name"], "张9");
     assert_eq!(app.row_counts().await, (1, 1, 0));
@@ -40,15 +45,30 @@ async fn audit_log_is_chained_and_append_only(b: Backend) {
         assert_eq!(r.seq, i as i64 + 1);
         assert_eq!(r.prev_hash, prev);
         let h = entry_hash(
-            &r.prev_hash, r.seq, &r.at, &r.actor, &r.role, &r.action, &r.resource,
-            &r.resource_id, &r.request_id,
+            &r.prev_hash,
+            r.seq,
+            &r.at,
+            &r.actor,
+            &r.role,
+            &r.action,
+            &r.resource,
+            &r.resource_id,
+            &r.request_id,
         );
         assert_eq!(h, r.hash);
         assert_eq!(r.action, "create_worker");
         prev = r.hash.clone();
     }
     let db = &app.state.db;
-    assert!(db.execute_unprepared("UPDATE audit_log SET actor = 'x'").await.is_err());
-    assert!(db.execute_unprepared("DELETE FROM audit_log").await.is_err());
+    assert!(
+        db.execute_unprepared("UPDATE audit_log SET actor = 'x'")
+            .await
+            .is_err()
+    );
+    assert!(
+        db.execute_unprepared("DELETE FROM audit_log")
+            .await
+            .is_err()
+    );
     assert_eq!(app.row_counts().await.1, 3);
 }

@@ -29,7 +29,10 @@ async fn create_read_update(b: Backend) {
     assert_eq!(location, format!("/api/v1/workers/{id}"));
     assert_eq!(etag, "\"1\"");
     assert_eq!(created["resident_id"], resident_id(1));
-    assert_eq!(created["resident_id_masked"], "1101**********0015".replace("0015", &resident_id(1)[14..]));
+    assert_eq!(
+        created["resident_id_masked"],
+        "1101**********0015".replace("0015", &resident_id(1)[14..])
+    );
     assert_eq!(created["education"]["level"], "bachelor");
     assert_eq!(created["experience_start"], "2015-07-01");
     assert!(created["created_at"].as_str().unwrap().ends_with('Z'));
@@ -94,7 +97,12 @@ async fn list_pages_through_more_than_one_page(b: Backend) {
     assert_eq!(sorted, seen, "ascending, no duplicates");
 
     // default page size and filters
-    let page: Value = app.get("/api/v1/workers", &app.admin("000000")).await.json().await.unwrap();
+    let page: Value = app
+        .get("/api/v1/workers", &app.admin("000000"))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(page["items"].as_array().unwrap().len(), 8);
     assert!(page.get("next_cursor").is_none());
     let page: Value = app
@@ -110,14 +118,22 @@ async fn list_pages_through_more_than_one_page(b: Backend) {
         .json()
         .await
         .unwrap();
-    assert_eq!(page["items"].as_array().unwrap().len(), 0, "outside the caller's region");
+    assert_eq!(
+        page["items"].as_array().unwrap().len(),
+        0,
+        "outside the caller's region"
+    );
     let page: Value = app
         .get("/api/v1/workers?name=%E5%BC%A03", &admin)
         .await
         .json()
         .await
         .unwrap();
-    assert_eq!(page["items"].as_array().unwrap().len(), 1, "name prefix 张3");
+    assert_eq!(
+        page["items"].as_array().unwrap().len(),
+        1,
+        "name prefix 张3"
+    );
 
     let too_big = app.get("/api/v1/workers?limit=201", &admin).await;
     let body = assert_problem(too_big, 422, "validation").await;
@@ -165,12 +181,34 @@ async fn update_requires_if_match(b: Backend) {
         "experience_start": "2015-07-01",
         "region_code": "510104",
     });
-    assert_problem(app.put(&path, &admin, None, &body).await, 428, "precondition-required").await;
-    assert_problem(app.put(&path, &admin, Some("\"7\""), &body).await, 412, "precondition-failed").await;
+    assert_problem(
+        app.put(&path, &admin, None, &body).await,
+        428,
+        "precondition-required",
+    )
+    .await;
+    assert_problem(
+        app.put(&path, &admin, Some("\"7\""), &body).await,
+        412,
+        "precondition-failed",
+    )
+    .await;
     let before = app.row_counts().await;
-    assert_eq!(app.put(&path, &admin, Some("\"1\""), &body).await.status(), 200);
-    assert_problem(app.put(&path, &admin, Some("\"1\""), &body).await, 412, "precondition-failed").await;
-    assert_eq!(app.row_counts().await.1, before.1 + 1, "one audit entry for one write");
+    assert_eq!(
+        app.put(&path, &admin, Some("\"1\""), &body).await.status(),
+        200
+    );
+    assert_problem(
+        app.put(&path, &admin, Some("\"1\""), &body).await,
+        412,
+        "precondition-failed",
+    )
+    .await;
+    assert_eq!(
+        app.row_counts().await.1,
+        before.1 + 1,
+        "one audit entry for one write"
+    );
 }
 
 async fn idempotent_retry_creates_one_record(b: Backend) {
@@ -230,7 +268,9 @@ async fn duplicate_resident_id_is_409(b: Backend) {
     app.create_worker(&new_worker(1, "510104")).await;
     let mut again = new_worker(1, "110105");
     again["name"] = json!("someone else");
-    let resp = app.post("/api/v1/workers", &app.admin("000000"), &again).await;
+    let resp = app
+        .post("/api/v1/workers", &app.admin("000000"), &again)
+        .await;
     assert_problem(resp, 409, "conflict").await;
     assert_eq!(app.row_counts().await, (1, 1, 0));
 }

@@ -144,7 +144,15 @@ mod tests {
     fn round_trip_and_rejections() {
         let cfg = JwtConfig::with_secret(vec![7u8; 32]);
         let region = RegionCode::parse("510100").unwrap();
-        let t = mint(&cfg, "alice", Role::Admin, Some(&region), None, time::Duration::hours(1)).unwrap();
+        let t = mint(
+            &cfg,
+            "alice",
+            Role::Admin,
+            Some(&region),
+            None,
+            time::Duration::hours(1),
+        )
+        .unwrap();
         let p = JwtVerifier::new(&cfg).verify(&t).unwrap();
         assert_eq!(p.role, Role::Admin);
         assert_eq!(p.region(), Some(&region));
@@ -154,7 +162,15 @@ mod tests {
             ..cfg.clone()
         };
         assert!(JwtVerifier::new(&other).verify(&t).is_err());
-        let expired = mint(&cfg, "a", Role::Hr, Some(&region), None, time::Duration::hours(-2)).unwrap();
+        let expired = mint(
+            &cfg,
+            "a",
+            Role::Hr,
+            Some(&region),
+            None,
+            time::Duration::hours(-2),
+        )
+        .unwrap();
         assert!(JwtVerifier::new(&cfg).verify(&expired).is_err());
         let no_region = mint(&cfg, "a", Role::Hr, None, None, time::Duration::hours(1)).unwrap();
         assert!(JwtVerifier::new(&cfg).verify(&no_region).is_err());

@@ -20,7 +20,7 @@ use sea_orm::sqlx::sqlite::{
 };
 use sea_orm::{
     DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, RuntimeErr, SqlErr,
-    SqlxPostgresConnector, SqlxSqliteConnector, SqliteTransactionMode, TransactionOptions,
+    SqliteTransactionMode, SqlxPostgresConnector, SqlxSqliteConnector, TransactionOptions,
     TransactionTrait,
 };
 

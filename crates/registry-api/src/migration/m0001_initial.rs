@@ -58,7 +58,11 @@ impl MigrationTrait for Migration {
                     .col(text("name"))
                     .col(ColumnDef::new("resident_id_sealed").blob().not_null())
                     .col(ColumnDef::new("resident_id_hash").char_len(64).not_null())
-                    .col(ColumnDef::new("resident_id_masked").string_len(18).not_null())
+                    .col(
+                        ColumnDef::new("resident_id_masked")
+                            .string_len(18)
+                            .not_null(),
+                    )
                     .col(ColumnDef::new("education_level").string_len(16).not_null())
                     .col(ColumnDef::new("social_work_major").boolean().not_null())
                     .col(ColumnDef::new("experience_start").date().not_null())
@@ -100,7 +104,11 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("role").string_len(16).not_null())
                     .col(ColumnDef::new("region_code").char_len(6).not_null())
                     .col(ts("created_at"))
-                    .col(ColumnDef::new("revoked_at").timestamp_with_time_zone().null())
+                    .col(
+                        ColumnDef::new("revoked_at")
+                            .timestamp_with_time_zone()
+                            .null(),
+                    )
                     .to_owned(),
             )
             .await?;
@@ -126,12 +134,7 @@ impl MigrationTrait for Migration {
                     .col(id("resource_id"))
                     .col(ColumnDef::new("status").integer().not_null())
                     .col(ts("created_at"))
-                    .primary_key(
-                        Index::create()
-                            .col("subject")
-                            .col("operation")
-                            .col("key"),
-                    )
+                    .primary_key(Index::create().col("subject").col("operation").col("key"))
                     .to_owned(),
             )
             .await?;

@@ -31,14 +31,13 @@ pub fn api() -> (WorkersApi, WorkerApi) {
 
 /// The OpenAPI service (spec, docs and operations), built without state.
 pub fn openapi_service() -> OpenApiService<(WorkersApi, WorkerApi), ()> {
-    OpenApiService::new(api(), "Social-worker registry", env!("CARGO_PKG_VERSION"))
-        .description(
-            "Registry of China's social workers. Errors are RFC 9457 problem documents \
+    OpenApiService::new(api(), "Social-worker registry", env!("CARGO_PKG_VERSION")).description(
+        "Registry of China's social workers. Errors are RFC 9457 problem documents \
              (`application/problem+json`) with a stable `type`. Authenticate with \
              `Authorization: Bearer <API key or JWT>`. Lists use cursor pagination \
              (default 50, maximum 200 items per page). Creates accept `Idempotency-Key`; \
              updates require `If-Match`.",
-        )
+    )
 }
 
 /// The committed spec as YAML (what `registry-api openapi` prints).

@@ -176,12 +176,21 @@ fn check_fields(
         errors.push(FieldError::new("name", "name.blank", "name must not be blank").into());
     } else if name.chars().count() > MAX_NAME_CHARS {
         errors.push(
-            FieldError::new("name", "name.too_long", "name must be at most 100 characters").into(),
+            FieldError::new(
+                "name",
+                "name.too_long",
+                "name must be at most 100 characters",
+            )
+            .into(),
         );
     } else if name.chars().any(char::is_control) {
         errors.push(
-            FieldError::new("name", "name.control_char", "name must not contain control characters")
-                .into(),
+            FieldError::new(
+                "name",
+                "name.control_char",
+                "name must not contain control characters",
+            )
+            .into(),
         );
     }
     if experience_start > OffsetDateTime::now_utc().date() {
@@ -284,7 +293,11 @@ pub struct Worker {
 
 impl Worker {
     /// The view of `m` for `principal` (who must already be allowed to read it).
-    pub fn view(m: worker::Model, principal: &Principal, pii: &PiiCipher) -> Result<Self, ApiError> {
+    pub fn view(
+        m: worker::Model,
+        principal: &Principal,
+        pii: &PiiCipher,
+    ) -> Result<Self, ApiError> {
         let region = RegionCode::parse(&m.region_code).map_err(ApiError::internal)?;
         let resident_id = if principal.sees_clear_resident_id(&m.id, &region) {
             Some(

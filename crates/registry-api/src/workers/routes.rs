@@ -18,8 +18,7 @@ use crate::idempotency::{self, Prior};
 use crate::observe::RequestId;
 use crate::payload::JsonBody;
 use crate::problem::{
-    ApiError, CreateErrors, Errors, ListErrors, ProblemField, ProblemKind, ReadErrors,
-    UpdateErrors,
+    ApiError, CreateErrors, Errors, ListErrors, ProblemField, ProblemKind, ReadErrors, UpdateErrors,
 };
 use crate::routes::Tags;
 use crate::state::AppState;
@@ -125,7 +124,14 @@ impl WorkersApi {
         idempotency_key: Header<Option<String>>,
         body: JsonBody<CreateWorker>,
     ) -> Result<CreatedWorker, Errors<CreateErrors>> {
-        Ok(create(&auth.0, &state, &request_id, idempotency_key.0.as_deref(), &body).await?)
+        Ok(create(
+            &auth.0,
+            &state,
+            &request_id,
+            idempotency_key.0.as_deref(),
+            &body,
+        )
+        .await?)
     }
 
     /// List workers
@@ -201,7 +207,15 @@ impl WorkerApi {
         if_match: Header<Option<String>>,
         body: JsonBody<UpdateWorker>,
     ) -> Result<OneWorker, Errors<UpdateErrors>> {
-        Ok(update(&auth.0, &state, &request_id, &id.0, if_match.0.as_deref(), &body).await?)
+        Ok(update(
+            &auth.0,
+            &state,
+            &request_id,
+            &id.0,
+            if_match.0.as_deref(),
+            &body,
+        )
+        .await?)
     }
 }
 
@@ -236,11 +250,21 @@ async fn create(
                 Prior::None => {}
             }
         }
-        let sealed = state.pii.seal(&input.resident_id).map_err(ApiError::internal)?;
+        let sealed = state
+            .pii
+            .seal(&input.resident_id)
+            .map_err(ApiError::internal)?;
         let hash = state.pii.lookup_hash(&input.resident_id);
         let id = uuid::Uuid::now_v7().to_string();
-        let m = match store::insert(&txn, id, sealed, hash, input.resident_id.masked(), &input.fields)
-            .await
+        let m = match store::insert(
+            &txn,
+            id,
+            sealed,
+            hash,
+            input.resident_id.masked(),
+            &input.fields,
+        )
+        .await
         {
             Ok(m) => m,
             Err(e) if is_unique_violation(&e) => {
@@ -331,7 +355,9 @@ async fn update(
         },
     )
     .await?;
-    let m = store::find(&txn, id).await?.ok_or_else(ApiError::not_found)?;
+    let m = store::find(&txn, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
     txn.commit().await?;
     let tag = etag(m.version);
     Ok(OneWorker::Ok(Json(Worker::view(m, p, &state.pii)?), tag))

@@ -83,7 +83,10 @@ pub async fn update_if_version<C: ConnectionTrait>(
             worker::Column::SocialWorkMajor,
             Expr::value(f.education.social_work_major),
         )
-        .col_expr(worker::Column::ExperienceStart, Expr::value(f.experience_start))
+        .col_expr(
+            worker::Column::ExperienceStart,
+            Expr::value(f.experience_start),
+        )
         .col_expr(worker::Column::UpdatedAt, Expr::value(now_utc()))
         .col_expr(
             worker::Column::Version,
@@ -122,9 +125,8 @@ pub async fn list<C: ConnectionTrait>(
             .replace('%', "\\%")
             .replace('_', "\\_");
         q = q.filter(
-            Expr::col(worker::Column::Name).like(
-                sea_orm::sea_query::LikeExpr::new(format!("{escaped}%")).escape('\\'),
-            ),
+            Expr::col(worker::Column::Name)
+                .like(sea_orm::sea_query::LikeExpr::new(format!("{escaped}%")).escape('\\')),
         );
     }
     if let Some(after) = after {
