@@ -27,7 +27,11 @@ impl YearMonth {
     /// Builds a month; `month` is 1 to 12 and the year within [`MIN_YEAR`]..=[`MAX_YEAR`].
     pub fn new(year: i32, month: u8) -> Result<Self, FieldError> {
         if !(MIN_YEAR..=MAX_YEAR).contains(&year) {
-            return Err(FieldError::new("", "month.year_range", "year must be 1900 to 9999"));
+            return Err(FieldError::new(
+                "",
+                "month.year_range",
+                "year must be 1900 to 9999",
+            ));
         }
         if !(1..=12).contains(&month) {
             return Err(FieldError::new("", "month.shape", "month must be 01 to 12"));
@@ -51,10 +55,18 @@ impl YearMonth {
             && b[..4].iter().all(u8::is_ascii_digit)
             && b[5..].iter().all(u8::is_ascii_digit);
         if !shape_ok {
-            return Err(FieldError::new("", "month.shape", "month must be written YYYY-MM"));
+            return Err(FieldError::new(
+                "",
+                "month.shape",
+                "month must be written YYYY-MM",
+            ));
         }
-        let year: i32 = s[..4].parse().map_err(|_| FieldError::new("", "month.shape", "bad year"))?;
-        let month: u8 = s[5..].parse().map_err(|_| FieldError::new("", "month.shape", "bad month"))?;
+        let year: i32 = s[..4]
+            .parse()
+            .map_err(|_| FieldError::new("", "month.shape", "bad year"))?;
+        let month: u8 = s[5..]
+            .parse()
+            .map_err(|_| FieldError::new("", "month.shape", "bad month"))?;
         Self::new(year, month)
     }
 
@@ -177,10 +189,27 @@ pub fn whole_months_between(start: Date, end: Date) -> i64 {
 }
 
 /// A span of days with an inclusive start and an optional inclusive end (open when `None`).
+/// Deserialising checks the order of the ends too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "RawPeriod")]
 pub struct Period {
     start: Date,
     end: Option<Date>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPeriod {
+    start: Date,
+    #[serde(default)]
+    end: Option<Date>,
+}
+
+impl TryFrom<RawPeriod> for Period {
+    type Error = FieldError;
+    fn try_from(raw: RawPeriod) -> Result<Self, Self::Error> {
+        Self::new(raw.start, raw.end)
+    }
 }
 
 impl Period {
@@ -225,13 +254,28 @@ impl Period {
 }
 
 /// A span of payroll months, inclusive at both ends, open-ended when `until` is `None`.
+/// Deserialising checks the order of the ends too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "RawMonthSpan")]
 pub struct MonthSpan {
-    /// First month.
-    pub from: YearMonth,
-    /// Last month, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub until: Option<YearMonth>,
+    from: YearMonth,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    until: Option<YearMonth>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMonthSpan {
+    from: YearMonth,
+    #[serde(default)]
+    until: Option<YearMonth>,
+}
+
+impl TryFrom<RawMonthSpan> for MonthSpan {
+    type Error = FieldError;
+    fn try_from(raw: RawMonthSpan) -> Result<Self, Self::Error> {
+        Self::new(raw.from, raw.until)
+    }
 }
 
 impl MonthSpan {
@@ -247,6 +291,16 @@ impl MonthSpan {
             ));
         }
         Ok(Self { from, until })
+    }
+
+    /// First month.
+    pub fn from(&self) -> YearMonth {
+        self.from
+    }
+
+    /// Last month, if the span ends.
+    pub fn until(&self) -> Option<YearMonth> {
+        self.until
     }
 
     /// Whether `month` falls inside.
@@ -271,13 +325,21 @@ mod tests {
         assert_eq!(dec.plus(1).to_string(), "2026-01");
         assert_eq!(dec.plus(-12).to_string(), "2024-12");
         assert_eq!(dec.months_until(YearMonth::parse("2026-02").unwrap()), 2);
-        assert_eq!(YearMonth::parse("2023-02").unwrap().last_day(), date!(2023 - 02 - 28));
-        assert_eq!(YearMonth::parse("2024-02").unwrap().last_day(), date!(2024 - 02 - 29));
+        assert_eq!(
+            YearMonth::parse("2023-02").unwrap().last_day(),
+            date!(2023 - 02 - 28)
+        );
+        assert_eq!(
+            YearMonth::parse("2024-02").unwrap().last_day(),
+            date!(2024 - 02 - 29)
+        );
     }
 
     #[test]
     fn year_month_rejects_bad_input() {
-        for bad in ["2024-1", "2024/01", "24-01", "2024-00", "1899-12", "abcd-ef"] {
+        for bad in [
+            "2024-1", "2024/01", "24-01", "2024-00", "1899-12", "abcd-ef",
+        ] {
             assert!(YearMonth::parse(bad).is_err(), "{bad}");
         }
     }
@@ -296,10 +358,34 @@ mod tests {
     }
 
     #[test]
+    fn deserialising_checks_the_order_of_the_ends() {
+        let p: Period =
+            serde_json::from_str(r#"{"start":"2024-01-01","end":"2024-12-31"}"#).unwrap();
+        assert_eq!(p.end(), Some(date!(2024 - 12 - 31)));
+        assert!(
+            serde_json::from_str::<Period>(r#"{"start":"2024-01-01","end":"2023-12-31"}"#).is_err()
+        );
+        assert!(
+            serde_json::from_str::<MonthSpan>(r#"{"from":"2024-05","until":"2024-04"}"#).is_err()
+        );
+        let m: MonthSpan = serde_json::from_str(r#"{"from":"2024-05"}"#).unwrap();
+        assert_eq!(m.until(), None);
+    }
+
+    #[test]
     fn month_counting_at_boundaries() {
-        assert_eq!(whole_months_between(date!(2024 - 01 - 31), date!(2024 - 02 - 29)), 1);
-        assert_eq!(whole_months_between(date!(2024 - 01 - 31), date!(2024 - 02 - 28)), 0);
-        assert_eq!(whole_months_between(date!(2024 - 03 - 01), date!(2024 - 02 - 01)), 0);
+        assert_eq!(
+            whole_months_between(date!(2024 - 01 - 31), date!(2024 - 02 - 29)),
+            1
+        );
+        assert_eq!(
+            whole_months_between(date!(2024 - 01 - 31), date!(2024 - 02 - 28)),
+            0
+        );
+        assert_eq!(
+            whole_months_between(date!(2024 - 03 - 01), date!(2024 - 02 - 01)),
+            0
+        );
         assert_eq!(add_months(date!(2025 - 11 - 30), 3), date!(2026 - 02 - 28));
     }
 }

@@ -23,7 +23,12 @@ pub enum Level {
 
 impl Level {
     /// Every level, lowest first.
-    pub const ALL: [Level; 4] = [Level::Aide, Level::Assistant, Level::Intermediate, Level::Senior];
+    pub const ALL: [Level; 4] = [
+        Level::Aide,
+        Level::Assistant,
+        Level::Intermediate,
+        Level::Senior,
+    ];
 
     /// Stable code used in JSON and data files.
     pub fn code(&self) -> &'static str {
@@ -123,7 +128,10 @@ mod tests {
         assert_eq!(Level::Intermediate.next(), Some(Level::Senior));
         assert_eq!(Level::parse("senior").unwrap(), Level::Senior);
         assert_eq!(Level::parse("master").unwrap_err().rule, "level.unknown");
-        assert_eq!(serde_json::to_string(&Level::Assistant).unwrap(), "\"assistant\"");
+        assert_eq!(
+            serde_json::to_string(&Level::Assistant).unwrap(),
+            "\"assistant\""
+        );
         assert!(serde_json::from_str::<Level>("\"expert\"").is_err());
     }
 }

@@ -24,7 +24,11 @@ impl Yuan {
     /// Checks a decimal: rule `amount.negative`, `amount.precision` or `amount.too_large`.
     pub fn new(value: Decimal) -> Result<Self, FieldError> {
         if value.is_sign_negative() && !value.is_zero() {
-            return Err(FieldError::new("", "amount.negative", "amount must not be negative"));
+            return Err(FieldError::new(
+                "",
+                "amount.negative",
+                "amount must not be negative",
+            ));
         }
         if value.normalize().scale() > 2 {
             return Err(FieldError::new(
@@ -34,7 +38,11 @@ impl Yuan {
             ));
         }
         if value > MAX_YUAN {
-            return Err(FieldError::new("", "amount.too_large", "amount must be at most 100000000"));
+            return Err(FieldError::new(
+                "",
+                "amount.too_large",
+                "amount must be at most 100000000",
+            ));
         }
         let mut v = value.normalize();
         v.rescale(2);
@@ -52,13 +60,23 @@ impl Yuan {
     pub fn parse(input: &str) -> Result<Self, FieldError> {
         let s = input.trim();
         let well_formed = !s.is_empty()
-            && s.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
+            && s.bytes()
+                .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
             && s.bytes().filter(|&b| b == b'.').count() <= 1;
         if !well_formed {
-            return Err(FieldError::new("", "amount.shape", "amount must be a decimal number like 300.00"));
+            return Err(FieldError::new(
+                "",
+                "amount.shape",
+                "amount must be a decimal number like 300.00",
+            ));
         }
-        let d = Decimal::from_str(s)
-            .map_err(|_| FieldError::new("", "amount.shape", "amount must be a decimal number like 300.00"))?;
+        let d = Decimal::from_str(s).map_err(|_| {
+            FieldError::new(
+                "",
+                "amount.shape",
+                "amount must be a decimal number like 300.00",
+            )
+        })?;
         Self::new(d)
     }
 
@@ -81,7 +99,11 @@ impl Yuan {
 
     /// `self - other`, or zero when `other` is larger.
     pub fn saturating_sub(&self, other: Yuan) -> Yuan {
-        if other.0 >= self.0 { Yuan::ZERO } else { Yuan(self.0 - other.0) }
+        if other.0 >= self.0 {
+            Yuan::ZERO
+        } else {
+            Yuan(self.0 - other.0)
+        }
     }
 
     /// `self + other`; the sum of two valid amounts keeps fen precision.
@@ -132,18 +154,31 @@ pub struct Percent(Decimal);
 impl Percent {
     /// Parses `"30"` or `"15.5"`; rule `percent.range` outside 0..=100, `percent.shape` otherwise.
     pub fn parse(input: &str) -> Result<Self, FieldError> {
-        let d = Decimal::from_str(input.trim())
-            .map_err(|_| FieldError::new("", "percent.shape", "percent must be a number like 30 or 15.5"))?;
+        let d = Decimal::from_str(input.trim()).map_err(|_| {
+            FieldError::new(
+                "",
+                "percent.shape",
+                "percent must be a number like 30 or 15.5",
+            )
+        })?;
         Self::new(d)
     }
 
     /// Checks a decimal percent.
     pub fn new(value: Decimal) -> Result<Self, FieldError> {
         if value < Decimal::ZERO || value > Decimal::ONE_HUNDRED {
-            return Err(FieldError::new("", "percent.range", "percent must be between 0 and 100"));
+            return Err(FieldError::new(
+                "",
+                "percent.range",
+                "percent must be between 0 and 100",
+            ));
         }
         if value.normalize().scale() > 2 {
-            return Err(FieldError::new("", "percent.precision", "percent must have at most two decimals"));
+            return Err(FieldError::new(
+                "",
+                "percent.precision",
+                "percent must have at most two decimals",
+            ));
         }
         Ok(Self(value.normalize()))
     }
@@ -204,7 +239,10 @@ mod tests {
         assert_eq!(Yuan::parse("-0.01").unwrap_err().rule, "amount.negative");
         assert_eq!(Yuan::parse("1.005").unwrap_err().rule, "amount.precision");
         assert_eq!(Yuan::parse("1e3").unwrap_err().rule, "amount.shape");
-        assert_eq!(Yuan::parse("100000000.01").unwrap_err().rule, "amount.too_large");
+        assert_eq!(
+            Yuan::parse("100000000.01").unwrap_err().rule,
+            "amount.too_large"
+        );
         assert_eq!(Yuan::from_fen(123_456).unwrap().to_string(), "1234.56");
         // Trailing zeros beyond two places are not extra precision.
         assert_eq!(Yuan::parse("5.000").unwrap().to_string(), "5.00");
@@ -218,7 +256,10 @@ mod tests {
     fn yuan_serialises_as_a_two_decimal_string() {
         let y: Yuan = serde_json::from_str("\"300\"").unwrap();
         assert_eq!(serde_json::to_string(&y).unwrap(), "\"300.00\"");
-        assert!(serde_json::from_str::<Yuan>("300.5").is_err(), "numbers are refused");
+        assert!(
+            serde_json::from_str::<Yuan>("300.5").is_err(),
+            "numbers are refused"
+        );
     }
 
     #[test]

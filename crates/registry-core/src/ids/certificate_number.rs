@@ -98,7 +98,10 @@ mod tests {
 
     #[test]
     fn rules() {
-        assert_eq!(CertificateNumber::parse("  ").unwrap_err().rule(), "certificate_number.empty");
+        assert_eq!(
+            CertificateNumber::parse("  ").unwrap_err().rule(),
+            "certificate_number.empty"
+        );
         assert_eq!(
             CertificateNumber::parse(&"1".repeat(65)).unwrap_err(),
             CertificateNumberError::TooLong

@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::RuleViolation;
 
 const ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+const WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
 
 /// Why a string is not a unified social credit code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -137,7 +139,11 @@ mod tests {
 
     #[test]
     fn accepts_the_domain_vectors() {
-        for s in ["12100000400009880K", "91350200MA2YJ1XR9G", "91440101MA5CJQ4N59"] {
+        for s in [
+            "12100000400009880K",
+            "91350200MA2YJ1XR9G",
+            "91440101MA5CJQ4N59",
+        ] {
             assert_eq!(CreditCode::parse(s).unwrap().as_str(), s);
         }
         assert_eq!(
@@ -150,7 +156,10 @@ mod tests {
     fn names_the_broken_rule() {
         let err = CreditCode::parse("91350200MA2YJ1XR9A").unwrap_err();
         assert_eq!(err.rule(), "credit_code.check_char");
-        assert_eq!(CreditCode::parse("9135").unwrap_err().rule(), "credit_code.length");
+        assert_eq!(
+            CreditCode::parse("9135").unwrap_err().rule(),
+            "credit_code.length"
+        );
         // 'I' is not in the alphabet.
         assert_eq!(
             CreditCode::parse("9135020IMA2YJ1XR9G").unwrap_err(),

@@ -75,8 +75,7 @@ impl RegionCode {
         let province_zero = &out[0..2] == b"00";
         let prefecture_zero = &out[2..4] == b"00";
         let county_zero = &out[4..6] == b"00";
-        if (province_zero && !(prefecture_zero && county_zero)) || (prefecture_zero && !county_zero)
-        {
+        if (province_zero && !prefecture_zero) || (prefecture_zero && !county_zero) {
             return Err(RegionCodeError::Hierarchy);
         }
         Ok(Self(out))

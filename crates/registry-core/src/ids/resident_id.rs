@@ -143,7 +143,9 @@ impl ResidentId {
 }
 
 fn digits(bytes: &[u8]) -> u32 {
-    bytes.iter().fold(0, |acc, b| acc * 10 + u32::from(b - b'0'))
+    bytes
+        .iter()
+        .fold(0, |acc, b| acc * 10 + u32::from(b - b'0'))
 }
 
 fn birth_date_of(id: &[u8; 18]) -> Option<Date> {
@@ -205,7 +207,11 @@ mod tests {
 
     #[test]
     fn accepts_the_domain_vectors() {
-        for s in ["11010519491231002X", "440524188001010014", "110101202311012176"] {
+        for s in [
+            "11010519491231002X",
+            "440524188001010014",
+            "110101202311012176",
+        ] {
             assert!(ResidentId::parse(s).is_ok(), "{s}");
         }
         let id = ResidentId::parse("440524188001010014").unwrap();
@@ -266,7 +272,10 @@ mod tests {
         let mut raw = *b"110101200002290010";
         raw[17] = check_char(&raw);
         let s = std::str::from_utf8(&raw).unwrap();
-        assert_eq!(ResidentId::parse(s).unwrap().birth_date(), date!(2000 - 02 - 29));
+        assert_eq!(
+            ResidentId::parse(s).unwrap().birth_date(),
+            date!(2000 - 02 - 29)
+        );
     }
 
     #[test]
