@@ -2,6 +2,8 @@
 //! the caller's own records, policies are loaded from the shipped data files, and every
 //! answer is checked for its amount, its reason codes and the facts it cites.
 
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns load fixtures; a panic is the failure
+
 use registry_core::allowance::{PolicySet, ReasonCode, WorkerFacts, decide};
 use registry_core::calendar::{Period, YearMonth};
 use registry_core::credit::{CreditStatus, credit_status};

@@ -1,0 +1,120 @@
+//! The audit log: one hash-chained entry per write, in the write's own transaction.
+//!
+//! Entry `n` stores `prev_hash` (entry `n-1`'s hash, or 64 zeros) and
+//! `hash = SHA-256(prev_hash || "\n" || canonical)`, where `canonical` is the compact JSON
+//! array `[seq, at, actor, role, action, resource, resource_id, request_id]` ([`entry_hash`]).
+//! `seq` is the primary key and is taken as `last + 1`, so two appends can never share a
+//! predecessor: on PostgreSQL appends are serialised with `pg_advisory_xact_lock`, on SQLite
+//! by the `BEGIN IMMEDIATE` write lock; a fork would also fail the primary key.
+//! Triggers (see the migration) refuse UPDATE, DELETE and TRUNCATE.
+//!
+//! Architecture invariant: entries name resources by id only; never a name, an ID number or
+//! a token.
+
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, EntityTrait,
+    QueryOrder, Set,
+};
+use time::format_description::well_known::Rfc3339;
+
+use crate::auth::Principal;
+use crate::crypto::sha256_hex;
+use crate::db::entities::audit_log;
+use crate::db::now_utc;
+
+/// `prev_hash` of the first entry.
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Advisory-lock key that serialises audit appends on PostgreSQL.
+pub const AUDIT_LOCK_KEY: i64 = 0x5245_4749_5354_5259; // "REGISTRY"
+
+/// What was done, by whom, to what.
+#[derive(Debug, Clone, Copy)]
+pub struct AuditEvent<'a> {
+    /// The caller.
+    pub principal: &'a Principal,
+    /// Operation id, e.g. `create_worker`.
+    pub action: &'a str,
+    /// Resource type, e.g. `worker`.
+    pub resource: &'a str,
+    /// Resource id.
+    pub resource_id: &'a str,
+    /// Request id.
+    pub request_id: &'a str,
+}
+
+/// The hash of one entry, given its predecessor's hash and its fields.
+#[allow(clippy::too_many_arguments)]
+pub fn entry_hash(
+    prev_hash: &str,
+    seq: i64,
+    at: &str,
+    actor: &str,
+    role: &str,
+    action: &str,
+    resource: &str,
+    resource_id: &str,
+    request_id: &str,
+) -> String {
+    let canonical = serde_json::json!([
+        seq,
+        at,
+        actor,
+        role,
+        action,
+        resource,
+        resource_id,
+        request_id
+    ]);
+    let mut input = Vec::with_capacity(prev_hash.len() + 256);
+    input.extend_from_slice(prev_hash.as_bytes());
+    input.push(b'\n');
+    input.extend_from_slice(canonical.to_string().as_bytes());
+    sha256_hex(&input)
+}
+
+/// Appends an entry inside `txn`.
+pub async fn append(txn: &DatabaseTransaction, ev: AuditEvent<'_>) -> Result<i64, DbErr> {
+    if txn.get_database_backend() == DbBackend::Postgres {
+        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({AUDIT_LOCK_KEY})"))
+            .await?;
+    }
+    let last = audit_log::Entity::find()
+        .order_by_desc(audit_log::Column::Seq)
+        .one(txn)
+        .await?;
+    let (seq, prev_hash) = match last {
+        Some(m) => (m.seq + 1, m.hash),
+        None => (1, GENESIS_HASH.to_owned()),
+    };
+    let at = now_utc()
+        .format(&Rfc3339)
+        .map_err(|e| DbErr::Custom(e.to_string()))?;
+    let role = ev.principal.role.code();
+    let hash = entry_hash(
+        &prev_hash,
+        seq,
+        &at,
+        &ev.principal.subject,
+        role,
+        ev.action,
+        ev.resource,
+        ev.resource_id,
+        ev.request_id,
+    );
+    audit_log::ActiveModel {
+        seq: Set(seq),
+        at: Set(at),
+        actor: Set(ev.principal.subject.clone()),
+        role: Set(role.to_owned()),
+        action: Set(ev.action.to_owned()),
+        resource: Set(ev.resource.to_owned()),
+        resource_id: Set(ev.resource_id.to_owned()),
+        request_id: Set(ev.request_id.to_owned()),
+        prev_hash: Set(prev_hash),
+        hash: Set(hash),
+    }
+    .insert(txn)
+    .await?;
+    Ok(seq)
+}

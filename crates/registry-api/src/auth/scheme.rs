@@ -1,0 +1,46 @@
+//! The documented security scheme: `Authorization: Bearer <API key or JWT>`.
+//!
+//! A credential starting with `rk_` is an API key (one indexed lookup), anything else is
+//! verified as a JWT (no I/O). Missing or invalid credentials are a 401 problem.
+
+use poem::Request;
+use poem_openapi::SecurityScheme;
+use poem_openapi::auth::Bearer;
+
+use super::{Principal, api_key};
+use crate::problem::{ApiError, ProblemKind};
+use crate::state::AppState;
+
+/// `Authorization: Bearer <credential>`: an API key (`rk_…`) for systems or an HS256 JWT
+/// for people.
+#[derive(SecurityScheme)]
+#[oai(
+    rename = "bearer",
+    ty = "bearer",
+    bearer_format = "JWT or API key (rk_…)",
+    checker = "authenticate"
+)]
+pub struct Auth(pub Principal);
+
+fn unauthorized() -> poem::Error {
+    ApiError::new(ProblemKind::Unauthorized, "invalid or expired credentials").into()
+}
+
+async fn authenticate(req: &Request, bearer: Bearer) -> poem::Result<Principal> {
+    let state = req
+        .data::<AppState>()
+        .ok_or_else(|| ApiError::internal("AppState missing from request data"))?;
+    let token = bearer.token.trim();
+    if api_key::looks_like_key(token) {
+        match api_key::authenticate(&state.db, token).await {
+            Ok(Some(p)) => Ok(p),
+            Ok(None) => Err(unauthorized()),
+            Err(e) => Err(ApiError::from(e).into()),
+        }
+    } else {
+        state.jwt.verify(token).map_err(|e| {
+            tracing::debug!(reason = %e, "jwt rejected");
+            unauthorized()
+        })
+    }
+}

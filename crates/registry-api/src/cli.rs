@@ -1,0 +1,99 @@
+//! The `registry-api` command line: `serve`, `migrate`, `openapi`, `keys`, `token`.
+//!
+//! Database settings are global flags with `REGISTRY_*` fallbacks; secrets come from the
+//! environment only (see [`crate::config`]).
+
+use clap::{Args, Parser, Subcommand};
+
+/// The social-worker registry service.
+#[derive(Debug, Parser)]
+#[command(name = "registry-api", version, about)]
+pub struct Cli {
+    /// Database URL: `sqlite://FILE` (created if missing) or `postgres://…`.
+    #[arg(
+        long,
+        global = true,
+        env = "REGISTRY_DATABASE_URL",
+        default_value = crate::config::DEFAULT_DATABASE_URL
+    )]
+    pub database_url: String,
+
+    /// Connection pool size (default: 8 for SQLite, 16 for PostgreSQL).
+    #[arg(long, global = true, env = "REGISTRY_DB_MAX_CONNECTIONS")]
+    pub db_max_connections: Option<u32>,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Migrate the database and serve HTTP.
+    Serve(ServeArgs),
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Print the OpenAPI spec (YAML) to stdout.
+    Openapi,
+    /// Manage API keys for systems.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Mint a development JWT with the configured secret.
+    Token(TokenArgs),
+}
+
+/// `serve` options.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "REGISTRY_HOST", default_value = "127.0.0.1")]
+    pub host: std::net::IpAddr,
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, env = "REGISTRY_PORT", default_value_t = 8080)]
+    pub port: u16,
+}
+
+/// `keys` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create a key; prints the key once on stdout.
+    Create {
+        /// `admin` or `hr`.
+        #[arg(long)]
+        role: String,
+        /// Region code the key is scoped to (`000000` for the whole country).
+        #[arg(long)]
+        region: String,
+        /// Label.
+        #[arg(long, default_value = "")]
+        name: String,
+    },
+    /// List keys (never the keys themselves).
+    List,
+    /// Revoke a key by id.
+    Revoke {
+        /// Key id from `keys list`.
+        id: String,
+    },
+}
+
+/// `token` options.
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// `admin`, `hr` or `worker`.
+    #[arg(long)]
+    pub role: String,
+    /// Region (admin, hr).
+    #[arg(long, required_unless_present = "worker_id")]
+    pub region: Option<String>,
+    /// Worker id (worker).
+    #[arg(long)]
+    pub worker_id: Option<String>,
+    /// Subject.
+    #[arg(long, default_value = "dev")]
+    pub sub: String,
+    /// Lifetime in hours.
+    #[arg(long, default_value_t = 12)]
+    pub ttl_hours: i64,
+}

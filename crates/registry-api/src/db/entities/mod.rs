@@ -1,0 +1,8 @@
+//! sea-orm entities, one file per table. Column types are chosen to mean the same on SQLite
+//! and PostgreSQL: ids are text (UUIDv7, so they sort by creation), money is integer fen,
+//! timestamps are UTC, the resident ID is only ever a sealed blob plus a keyed hash.
+
+pub mod api_key;
+pub mod audit_log;
+pub mod idempotency_key;
+pub mod worker;

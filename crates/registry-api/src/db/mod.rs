@@ -1,0 +1,138 @@
+//! Database access: connecting, write transactions, and what storage errors mean to a client.
+//!
+//! - [`connect`] builds the pool. SQLite gets WAL, `busy_timeout`, `foreign_keys=ON` and
+//!   `synchronous=NORMAL` on every connection; PostgreSQL gets a bounded pool.
+//! - [`begin_write`] starts every write transaction: `BEGIN IMMEDIATE` on SQLite (the write
+//!   lock is taken up front, so a read-then-write cannot fail half-way with a busy snapshot),
+//!   a plain `BEGIN` on PostgreSQL.
+//! - `From<DbErr> for ApiError`: a busy SQLite, an exhausted pool or a PostgreSQL
+//!   serialization failure is a 503 with `Retry-After`, never a 500.
+//! - [`entities`]: the sea-orm entities, one file per table.
+
+pub mod entities;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sea_orm::sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sea_orm::sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+};
+use sea_orm::{
+    DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, RuntimeErr, SqlErr,
+    SqliteTransactionMode, SqlxPostgresConnector, SqlxSqliteConnector, TransactionOptions,
+    TransactionTrait,
+};
+
+use crate::config::{Config, DatabaseUrl};
+use crate::problem::ApiError;
+
+/// How long a SQLite connection waits for the write lock before reporting busy.
+pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a request waits for a pooled connection before a 503.
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Opens the pool for `config.database`.
+pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbErr> {
+    let sqlx_err = |e: sea_orm::sqlx::Error| DbErr::Conn(RuntimeErr::SqlxError(e.into()));
+    match &config.database {
+        DatabaseUrl::Sqlite { url, path } => {
+            let mut opts = SqliteConnectOptions::from_str(url)
+                .map_err(sqlx_err)?
+                .create_if_missing(true)
+                .foreign_keys(true)
+                .busy_timeout(SQLITE_BUSY_TIMEOUT);
+            if path.is_some() {
+                opts = opts
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal);
+            }
+            // `:memory:` is one database per connection: keep exactly one.
+            let max = if path.is_some() {
+                config.max_connections
+            } else {
+                1
+            };
+            let pool = SqlitePoolOptions::new()
+                .max_connections(max)
+                .min_connections(1)
+                .acquire_timeout(ACQUIRE_TIMEOUT)
+                .idle_timeout(None)
+                .max_lifetime(None)
+                .connect_with(opts)
+                .await
+                .map_err(sqlx_err)?;
+            Ok(SqlxSqliteConnector::from_sqlx_sqlite_pool(pool))
+        }
+        DatabaseUrl::Postgres(url) => {
+            let opts = PgConnectOptions::from_str(url).map_err(sqlx_err)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(config.max_connections)
+                .acquire_timeout(ACQUIRE_TIMEOUT)
+                .connect_with(opts)
+                .await
+                .map_err(sqlx_err)?;
+            Ok(SqlxPostgresConnector::from_sqlx_postgres_pool(pool))
+        }
+    }
+}
+
+/// Starts a write transaction (`BEGIN IMMEDIATE` on SQLite).
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    let sqlite_transaction_mode = (db.get_database_backend() == DbBackend::Sqlite)
+        .then_some(SqliteTransactionMode::Immediate);
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode,
+        ..Default::default()
+    })
+    .await
+}
+
+/// Whether the error means "try again shortly": SQLite busy/locked, pool exhausted,
+/// PostgreSQL serialization failure, deadlock or lock timeout, or a lost connection.
+pub fn is_transient(err: &DbErr) -> bool {
+    match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            match e.as_ref() {
+                sea_orm::sqlx::Error::Database(d) => {
+                    let code = d.code().unwrap_or_default();
+                    // SQLite primary codes 5 (BUSY) and 6 (LOCKED) and their extended codes;
+                    // PostgreSQL 40001, 40P01, 55P03.
+                    let sqlite_busy = code
+                        .parse::<u32>()
+                        .map(|c| matches!(c & 0xff, 5 | 6))
+                        .unwrap_or(false);
+                    sqlite_busy || matches!(code.as_ref(), "40001" | "40P01" | "55P03")
+                }
+                sea_orm::sqlx::Error::PoolTimedOut
+                | sea_orm::sqlx::Error::PoolClosed
+                | sea_orm::sqlx::Error::Io(_) => true,
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
+/// Whether the error is a unique-constraint violation.
+pub fn is_unique_violation(err: &DbErr) -> bool {
+    matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+}
+
+impl From<DbErr> for ApiError {
+    fn from(err: DbErr) -> Self {
+        if is_transient(&err) {
+            ApiError::unavailable(err)
+        } else {
+            ApiError::internal(err)
+        }
+    }
+}
+
+/// Now, in UTC, truncated to microseconds so it round-trips through both backends.
+pub fn now_utc() -> time::OffsetDateTime {
+    let now = time::OffsetDateTime::now_utc();
+    let micros = now.microsecond();
+    now.replace_microsecond(micros).unwrap_or(now)
+}

@@ -1,0 +1,70 @@
+//! # registry-api
+//!
+//! The registry's HTTP service: the only crate that knows HTTP, JSON and SQL.
+//! `registry-core` decides; this crate authenticates, validates, stores and answers.
+//!
+//! ## Code map
+//! - [`config`]: flags + `REGISTRY_*` variables → a validated [`config::Config`].
+//! - [`state`]: [`AppState`] (pool, ciphers, verifier, metrics) shared by every request.
+//! - [`db`]: pool setup (SQLite WAL/busy_timeout/foreign keys, PostgreSQL), `BEGIN IMMEDIATE`
+//!   write transactions, storage-error mapping; [`db::entities`] the sea-orm tables.
+//! - [`migration`]: versioned migrations, the same on both backends.
+//! - [`crypto`]: resident ID sealing (ChaCha20-Poly1305) and keyed lookup hashes.
+//! - [`auth`]: [`auth::Principal`], roles and scopes, API keys, JWTs, the security scheme.
+//! - [`problem`]: RFC 9457 problems — the only error shape on the wire.
+//! - [`payload`]: [`payload::JsonBody`], the JSON body extractor whose errors name fields.
+//! - [`idempotency`], [`concurrency`], [`audit`]: the write-path building blocks.
+//! - [`observe`], [`metrics`]: request ids, logs, problem mapping, Prometheus.
+//! - [`routes`]: assembles the operations ([`workers`], …), docs and ops endpoints.
+//! - [`cli`]: the `registry-api` command line.
+//!
+//! ## Architecture invariants
+//! - Every 4xx/5xx leaves as `application/problem+json` ([`observe`] guarantees it).
+//! - A resident ID number exists in clear only in memory, for the request that needs it;
+//!   it is never stored, logged or put in a problem.
+//! - Every write runs in one transaction with its audit entry (and idempotency record):
+//!   a rejected request writes nothing.
+//! - `#[OpenApi]` structs are stateless; the spec is produced without a database.
+
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
+pub mod audit;
+pub mod auth;
+pub mod cli;
+pub mod concurrency;
+pub mod config;
+pub mod crypto;
+pub mod db;
+pub mod idempotency;
+pub mod metrics;
+pub mod migration;
+pub mod observe;
+pub mod payload;
+pub mod problem;
+pub mod routes;
+pub mod state;
+pub mod workers;
+
+use std::future::Future;
+use std::time::Duration;
+
+use poem::Server;
+use poem::listener::TcpAcceptor;
+
+pub use routes::{openapi_service, spec_yaml};
+pub use state::AppState;
+
+/// Serves the registry on `listener` until `shutdown` completes, then drains in-flight
+/// requests for up to 10 seconds.
+///
+/// Tests bind `127.0.0.1:0`, read the port, and pass the listener here.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send,
+) -> std::io::Result<()> {
+    let acceptor = TcpAcceptor::from_tokio(listener)?;
+    Server::new_with_acceptor(acceptor)
+        .run_with_graceful_shutdown(routes::app(state), shutdown, Some(Duration::from_secs(10)))
+        .await
+}

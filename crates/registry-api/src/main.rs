@@ -1,0 +1,150 @@
+//! `registry-api`: parses the command line, sets up logging, and runs a command.
+
+use anyhow::{Context, Result, bail};
+use clap::Parser;
+use registry_api::auth::{Role, api_key, jwt};
+use registry_api::cli::{Cli, Command, KeysCommand};
+use registry_api::config::Config;
+use registry_api::{AppState, migration::Migrator};
+use registry_core::ids::RegionCode;
+use sea_orm_migration::MigratorTrait;
+
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("REGISTRY_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr);
+    if std::env::var("REGISTRY_LOG_FORMAT").as_deref() == Ok("json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}
+
+fn parse_role(s: &str) -> Result<Role> {
+    Role::parse(s).with_context(|| format!("--role must be admin, hr or worker, not {s:?}"))
+}
+
+fn parse_region(s: &str) -> Result<RegionCode> {
+    RegionCode::parse(s).map_err(|e| anyhow::anyhow!("--region {s:?}: {e}"))
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let cli = Cli::parse();
+    init_logging();
+    if let Command::Openapi = cli.command {
+        print!("{}", registry_api::spec_yaml());
+        return Ok(());
+    }
+    let config =
+        Config::load(&cli.database_url, cli.db_max_connections).context("invalid configuration")?;
+    match cli.command {
+        Command::Openapi => unreachable!("handled above"),
+        Command::Serve(args) => {
+            let state = AppState::connect_and_migrate(&config)
+                .await
+                .context("cannot open and migrate the database")?;
+            let listener = tokio::net::TcpListener::bind((args.host, args.port))
+                .await
+                .with_context(|| format!("cannot listen on {}:{}", args.host, args.port))?;
+            let addr = listener.local_addr()?;
+            tracing::info!(%addr, backend = ?state.db.get_database_backend(), "listening");
+            registry_api::serve(listener, state, shutdown_signal()).await?;
+        }
+        Command::Migrate => {
+            let db = registry_api::db::connect(&config).await?;
+            Migrator::up(&db, None).await?;
+            eprintln!("migrations applied");
+        }
+        Command::Keys(cmd) => {
+            let state = AppState::connect_and_migrate(&config).await?;
+            match cmd {
+                KeysCommand::Create { role, region, name } => {
+                    let role = parse_role(&role)?;
+                    if role == Role::Worker {
+                        bail!("API keys are for systems: use --role admin or hr");
+                    }
+                    let region = parse_region(&region)?;
+                    let (id, key) = api_key::create(&state.db, role, region, &name).await?;
+                    eprintln!(
+                        "created key {id} ({} in {region}); it is shown only once:",
+                        role.code()
+                    );
+                    println!("{key}");
+                }
+                KeysCommand::List => {
+                    for k in api_key::list(&state.db).await? {
+                        println!(
+                            "{}\t{}…\t{}\t{}\t{}\t{}",
+                            k.id,
+                            k.prefix,
+                            k.role,
+                            k.region_code,
+                            if k.revoked_at.is_some() {
+                                "revoked"
+                            } else {
+                                "active"
+                            },
+                            k.name
+                        );
+                    }
+                }
+                KeysCommand::Revoke { id } => {
+                    if !api_key::revoke(&state.db, &id).await? {
+                        bail!("no active key with id {id}");
+                    }
+                    eprintln!("revoked {id}");
+                }
+            }
+        }
+        Command::Token(args) => {
+            let role = parse_role(&args.role)?;
+            let region = args.region.as_deref().map(parse_region).transpose()?;
+            match role {
+                Role::Worker if args.worker_id.is_none() => {
+                    bail!("--worker-id is required for role worker")
+                }
+                Role::Admin | Role::Hr if region.is_none() => {
+                    bail!("--region is required for role {}", role.code())
+                }
+                _ => {}
+            }
+            let token = jwt::mint(
+                &config.jwt,
+                &args.sub,
+                role,
+                region.as_ref(),
+                args.worker_id.as_deref(),
+                time::Duration::hours(args.ttl_hours),
+            )?;
+            println!("{token}");
+        }
+    }
+    Ok(())
+}

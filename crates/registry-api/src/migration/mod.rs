@@ -1,0 +1,21 @@
+//! Versioned schema migrations (sea-orm-migration), identical on SQLite and PostgreSQL.
+//!
+//! Rules for adding one: a new file `mNNNN_<what>.rs`, appended to [`Migrator::migrations`];
+//! never edit a released migration; build tables with sea-query so both backends get the same
+//! shape, and keep backend-specific SQL (triggers) behind `manager.get_database_backend()`.
+//! Every migration runs in a transaction on both backends (`use_transaction`), so a failed
+//! migration leaves nothing half-applied.
+
+mod m0001_initial;
+
+use sea_orm_migration::prelude::*;
+
+/// The registry's migrator.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m0001_initial::Migration)]
+    }
+}

@@ -1,0 +1,63 @@
+//! The HTTP surface: the OpenAPI operations, docs, health and metrics, assembled into one
+//! endpoint.
+//!
+//! - [`api`] lists the `#[OpenApi]` structs (one per path group); add a resource's structs
+//!   there and the spec, the docs and the router pick them up.
+//! - [`openapi_service`] builds the spec without any state or database, so `registry-api
+//!   openapi` and the spec test need nothing running.
+//! - [`app`] is the full endpoint: operations under `/api/v1`, `/docs` (Swagger UI),
+//!   `/openapi.json`, `/livez`, `/readyz`, `/metrics`, all wrapped by [`crate::observe`].
+
+pub mod ops;
+
+use poem::{Endpoint, EndpointExt, Route, get};
+use poem_openapi::OpenApiService;
+
+use crate::observe::Observe;
+use crate::state::AppState;
+use crate::workers::routes::{WorkerApi, WorkersApi};
+
+/// Tags that group operations in the spec.
+#[derive(poem_openapi::Tags)]
+pub enum Tags {
+    /// Social workers: identity, education, experience.
+    Workers,
+}
+
+/// Every `#[OpenApi]` struct of the service.
+pub fn api() -> (WorkersApi, WorkerApi) {
+    (WorkersApi, WorkerApi)
+}
+
+/// The OpenAPI service (spec, docs and operations), built without state.
+pub fn openapi_service() -> OpenApiService<(WorkersApi, WorkerApi), ()> {
+    OpenApiService::new(api(), "Social-worker registry", env!("CARGO_PKG_VERSION")).description(
+        "Registry of China's social workers. Errors are RFC 9457 problem documents \
+             (`application/problem+json`) with a stable `type`. Authenticate with \
+             `Authorization: Bearer <API key or JWT>`. Lists use cursor pagination \
+             (default 50, maximum 200 items per page). Creates accept `Idempotency-Key`; \
+             updates require `If-Match`.",
+    )
+}
+
+/// The committed spec as YAML (what `registry-api openapi` prints).
+pub fn spec_yaml() -> String {
+    openapi_service().spec_yaml()
+}
+
+/// The whole service as one endpoint.
+pub fn app(state: AppState) -> impl Endpoint {
+    let api = openapi_service();
+    let docs = api.swagger_ui();
+    let spec = api.spec_endpoint();
+    let metrics = state.metrics.clone();
+    Route::new()
+        .at("/livez", get(ops::livez))
+        .at("/readyz", get(ops::readyz))
+        .at("/metrics", get(ops::metrics))
+        .at("/openapi.json", spec)
+        .nest("/docs", docs)
+        .nest("/", api)
+        .data(state)
+        .with(Observe::new(metrics))
+}

@@ -1,0 +1,53 @@
+//! [`AppState`]: everything a request needs, built once at start and shared by reference
+//! (`Data<&AppState>` in operations). Cloning is cheap (reference counts only).
+
+use std::sync::Arc;
+
+use sea_orm::{DatabaseConnection, DbErr};
+use sea_orm_migration::MigratorTrait;
+
+use crate::auth::jwt::JwtVerifier;
+use crate::config::Config;
+use crate::crypto::PiiCipher;
+use crate::metrics::Metrics;
+use crate::migration::Migrator;
+
+/// Shared state of the running service.
+#[derive(Clone)]
+pub struct AppState {
+    /// The connection pool.
+    pub db: DatabaseConnection,
+    /// Resident ID sealing and lookup hashing.
+    pub pii: Arc<PiiCipher>,
+    /// Bearer-token verification.
+    pub jwt: Arc<JwtVerifier>,
+    /// Request counters and latency histograms.
+    pub metrics: Arc<Metrics>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("backend", &self.db.get_database_backend())
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// State over an existing pool.
+    pub fn new(config: &Config, db: DatabaseConnection) -> Self {
+        Self {
+            db,
+            pii: Arc::new(PiiCipher::new(&config.data_key)),
+            jwt: Arc::new(JwtVerifier::new(&config.jwt)),
+            metrics: Arc::new(Metrics::default()),
+        }
+    }
+
+    /// Connects to the configured database, applies pending migrations, and builds the state.
+    pub async fn connect_and_migrate(config: &Config) -> Result<Self, DbErr> {
+        let db = crate::db::connect(config).await?;
+        Migrator::up(&db, None).await?;
+        Ok(Self::new(config, db))
+    }
+}

@@ -1,0 +1,422 @@
+//! `/api/v1/workers` ([`WorkersApi`]: create, list) and `/api/v1/workers/{id}`
+//! ([`WorkerApi`]: read, update).
+
+use base64::Engine;
+use poem::web::Data;
+use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, OpenApi};
+use registry_core::ids::RegionCode;
+
+use super::api::{CreateWorker, UpdateWorker, Worker, WorkerPage};
+use super::store::{self, Visible};
+use crate::audit::{self, AuditEvent};
+use crate::auth::{Auth, Principal, Role, Scope};
+use crate::concurrency::{etag, expected_version, stale};
+use crate::db::{begin_write, entities::worker, is_unique_violation};
+use crate::idempotency::{self, Prior};
+use crate::observe::RequestId;
+use crate::payload::JsonBody;
+use crate::problem::{
+    ApiError, CreateErrors, Errors, ListErrors, ProblemField, ProblemKind, ReadErrors, UpdateErrors,
+};
+use crate::routes::Tags;
+use crate::state::AppState;
+
+/// Default page size of `GET /workers`.
+pub const DEFAULT_PAGE_SIZE: u32 = 50;
+/// Largest page size of `GET /workers`.
+pub const MAX_PAGE_SIZE: u32 = 200;
+
+const CURSOR_PREFIX: &str = "w1:";
+
+/// A worker was created (or an identical request with the same `Idempotency-Key` replayed).
+#[derive(ApiResponse)]
+pub enum CreatedWorker {
+    /// The worker, with its location and ETag.
+    #[oai(status = 201)]
+    Created(
+        Json<Worker>,
+        #[oai(header = "Location")] String,
+        #[oai(header = "ETag")] String,
+    ),
+}
+
+/// One worker with its ETag.
+#[derive(ApiResponse)]
+pub enum OneWorker {
+    /// The worker; send the ETag back in `If-Match` to update it.
+    #[oai(status = 200)]
+    Ok(Json<Worker>, #[oai(header = "ETag")] String),
+}
+
+/// A page of workers.
+#[derive(ApiResponse)]
+pub enum WorkerList {
+    /// The page.
+    #[oai(status = 200)]
+    Ok(Json<WorkerPage>),
+}
+
+fn visible(p: &Principal, m: &worker::Model) -> bool {
+    RegionCode::parse(&m.region_code).is_ok_and(|r| p.can_read_worker(&m.id, &r))
+}
+
+fn writable(p: &Principal, m: &worker::Model) -> bool {
+    RegionCode::parse(&m.region_code).is_ok_and(|r| p.can_write_region(&r))
+}
+
+fn forbidden_region() -> ApiError {
+    ApiError::new(
+        ProblemKind::Forbidden,
+        "region_code lies outside the caller's region",
+    )
+}
+
+fn encode_cursor(id: &str) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{CURSOR_PREFIX}{id}"))
+}
+
+fn decode_cursor(cursor: &str) -> Result<String, ApiError> {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|s| s.strip_prefix(CURSOR_PREFIX).map(str::to_owned))
+        .ok_or_else(|| {
+            ApiError::validation(vec![ProblemField {
+                field: "cursor".into(),
+                rule: "cursor.invalid".into(),
+                message: "cursor must be a next_cursor value returned by this endpoint".into(),
+            }])
+        })
+}
+
+fn created(m: worker::Model, p: &Principal, state: &AppState) -> Result<CreatedWorker, ApiError> {
+    let location = format!("/api/v1/workers/{}", m.id);
+    let tag = etag(m.version);
+    Ok(CreatedWorker::Created(
+        Json(Worker::view(m, p, &state.pii)?),
+        location,
+        tag,
+    ))
+}
+
+/// Operations on the worker collection.
+pub struct WorkersApi;
+
+#[OpenApi(prefix_path = "/api/v1", tag = "Tags::Workers")]
+impl WorkersApi {
+    /// Register a worker
+    ///
+    /// Admin only, inside the admin's region. The resident ID is validated (GB 11643) and
+    /// stored encrypted; a second worker with the same resident ID is a 409. Send an
+    /// `Idempotency-Key` to make retries safe: a retry with the same body returns the first
+    /// result, a reuse with another body is a 422.
+    #[oai(path = "/workers", method = "post", operation_id = "create_worker")]
+    async fn create_worker(
+        &self,
+        auth: Auth,
+        state: Data<&AppState>,
+        request_id: RequestId,
+        /// Makes the create safe to retry (1 to 255 characters, unique per request).
+        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
+        idempotency_key: Header<Option<String>>,
+        body: JsonBody<CreateWorker>,
+    ) -> Result<CreatedWorker, Errors<CreateErrors>> {
+        Ok(create(
+            &auth.0,
+            &state,
+            &request_id,
+            idempotency_key.0.as_deref(),
+            &body,
+        )
+        .await?)
+    }
+
+    /// List workers
+    ///
+    /// Workers visible to the caller, oldest first, in pages of `limit` (default 50,
+    /// maximum 200). Follow `next_cursor` for the next page. Filters: `region` (the region
+    /// and everything inside it, intersected with the caller's region) and `name` (prefix).
+    #[oai(path = "/workers", method = "get", operation_id = "list_workers")]
+    async fn list_workers(
+        &self,
+        auth: Auth,
+        state: Data<&AppState>,
+        /// Only workers registered in this region or below (6 digits).
+        #[oai(validator(pattern = r"^[0-9]{6}$"))]
+        region: Query<Option<String>>,
+        /// Only workers whose name starts with this text.
+        #[oai(validator(min_length = 1, max_length = 100))]
+        name: Query<Option<String>>,
+        /// `next_cursor` of the previous page.
+        #[oai(validator(min_length = 1, max_length = 200))]
+        cursor: Query<Option<String>>,
+        /// Page size: default 50, maximum 200.
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
+        limit: Query<Option<u32>>,
+    ) -> Result<WorkerList, Errors<ListErrors>> {
+        Ok(list(&auth.0, &state, region.0, name.0, cursor.0, limit.0).await?)
+    }
+}
+
+/// Operations on one worker.
+pub struct WorkerApi;
+
+#[OpenApi(prefix_path = "/api/v1", tag = "Tags::Workers")]
+impl WorkerApi {
+    /// Read a worker
+    ///
+    /// Admins and hr of the worker's region, and the worker themself. Everyone else gets the
+    /// same 404 as for an id that does not exist. `resident_id` (clear) is present only for
+    /// admins and the worker; `resident_id_masked` always.
+    #[oai(path = "/workers/:id", method = "get", operation_id = "get_worker")]
+    async fn get_worker(
+        &self,
+        auth: Auth,
+        state: Data<&AppState>,
+        /// Worker id.
+        id: Path<String>,
+    ) -> Result<OneWorker, Errors<ReadErrors>> {
+        let p = &auth.0;
+        let m = store::find(&state.db, &id.0)
+            .await
+            .map_err(ApiError::from)?
+            .filter(|m| visible(p, m))
+            .ok_or_else(ApiError::not_found)?;
+        let tag = etag(m.version);
+        Ok(OneWorker::Ok(Json(Worker::view(m, p, &state.pii)?), tag))
+    }
+
+    /// Update a worker
+    ///
+    /// Admin of the worker's region only; replaces name, education, experience start and
+    /// region (the resident ID cannot change). `If-Match` with the ETag from the last read
+    /// is required: missing is 428, stale is 412, so concurrent updates never both win.
+    #[oai(path = "/workers/:id", method = "put", operation_id = "update_worker")]
+    async fn update_worker(
+        &self,
+        auth: Auth,
+        state: Data<&AppState>,
+        request_id: RequestId,
+        /// Worker id.
+        id: Path<String>,
+        /// The ETag from the last read, e.g. `"3"`.
+        #[oai(name = "If-Match")]
+        if_match: Header<Option<String>>,
+        body: JsonBody<UpdateWorker>,
+    ) -> Result<OneWorker, Errors<UpdateErrors>> {
+        Ok(update(
+            &auth.0,
+            &state,
+            &request_id,
+            &id.0,
+            if_match.0.as_deref(),
+            &body,
+        )
+        .await?)
+    }
+}
+
+async fn create(
+    p: &Principal,
+    state: &AppState,
+    request_id: &RequestId,
+    key: Option<&str>,
+    body: &JsonBody<CreateWorker>,
+) -> Result<CreatedWorker, ApiError> {
+    const OP: &str = "create_worker";
+    p.require(&[Role::Admin])?;
+    let input = body.value.validate()?;
+    if !p.can_write_region(&input.fields.region) {
+        return Err(forbidden_region());
+    }
+    let fingerprint = key.map(|_| idempotency::fingerprint(&body.raw));
+    let idem = key.zip(fingerprint.as_deref());
+
+    let first = async {
+        let txn = begin_write(&state.db).await?;
+        if let Some((key, fp)) = idem {
+            match idempotency::lookup(&txn, &p.subject, OP, key, fp).await? {
+                Prior::Replay { resource_id, .. } => {
+                    let m = store::find(&txn, &resource_id)
+                        .await?
+                        .ok_or_else(ApiError::not_found)?;
+                    txn.commit().await?;
+                    return created(m, p, state);
+                }
+                Prior::Mismatch => return Err(key_reused()),
+                Prior::None => {}
+            }
+        }
+        let sealed = state
+            .pii
+            .seal(&input.resident_id)
+            .map_err(ApiError::internal)?;
+        let hash = state.pii.lookup_hash(&input.resident_id);
+        let id = uuid::Uuid::now_v7().to_string();
+        let m = match store::insert(
+            &txn,
+            id,
+            sealed,
+            hash,
+            input.resident_id.masked(),
+            &input.fields,
+        )
+        .await
+        {
+            Ok(m) => m,
+            Err(e) if is_unique_violation(&e) => {
+                return Err(ApiError::new(
+                    ProblemKind::Conflict,
+                    "a worker with this resident ID is already registered",
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        audit::append(
+            &txn,
+            AuditEvent {
+                principal: p,
+                action: OP,
+                resource: "worker",
+                resource_id: &m.id,
+                request_id: request_id.as_str(),
+            },
+        )
+        .await?;
+        if let Some((key, fp)) = idem {
+            idempotency::record(&txn, &p.subject, OP, key, fp, &m.id, 201).await?;
+        }
+        txn.commit().await?;
+        created(m, p, state)
+    }
+    .await;
+
+    match (first, idem) {
+        // A concurrent twin with the same key may have committed first (PostgreSQL): answer
+        // with its result.
+        (Err(e), Some((key, fp))) if e.kind == ProblemKind::Conflict => {
+            match idempotency::lookup(&state.db, &p.subject, OP, key, fp).await? {
+                Prior::Replay { resource_id, .. } => {
+                    let m = store::find(&state.db, &resource_id)
+                        .await?
+                        .ok_or_else(ApiError::not_found)?;
+                    created(m, p, state)
+                }
+                Prior::Mismatch => Err(key_reused()),
+                Prior::None => Err(e),
+            }
+        }
+        (res, _) => res,
+    }
+}
+
+fn key_reused() -> ApiError {
+    ApiError::new(
+        ProblemKind::IdempotencyKeyReused,
+        "this Idempotency-Key was already used with a different request",
+    )
+}
+
+async fn update(
+    p: &Principal,
+    state: &AppState,
+    request_id: &RequestId,
+    id: &str,
+    if_match: Option<&str>,
+    body: &JsonBody<UpdateWorker>,
+) -> Result<OneWorker, ApiError> {
+    const OP: &str = "update_worker";
+    p.require(&[Role::Admin])?;
+    let expected = expected_version(if_match)?;
+    let fields = body.value.validate()?;
+    let txn = begin_write(&state.db).await?;
+    let current = store::find(&txn, id)
+        .await?
+        .filter(|m| writable(p, m))
+        .ok_or_else(ApiError::not_found)?;
+    if !p.can_write_region(&fields.region) {
+        return Err(forbidden_region());
+    }
+    if current.version != expected || !store::update_if_version(&txn, id, expected, &fields).await?
+    {
+        return Err(stale());
+    }
+    audit::append(
+        &txn,
+        AuditEvent {
+            principal: p,
+            action: OP,
+            resource: "worker",
+            resource_id: id,
+            request_id: request_id.as_str(),
+        },
+    )
+    .await?;
+    let m = store::find(&txn, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    txn.commit().await?;
+    let tag = etag(m.version);
+    Ok(OneWorker::Ok(Json(Worker::view(m, p, &state.pii)?), tag))
+}
+
+async fn list(
+    p: &Principal,
+    state: &AppState,
+    region: Option<String>,
+    name: Option<String>,
+    cursor: Option<String>,
+    limit: Option<u32>,
+) -> Result<WorkerList, ApiError> {
+    let limit = limit.unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE);
+    let after = cursor.as_deref().map(decode_cursor).transpose()?;
+    let filter = region
+        .as_deref()
+        .map(RegionCode::parse)
+        .transpose()
+        .map_err(|e| {
+            use registry_core::RuleViolation;
+            ApiError::from(e.at("region"))
+        })?;
+    let visible = match (&p.scope, filter.as_ref()) {
+        (Scope::Worker(w), _) => Visible::Only(w),
+        (Scope::Region(own), None) => Visible::Region(Some(own)),
+        (Scope::Region(own), Some(f)) if own.contains(f) => Visible::Region(Some(f)),
+        (Scope::Region(own), Some(f)) if f.contains(own) => Visible::Region(Some(own)),
+        (Scope::Region(_), Some(_)) => Visible::Nothing,
+    };
+    let mut rows = store::list(
+        &state.db,
+        visible,
+        name.as_deref(),
+        after.as_deref(),
+        u64::from(limit),
+    )
+    .await?;
+    let next_cursor = if rows.len() > limit as usize {
+        rows.truncate(limit as usize);
+        rows.last().map(|m| encode_cursor(&m.id))
+    } else {
+        None
+    };
+    let items = rows
+        .into_iter()
+        .map(|m| Worker::view(m, p, &state.pii))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(WorkerList::Ok(Json(WorkerPage { items, next_cursor })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_round_trip() {
+        let c = encode_cursor("0190-abc");
+        assert_eq!(decode_cursor(&c).unwrap(), "0190-abc");
+        assert!(decode_cursor("not-a-cursor").is_err());
+    }
+}

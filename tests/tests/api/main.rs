@@ -1,0 +1,12 @@
+//! Black-box tests of the running service: each test starts the real server in-process on
+//! `127.0.0.1:0` against a fresh database, once on SQLite and once on PostgreSQL.
+
+#![allow(clippy::unwrap_used)]
+
+mod helpers;
+
+mod auth;
+mod errors;
+mod persistence;
+mod spec;
+mod workers;
