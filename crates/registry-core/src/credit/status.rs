@@ -1,6 +1,8 @@
 //! The list status of a subject at a date, derived from its credit entries (see the
 //! semantics in the [`crate::credit`] module docs).
 
+use std::cmp::Ordering;
+
 use serde::{Deserialize, Serialize};
 use smallvec::{SmallVec, smallvec};
 use time::Date;
@@ -311,13 +313,7 @@ impl<'r> Sweep<'r> {
                     )
             })
             .collect();
-        events.sort_by_key(|e| {
-            let amount = match e.kind() {
-                CreditEntryKind::Fine { amount } => Some(*amount),
-                _ => None,
-            };
-            (e.effective_on(), e.id(), e.kind().rank(), amount)
-        });
+        events.sort_by(|a, b| chronological(a, b));
         for e in &events {
             self.apply(e);
         }
@@ -445,6 +441,17 @@ impl<'r> Sweep<'r> {
             }
         }
     }
+}
+
+/// Sweep order: by day, then id; kind and fine amount only order repeated ids.
+fn chronological(a: &CreditEntry, b: &CreditEntry) -> Ordering {
+    let amount = |e: &CreditEntry| match e.kind() {
+        CreditEntryKind::Fine { amount } => Some(*amount),
+        _ => None,
+    };
+    (a.effective_on(), a.id())
+        .cmp(&(b.effective_on(), b.id()))
+        .then_with(|| (a.kind().rank(), amount(a)).cmp(&(b.kind().rank(), amount(b))))
 }
 
 fn published_kind(kind: &CreditEntryKind) -> bool {
