@@ -136,7 +136,7 @@ impl Explain for CreditStatusReport {
 type Ids = SmallVec<[u64; 4]>;
 
 /// Entries of one subject; inline for a typical record, so its sweep allocates nothing
-/// (and small enough to move without a `memcpy` call).
+/// (and the lists stay small enough to move cheaply).
 type Entries<'a> = SmallVec<[&'a CreditEntry; 8]>;
 
 /// Entries of one subject that count on a date, sorted by id, and indexed by the id they
@@ -520,8 +520,8 @@ fn published(live: &[&CreditEntry], sweep: &Sweep<'_>, listed: &[u64], as_of: Da
         .filter(|e| published_kind(e.kind()))
         .filter(|e| {
             listed.binary_search(&e.id()).is_ok()
-                || (as_of < add_months(e.effective_on(), publication)
-                    && ended.binary_search(&e.id()).is_err())
+                || (ended.binary_search(&e.id()).is_err()
+                    && as_of < add_months(e.effective_on(), publication))
         })
         .map(|e| e.id())
         .collect();
