@@ -405,17 +405,20 @@ impl<'r> Sweep<'r> {
     /// The repeats within the window ending on `day`, when there are enough of them.
     fn recent_repeats(&self, day: Date) -> Option<Ids> {
         let needed = usize::try_from(self.rules.repeat_count).unwrap_or(usize::MAX);
-        // The window holds at most every repeat: no need to date them when too few.
-        if needed == 0 || self.repeats.len() < needed {
+        if needed == 0 {
             return None;
         }
         let window = i64::from(self.rules.repeat_window_months);
-        // Repeats are in date order: the window is a suffix.
-        let first = self
-            .repeats
-            .partition_point(|(d, _)| add_months(*d, window) < day);
+        let in_window = |(d, _): &(Date, u64)| add_months(*d, window) >= day;
+        // Repeats are in date order: the window is a suffix, long enough exactly when the
+        // `needed`-th last repeat is in it.
+        let nth_last = self.repeats.len().checked_sub(needed)?;
+        if !self.repeats.get(nth_last).is_some_and(in_window) {
+            return None;
+        }
+        let first = self.repeats.partition_point(|r| !in_window(r));
         let recent = self.repeats.get(first..).unwrap_or_default();
-        (recent.len() >= needed).then(|| recent.iter().map(|(_, i)| *i).collect())
+        Some(recent.iter().map(|(_, i)| *i).collect())
     }
 
     fn lift(&mut self, list: ListKind, e: &CreditEntry, repair: bool) {
