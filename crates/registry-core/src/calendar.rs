@@ -164,8 +164,14 @@ impl From<YearMonth> for String {
 /// assert_eq!(add_months(date!(2024-01-31), 1), date!(2024-02-29));
 /// ```
 pub fn add_months(date: Date, months: i64) -> Date {
-    let target = YearMonth::of(date).plus(months);
-    let day = date.day().min(target.time_month().length(target.year));
+    // One calendar decomposition: `year()`, `month()` and `day()` each redo it.
+    let (year, month, day) = date.to_calendar_date();
+    let target = YearMonth {
+        year,
+        month: month as u8,
+    }
+    .plus(months);
+    let day = day.min(target.time_month().length(target.year));
     Date::from_calendar_date(target.year, target.time_month(), day).unwrap_or(date)
 }
 

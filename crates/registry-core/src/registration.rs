@@ -485,8 +485,23 @@ pub fn registration_status(
     date: Date,
     rules: &RegistrationRules,
 ) -> RegistrationStatus {
-    let first_registration_late = first_registration_late(credential, registrations, date, rules);
+    let (state, registration_id) = registration_state(credential, registrations, date, rules);
+    RegistrationStatus {
+        state,
+        registration_id,
+        first_registration_late: first_registration_late(credential, registrations, date, rules),
+    }
+}
 
+/// The `state` and `registration_id` of [`registration_status`], without checking whether
+/// the first registration was late (for callers that need only the state, such as the
+/// allowance decision).
+pub fn registration_state(
+    credential: &Credential,
+    registrations: &[Registration],
+    date: Date,
+    rules: &RegistrationRules,
+) -> (RegistrationState, Option<u64>) {
     let in_force = made_by(credential, registrations, date)
         .filter(|r| r.covers(date))
         .max_by_key(|r| (r.valid_until, r.registered_on, r.id));
@@ -503,28 +518,19 @@ pub fn registration_status(
                 until: r.valid_until,
             }
         };
-        return RegistrationStatus {
-            state,
-            registration_id: Some(r.id),
-            first_registration_late,
-        };
+        return (state, Some(r.id));
     }
 
     let last = made_by(credential, registrations, date)
         .max_by_key(|r| (r.valid_until, r.registered_on, r.id));
     match last {
-        Some(r) => RegistrationStatus {
-            state: RegistrationState::Lapsed {
+        Some(r) => (
+            RegistrationState::Lapsed {
                 since: day_after(r.valid_until),
             },
-            registration_id: Some(r.id),
-            first_registration_late,
-        },
-        None => RegistrationStatus {
-            state: RegistrationState::NotRegistered,
-            registration_id: None,
-            first_registration_late,
-        },
+            Some(r.id),
+        ),
+        None => (RegistrationState::NotRegistered, None),
     }
 }
 

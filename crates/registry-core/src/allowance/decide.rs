@@ -23,13 +23,13 @@ use super::worker_facts::{AssignmentFact, WorkerFacts};
 use crate::appraisal::appraisal_for;
 use crate::calendar::{YearMonth, whole_months_between};
 use crate::credential::{Credential, CredentialStatus};
-use crate::credit::{CreditStatus, credit_status};
+use crate::credit::{CreditStatus, credit_standing};
 use crate::facts::{Evidence, FactKind, FactRef};
 use crate::ids::RegionCode;
 use crate::level::Level;
 use crate::money::Yuan;
 use crate::post::{TimeBasis, part_time_month};
-use crate::registration::{RegistrationKind, RegistrationState, registration_status};
+use crate::registration::{RegistrationKind, RegistrationState, registration_state};
 
 /// Which policy version a decision used.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -420,13 +420,13 @@ fn qualify<'a>(
     }
     let mut registration = None;
     if c.registered_credential {
-        let status = registration_status(
+        let state = registration_state(
             cred,
             &facts.registrations,
             day,
             &policies.rules().registration,
         );
-        match (status.state, status.registration_id) {
+        match state {
             (RegistrationState::Registered { .. }, Some(id)) => registration = Some((id, false)),
             (RegistrationState::InRenewalWindow { .. }, Some(id)) => {
                 registration = Some((id, true))
@@ -575,7 +575,7 @@ fn credit_reasons(
         reasons.push(Reason::new(ReasonCode::CreditClear, Effect::Supports, None));
         return;
     }
-    let report = credit_status(&facts.credit_entries, day, &policies.rules().credit);
+    let report = credit_standing(&facts.credit_entries, day, &policies.rules().credit);
     let excluded = match report.standing {
         CreditStatus::Serious => Some(ReasonCode::CreditSeriousList)
             .filter(|_| c.exclude_serious_list || c.exclude_abnormal_list),
@@ -588,7 +588,7 @@ fn credit_reasons(
         Some(code) => reasons.push(Reason {
             code,
             effect: Effect::Blocks,
-            evidence: report.deciding_entries.clone(),
+            evidence: report.deciding_entries,
         }),
         None => reasons.push(Reason::new(ReasonCode::CreditClear, Effect::Supports, None)),
     }

@@ -145,7 +145,9 @@ impl Reason {
     /// A reason resting on at most one fact.
     pub fn new(code: ReasonCode, effect: Effect, fact: Option<FactRef>) -> Self {
         let mut evidence = Evidence::new();
-        evidence.extend(fact);
+        if let Some(fact) = fact {
+            evidence.push(fact);
+        }
         Self {
             code,
             effect,

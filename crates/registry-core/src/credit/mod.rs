@@ -6,7 +6,8 @@
 //! ([`CreditRules`], `Default` = the 民政部令第60号 figures).
 //!
 //! Layout: `entry.rs` holds the entries and the append-only [`CreditRecord`]; `status.rs`
-//! derives a [`CreditStatusReport`] at a date ([`credit_status`]).
+//! derives a [`CreditStatusReport`] at a date ([`credit_status`]), or only the
+//! [`CreditStanding`] part of it ([`credit_standing`]).
 //!
 //! # The record
 //! Entries are never edited or deleted. A removal, a repair (信用修复), an objection (异议), its
@@ -62,7 +63,9 @@ pub use entry::{
     CreditEntry, CreditEntryInput, CreditEntryKind, CreditRecord, CreditSubject, ListKind,
     MAX_EVIDENCE_REFS, SeriousCause,
 };
-pub use status::{CreditRules, CreditStatus, CreditStatusReport, credit_status};
+pub use status::{
+    CreditRules, CreditStanding, CreditStatus, CreditStatusReport, credit_standing, credit_status,
+};
 
 time::serde::format_description!(iso_date, Date, "[year]-[month]-[day]");
 

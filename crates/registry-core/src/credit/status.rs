@@ -1,9 +1,10 @@
 //! The list status of a subject at a date, derived from its credit entries (see the
 //! semantics in the [`crate::credit`] module docs).
 
-use std::collections::HashSet;
+use std::cmp::Ordering;
 
 use serde::{Deserialize, Serialize};
+use smallvec::{SmallVec, smallvec};
 use time::Date;
 
 use super::entry::{CreditEntry, CreditEntryKind, ListKind};
@@ -131,45 +132,66 @@ impl Explain for CreditStatusReport {
     }
 }
 
+/// Ids of credit entries; inline for the few a listing usually has.
+type Ids = SmallVec<[u64; 4]>;
+
+/// Entries of one subject; inline for a typical record, so its sweep allocates nothing
+/// (and the lists stay small enough to move cheaply).
+type Entries<'a> = SmallVec<[&'a CreditEntry; 8]>;
+
 /// Entries of one subject that count on a date, sorted by id, and indexed by the id they
 /// point at; it also answers [`super::CreditRecord::append`]'s questions about a target.
 pub(super) struct Ledger<'a> {
-    by_id: Vec<&'a CreditEntry>,
-    by_target: Vec<(u64, &'a CreditEntry)>,
+    by_id: Entries<'a>,
+    by_target: SmallVec<[(u64, &'a CreditEntry); 4]>,
+    /// The ids annulments point at, sorted (usually none), so most entries are cleared
+    /// without a search of `by_target`.
+    annulment_targets: Ids,
 }
 
 impl<'a> Ledger<'a> {
     pub(super) fn new(entries: &'a [CreditEntry], as_of: Date) -> Self {
-        let mut by_id: Vec<&CreditEntry> = entries
+        let mut by_id: Entries<'a> = entries
             .iter()
             .filter(|e| e.effective_on() <= as_of)
             .collect();
         by_id.sort_by_key(|e| e.id());
-        let mut by_target: Vec<(u64, &CreditEntry)> = by_id
+        let mut by_target: SmallVec<[(u64, &CreditEntry); 4]> = by_id
             .iter()
             .filter_map(|e| e.points_to().map(|t| (t, *e)))
             .collect();
         by_target.sort_by_key(|(t, _)| *t);
-        Self { by_id, by_target }
+        let annulment_targets = by_target
+            .iter()
+            .filter(|(_, e)| *e.kind() == CreditEntryKind::Annulment)
+            .map(|(t, _)| *t)
+            .collect();
+        Self {
+            by_id,
+            by_target,
+            annulment_targets,
+        }
     }
 
     /// The entries pointing at `id` whose kind may point at `target`.
     fn pointing_at(&self, target: &'a CreditEntry) -> impl Iterator<Item = &'a CreditEntry> {
         let id = target.id();
         let start = self.by_target.partition_point(|(t, _)| *t < id);
-        let end = self.by_target.partition_point(|(t, _)| *t <= id);
         self.by_target
-            .get(start..end)
+            .get(start..)
             .unwrap_or_default()
             .iter()
+            .take_while(move |(t, _)| *t == id)
             .map(|(_, e)| *e)
             .filter(move |e| e.kind().may_point_at(target.kind()))
     }
 
     /// Annulments cannot be annulled, so this needs no recursion.
     fn annulled(&self, e: &'a CreditEntry) -> bool {
-        self.pointing_at(e)
-            .any(|p| *p.kind() == CreditEntryKind::Annulment)
+        self.annulment_targets.binary_search(&e.id()).is_ok()
+            && self
+                .pointing_at(e)
+                .any(|p| *p.kind() == CreditEntryKind::Annulment)
     }
 
     /// The outcome of a live objection: the latest live outcome pointing at it.
@@ -180,12 +202,16 @@ impl<'a> Ledger<'a> {
             .map(CreditEntry::kind)
     }
 
+    /// Whether `p` is an objection that counts (filed, not annulled).
+    fn live_objection(&self, p: &'a CreditEntry) -> bool {
+        *p.kind() == CreditEntryKind::ObjectionFiled && !self.annulled(p)
+    }
+
     pub(super) fn live_objections(
         &self,
         target: &'a CreditEntry,
     ) -> impl Iterator<Item = &'a CreditEntry> {
-        self.pointing_at(target)
-            .filter(|p| *p.kind() == CreditEntryKind::ObjectionFiled && !self.annulled(p))
+        self.pointing_at(target).filter(|p| self.live_objection(p))
     }
 
     pub(super) fn void(&self, e: &'a CreditEntry) -> bool {
@@ -195,6 +221,43 @@ impl<'a> Ledger<'a> {
                     .live_objections(e)
                     .any(|o| self.outcome(o) == Some(&CreditEntryKind::ObjectionUpheld)))
     }
+
+    /// The entries that are not void, sorted by id (each entry is judged once).
+    fn live(&self) -> Entries<'a> {
+        // Only an entry something points at can be void. Both lists ascend, so one merge
+        // finds those; the rest (usually most) need no search.
+        let mut targets = self.by_target.iter().map(|(t, _)| *t).peekable();
+        self.by_id
+            .iter()
+            .copied()
+            .filter(|e| {
+                while targets.next_if(|t| *t < e.id()).is_some() {}
+                targets.peek() != Some(&e.id()) || !self.void(e)
+            })
+            .collect()
+    }
+
+    /// Objections without an outcome (objection id, target id) against a standing
+    /// (present, non-void, negative) entry among `live`, ascending and without repeats.
+    fn open_objections(&self, live: &[&'a CreditEntry]) -> SmallVec<[(u64, u64); 4]> {
+        let mut open: SmallVec<[(u64, u64); 4]> = SmallVec::new();
+        for &(target, o) in &self.by_target {
+            if !self.live_objection(o) || self.outcome(o).is_some() {
+                continue;
+            }
+            let from = live.partition_point(|e| e.id() < target);
+            let standing = live
+                .get(from..)
+                .unwrap_or_default()
+                .iter()
+                .take_while(|t| t.id() == target)
+                .filter(|t| t.kind().is_negative() && o.kind().may_point_at(t.kind()));
+            open.extend(standing.map(|t| (o.id(), t.id())));
+        }
+        open.sort_unstable();
+        open.dedup();
+        open
+    }
 }
 
 /// One listing period: since when, and the entries that put or keep the subject on it.
@@ -203,11 +266,11 @@ struct Listing {
     since: Date,
     /// Start of the no-new-events clock (serious list only).
     clock: Date,
-    deciding: Vec<u64>,
+    deciding: Ids,
 }
 
 impl Listing {
-    fn open(since: Date, deciding: Vec<u64>) -> Self {
+    fn open(since: Date, deciding: Ids) -> Self {
         Self {
             since,
             clock: since,
@@ -220,9 +283,9 @@ struct Sweep<'r> {
     rules: &'r CreditRules,
     abnormal: Option<Listing>,
     serious: Option<Listing>,
-    repeats: Vec<(Date, u64)>,
+    repeats: SmallVec<[(Date, u64); 4]>,
     ineffective: Vec<u64>,
-    publication_ended: Vec<u64>,
+    publication_ended: Ids,
 }
 
 impl<'r> Sweep<'r> {
@@ -231,9 +294,38 @@ impl<'r> Sweep<'r> {
             rules,
             abnormal: None,
             serious: None,
-            repeats: Vec::new(),
+            repeats: SmallVec::new(),
             ineffective: Vec::new(),
-            publication_ended: Vec::new(),
+            publication_ended: Ids::new(),
+        }
+    }
+
+    /// Sweeps the live entries chronologically (ties by id), then escalates up to `as_of`.
+    fn run(&mut self, live: &[&CreditEntry], as_of: Date) {
+        let mut events: Entries<'_> = live
+            .iter()
+            .copied()
+            .filter(|e| {
+                e.kind().is_negative()
+                    || matches!(
+                        e.kind(),
+                        CreditEntryKind::Removal { .. } | CreditEntryKind::Repair { .. }
+                    )
+            })
+            .collect();
+        events.sort_by(|a, b| chronological(a, b));
+        for e in &events {
+            self.apply(e);
+        }
+        self.escalate(as_of);
+    }
+
+    /// The list the subject is on, and that listing.
+    fn current(&self) -> (CreditStatus, Option<&Listing>) {
+        match (&self.serious, &self.abnormal) {
+            (Some(s), _) => (CreditStatus::Serious, Some(s)),
+            (None, Some(a)) => (CreditStatus::Abnormal, Some(a)),
+            (None, None) => (CreditStatus::Good, None),
         }
     }
 
@@ -261,7 +353,7 @@ impl<'r> Sweep<'r> {
         }
     }
 
-    fn go_serious(&mut self, day: Date, deciding: Vec<u64>) {
+    fn go_serious(&mut self, day: Date, deciding: Ids) {
         self.abnormal = None;
         self.serious = Some(Listing::open(day, deciding));
     }
@@ -269,7 +361,7 @@ impl<'r> Sweep<'r> {
     fn go_abnormal(&mut self, day: Date, id: u64) {
         match &mut self.abnormal {
             Some(a) => a.deciding.push(id),
-            None => self.abnormal = Some(Listing::open(day, vec![id])),
+            None => self.abnormal = Some(Listing::open(day, smallvec![id])),
         }
     }
 
@@ -299,29 +391,34 @@ impl<'r> Sweep<'r> {
             return;
         }
         if small {
-            let window = i64::from(self.rules.repeat_window_months);
-            // Repeats are in date order: the window is a suffix.
-            let first = self
-                .repeats
-                .partition_point(|(d, _)| add_months(*d, window) < day);
-            let recent: Vec<u64> = self
-                .repeats
-                .get(first..)
-                .unwrap_or_default()
-                .iter()
-                .map(|(_, i)| *i)
-                .collect();
-            let needed = usize::try_from(self.rules.repeat_count).unwrap_or(usize::MAX);
-            if needed > 0 && recent.len() >= needed {
-                self.go_serious(day, recent);
-            } else {
-                self.go_abnormal(day, id);
+            match self.recent_repeats(day) {
+                Some(recent) => self.go_serious(day, recent),
+                None => self.go_abnormal(day, id),
             }
         } else if matches!(kind, CreditEntryKind::AbnormalListing { .. }) {
             self.go_abnormal(day, id);
         } else {
-            self.go_serious(day, vec![id]);
+            self.go_serious(day, smallvec![id]);
         }
+    }
+
+    /// The repeats within the window ending on `day`, when there are enough of them.
+    fn recent_repeats(&self, day: Date) -> Option<Ids> {
+        let needed = usize::try_from(self.rules.repeat_count).unwrap_or(usize::MAX);
+        if needed == 0 {
+            return None;
+        }
+        let window = i64::from(self.rules.repeat_window_months);
+        let in_window = |(d, _): &(Date, u64)| add_months(*d, window) >= day;
+        // Repeats are in date order: the window is a suffix, long enough exactly when the
+        // `needed`-th last repeat is in it.
+        let nth_last = self.repeats.len().checked_sub(needed)?;
+        if !self.repeats.get(nth_last).is_some_and(in_window) {
+            return None;
+        }
+        let first = self.repeats.partition_point(|r| !in_window(r));
+        let recent = self.repeats.get(first..).unwrap_or_default();
+        Some(recent.iter().map(|(_, i)| *i).collect())
     }
 
     fn lift(&mut self, list: ListKind, e: &CreditEntry, repair: bool) {
@@ -349,12 +446,103 @@ impl<'r> Sweep<'r> {
     }
 }
 
+/// Sweep order: by day, then id; kind and fine amount only order repeated ids.
+fn chronological(a: &CreditEntry, b: &CreditEntry) -> Ordering {
+    let amount = |e: &CreditEntry| match e.kind() {
+        CreditEntryKind::Fine { amount } => Some(*amount),
+        _ => None,
+    };
+    (a.effective_on(), a.id())
+        .cmp(&(b.effective_on(), b.id()))
+        .then_with(|| (a.kind().rank(), amount(a)).cmp(&(b.kind().rank(), amount(b))))
+}
+
 fn published_kind(kind: &CreditEntryKind) -> bool {
     kind.is_negative()
         || matches!(
             kind,
             CreditEntryKind::CommitmentSigned | CreditEntryKind::Commendation
         )
+}
+
+/// The standing of a subject on a date: the part of a [`CreditStatusReport`] that an
+/// allowance decision reads, without the listing dates, removals and publication.
+/// [`credit_standing`] computes it by the same rules as [`credit_status`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreditStanding {
+    /// As [`CreditStatusReport::status`].
+    pub status: CreditStatus,
+    /// As [`CreditStatusReport::standing`].
+    pub standing: CreditStatus,
+    /// As [`CreditStatusReport::deciding_entries`].
+    pub deciding_entries: Evidence,
+    /// As [`CreditStatusReport::pending_objections`].
+    pub pending_objections: Vec<u64>,
+}
+
+/// Step 4 of the [module docs](crate::credit) from the swept live entries: the list, its
+/// deciding entries and the pending objections; also the deciding entries sorted, for
+/// lookups. Both [`credit_status`] and [`credit_standing`] rest on it.
+fn standing_of<'a>(
+    ledger: &Ledger<'a>,
+    live: &[&'a CreditEntry],
+    sweep: &Sweep<'_>,
+) -> (CreditStanding, Ids) {
+    let (standing, current) = sweep.current();
+    let (deciding, deciding_set) = without_repeats(current.map_or(&[], |l| &l.deciding));
+    let pending = ledger.open_objections(live);
+    let disputed = pending
+        .iter()
+        .any(|(_, target)| deciding_set.binary_search(target).is_ok());
+    let mut pending_objections: Vec<u64> = pending.iter().map(|(o, _)| *o).collect();
+    pending_objections.dedup();
+    let standing = CreditStanding {
+        status: if disputed {
+            CreditStatus::Disputed
+        } else {
+            standing
+        },
+        standing,
+        deciding_entries: deciding
+            .iter()
+            .map(|id| FactRef::new(FactKind::CreditEntry, *id))
+            .collect(),
+        pending_objections,
+    };
+    (standing, deciding_set)
+}
+
+/// Entries published on `as_of`, ascending (step 5); `listed` are the deciding entries,
+/// sorted.
+fn published(live: &[&CreditEntry], sweep: &Sweep<'_>, listed: &[u64], as_of: Date) -> Vec<u64> {
+    let publication = i64::from(sweep.rules.publication_months);
+    let mut ended = sweep.publication_ended.clone();
+    ended.sort_unstable();
+    let mut published: Vec<u64> = live
+        .iter()
+        .filter(|e| published_kind(e.kind()))
+        .filter(|e| {
+            listed.binary_search(&e.id()).is_ok()
+                || (ended.binary_search(&e.id()).is_err()
+                    && as_of < add_months(e.effective_on(), publication))
+        })
+        .map(|e| e.id())
+        .collect();
+    published.dedup();
+    published
+}
+
+/// `ids` without repeats (the first of each kept, in order), and the same ids sorted.
+fn without_repeats(ids: &[u64]) -> (Ids, Ids) {
+    let mut kept = Ids::new();
+    let mut sorted = Ids::new();
+    for &id in ids {
+        if let Err(at) = sorted.binary_search(&id) {
+            sorted.insert(at, id);
+            kept.push(id);
+        }
+    }
+    (kept, sorted)
 }
 
 /// The status of a subject on `as_of` from its entries (all of one subject, in any order),
@@ -387,94 +575,58 @@ pub fn credit_status(
     rules: &CreditRules,
 ) -> CreditStatusReport {
     let ledger = Ledger::new(entries, as_of);
-    let mut events: Vec<&CreditEntry> = ledger
-        .by_id
-        .iter()
-        .copied()
-        .filter(|e| {
-            e.kind().is_negative()
-                || matches!(
-                    e.kind(),
-                    CreditEntryKind::Removal { .. } | CreditEntryKind::Repair { .. }
-                )
-        })
-        .filter(|e| !ledger.void(e))
-        .collect();
-    events.sort_by_key(|e| {
-        let amount = match e.kind() {
-            CreditEntryKind::Fine { amount } => Some(*amount),
-            _ => None,
-        };
-        (e.effective_on(), e.id(), e.kind().rank(), amount)
-    });
-
+    let live = ledger.live();
     let mut sweep = Sweep::new(rules);
-    for e in &events {
-        sweep.apply(e);
-    }
-    sweep.escalate(as_of);
-
-    let (standing, current) = match (&sweep.serious, &sweep.abnormal) {
-        (Some(s), _) => (CreditStatus::Serious, Some(s)),
-        (None, Some(a)) => (CreditStatus::Abnormal, Some(a)),
-        (None, None) => (CreditStatus::Good, None),
-    };
-    let mut deciding: Vec<u64> = current.map(|l| l.deciding.clone()).unwrap_or_default();
-    let mut seen = HashSet::new();
-    deciding.retain(|id| seen.insert(*id));
-
-    // Open objections against a standing (present, non-void, negative) entry.
-    let mut pending: Vec<(u64, u64)> = ledger
-        .by_id
-        .iter()
-        .filter(|t| t.kind().is_negative() && !ledger.void(t))
-        .flat_map(|t| {
-            ledger
-                .live_objections(t)
-                .filter(|o| ledger.outcome(o).is_none())
-                .map(move |o| (o.id(), t.id()))
-        })
-        .collect();
-    pending.sort_unstable();
-    pending.dedup();
-    let disputed = pending.iter().any(|(_, target)| seen.contains(target));
-
-    let publication = i64::from(rules.publication_months);
-    let ended: HashSet<u64> = sweep.publication_ended.iter().copied().collect();
-    let mut published: Vec<u64> = ledger
-        .by_id
-        .iter()
-        .filter(|e| published_kind(e.kind()) && !ledger.void(e))
-        .filter(|e| {
-            seen.contains(&e.id())
-                || (as_of < add_months(e.effective_on(), publication) && !ended.contains(&e.id()))
-        })
-        .map(|e| e.id())
-        .collect();
-    published.dedup();
-
-    let mut pending_objections: Vec<u64> = pending.into_iter().map(|(o, _)| o).collect();
-    pending_objections.dedup();
+    sweep.run(&live, as_of);
+    let (standing, listed) = standing_of(&ledger, &live, &sweep);
+    let published_entries = published(&live, &sweep, &listed, as_of);
     CreditStatusReport {
         as_of,
-        status: if disputed {
-            CreditStatus::Disputed
-        } else {
-            standing
-        },
-        standing,
+        status: standing.status,
+        standing: standing.standing,
         abnormal_since: sweep.abnormal.as_ref().map(|a| a.since),
         abnormal_escalates_on: sweep.escalates_on(),
         serious_since: sweep.serious.as_ref().map(|s| s.since),
         serious_removable_from: sweep.removable_from(),
-        deciding_entries: deciding
-            .into_iter()
-            .map(|id| FactRef::new(FactKind::CreditEntry, id))
-            .collect(),
-        pending_objections,
+        deciding_entries: standing.deciding_entries,
+        pending_objections: standing.pending_objections,
         ineffective_removals: sweep.ineffective,
-        published_entries: published,
+        published_entries,
     }
+}
+
+/// The standing of a subject on `as_of`: the `status`, `standing`, `deciding_entries` and
+/// `pending_objections` of [`credit_status`], without working out the rest of the report.
+///
+/// ```
+/// use registry_core::credit::*;
+/// use registry_core::money::Yuan;
+/// use time::macros::date;
+///
+/// let fine = CreditEntryKind::Fine { amount: Yuan::parse("50000").unwrap() };
+/// let entries = vec![CreditEntry::new(CreditEntryInput {
+///     id: 1, subject: CreditSubject::Worker(7), kind: fine, effective_on: date!(2024-01-15),
+///     recorded_at: date!(2024-01-15), points_to: None, legal_basis: "民政部令第60号".into(),
+///     evidence_refs: vec![], note: None,
+/// })
+/// .unwrap()];
+/// let rules = CreditRules::default();
+///
+/// let standing = credit_standing(&entries, date!(2025-06-30), &rules);
+/// let report = credit_status(&entries, date!(2025-06-30), &rules);
+/// assert_eq!(standing.status, CreditStatus::Serious);
+/// assert_eq!(standing.deciding_entries, report.deciding_entries);
+/// ```
+pub fn credit_standing(
+    entries: &[CreditEntry],
+    as_of: Date,
+    rules: &CreditRules,
+) -> CreditStanding {
+    let ledger = Ledger::new(entries, as_of);
+    let live = ledger.live();
+    let mut sweep = Sweep::new(rules);
+    sweep.run(&live, as_of);
+    standing_of(&ledger, &live, &sweep).0
 }
 
 #[cfg(test)]
@@ -909,6 +1061,20 @@ mod tests {
             prop_assert_eq!(&first, &credit_status(&shuffled, as_of, &rules));
             prop_assert!(first.standing != CreditStatus::Disputed);
             prop_assert_eq!(first.deciding_entries.is_empty(), first.standing == CreditStatus::Good);
+        }
+
+        #[test]
+        fn standing_is_the_report_s(entries in any_entries(), offset in 0i64..4000) {
+            let as_of = date!(2020 - 01 - 01) + time::Duration::days(offset);
+            let rules = CreditRules::default();
+            let report = credit_status(&entries, as_of, &rules);
+            let standing = credit_standing(&entries, as_of, &rules);
+            prop_assert_eq!(standing, CreditStanding {
+                status: report.status,
+                standing: report.standing,
+                deciding_entries: report.deciding_entries,
+                pending_objections: report.pending_objections,
+            });
         }
     }
 }

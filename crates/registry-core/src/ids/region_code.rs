@@ -101,18 +101,27 @@ impl RegionCode {
 
     /// The significant prefix: `51` for 510000, `5101` for 510100, `` for 000000.
     pub fn prefix(&self) -> &str {
-        let len = match self.level() {
+        &self.as_str()[..self.prefix_len()]
+    }
+
+    /// Length of [`RegionCode::prefix`].
+    fn prefix_len(&self) -> usize {
+        match self.level() {
             RegionLevel::National => 0,
             RegionLevel::Province => 2,
             RegionLevel::Prefecture => 4,
             RegionLevel::County => 6,
-        };
-        &self.as_str()[..len]
+        }
     }
 
     /// Whether `other` is this region or lies inside it. Reflexive, antisymmetric, transitive.
+    /// Compares the digits directly (no text conversion: it runs for every policy).
     pub fn contains(&self, other: &RegionCode) -> bool {
-        other.as_str().starts_with(self.prefix())
+        self.0
+            .iter()
+            .zip(other.0)
+            .take(self.prefix_len())
+            .all(|(a, b)| *a == b)
     }
 
     /// The enclosing region one level up (`None` for the national root).
