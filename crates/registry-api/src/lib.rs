@@ -13,9 +13,11 @@
 //! - [`auth`]: [`auth::Principal`], roles and scopes, API keys, JWTs, the security scheme.
 //! - [`problem`]: RFC 9457 problems — the only error shape on the wire.
 //! - [`payload`]: [`payload::JsonBody`], the JSON body extractor whose errors name fields.
-//! - [`idempotency`], [`concurrency`], [`audit`]: the write-path building blocks.
+//! - [`idempotency`], [`concurrency`], [`audit`]: the write-path building blocks;
+//!   [`create`] runs a create with all three; [`listing`] pages and region filters lists;
+//!   [`mirror`] mirrors core enums as API enums.
 //! - [`observe`], [`metrics`]: request ids, logs, problem mapping, Prometheus.
-//! - [`routes`]: assembles the operations ([`workers`], …), docs and ops endpoints.
+//! - [`routes`]: assembles the operations ([`workers`], [`units`], …), docs and ops endpoints.
 //! - [`cli`]: the `registry-api` command line.
 //!
 //! ## Architecture invariants
@@ -33,16 +35,20 @@ pub mod auth;
 pub mod cli;
 pub mod concurrency;
 pub mod config;
+pub mod create;
 pub mod crypto;
 pub mod db;
 pub mod idempotency;
+pub mod listing;
 pub mod metrics;
 pub mod migration;
+pub mod mirror;
 pub mod observe;
 pub mod payload;
 pub mod problem;
 pub mod routes;
 pub mod state;
+pub mod units;
 pub mod workers;
 
 use std::future::Future;

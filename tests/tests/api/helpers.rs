@@ -233,6 +233,23 @@ impl TestApp {
         resp.json().await.expect("json")
     }
 
+    /// Rows in the table of entity `E`.
+    pub async fn count<E: EntityTrait>(&self) -> u64
+    where
+        E::Model: Sync,
+    {
+        E::find().count(&self.state.db).await.expect("count")
+    }
+
+    /// Creates a unit as a national admin and returns its JSON.
+    pub async fn create_unit(&self, body: &Value) -> Value {
+        let resp = self
+            .post("/api/v1/units", &self.admin("000000"), body)
+            .await;
+        assert_eq!(resp.status(), 201, "{:?}", resp.text().await);
+        resp.json().await.expect("json")
+    }
+
     /// Rows in (workers, audit_log, idempotency_keys): to check that a rejected request wrote nothing.
     pub async fn row_counts(&self) -> (u64, u64, u64) {
         use registry_api::db::entities::{audit_log, idempotency_key, worker};
@@ -304,6 +321,40 @@ pub fn new_worker(n: u32, region: &str) -> Value {
         "experience_start": "2015-07-01",
         "region_code": region,
     })
+}
+
+/// A valid unit create body.
+pub fn new_unit(n: u32, region: &str) -> Value {
+    json!({
+        "name": format!("社区{n}"),
+        "region_code": region,
+        "unit_type": "urban_community",
+    })
+}
+
+/// Follows `next_cursor` from `path` (which must already hold a `?`) and returns every
+/// item id, and the number of pages.
+pub async fn collect_pages(app: &TestApp, path: &str, token: &str) -> (Vec<String>, usize) {
+    let mut ids = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let url = match &cursor {
+            Some(c) => format!("{path}&cursor={c}"),
+            None => path.to_owned(),
+        };
+        let resp = app.get(&url, token).await;
+        assert_eq!(resp.status(), 200, "{url}");
+        let page: Value = resp.json().await.expect("json");
+        pages += 1;
+        for item in page["items"].as_array().expect("items") {
+            ids.push(item["id"].as_str().expect("id").to_owned());
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => return (ids, pages),
+        }
+    }
 }
 
 /// Asserts a problem+json response with `status` and `type` slug; returns the body.

@@ -9,4 +9,5 @@ mod auth;
 mod errors;
 mod persistence;
 mod spec;
+mod units;
 mod workers;

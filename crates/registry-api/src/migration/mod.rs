@@ -7,6 +7,7 @@
 //! migration leaves nothing half-applied.
 
 mod m0001_initial;
+mod m0002_units;
 
 use sea_orm_migration::prelude::*;
 
@@ -16,6 +17,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m0001_initial::Migration)]
+        vec![
+            Box::new(m0001_initial::Migration),
+            Box::new(m0002_units::Migration),
+        ]
     }
 }

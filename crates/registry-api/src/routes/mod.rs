@@ -15,6 +15,7 @@ use poem_openapi::OpenApiService;
 
 use crate::observe::Observe;
 use crate::state::AppState;
+use crate::units::routes::{UnitApi, UnitsApi};
 use crate::workers::routes::{WorkerApi, WorkersApi};
 
 /// Tags that group operations in the spec.
@@ -22,15 +23,17 @@ use crate::workers::routes::{WorkerApi, WorkersApi};
 pub enum Tags {
     /// Social workers: identity, education, experience.
     Workers,
+    /// Organisation units that set social-work posts.
+    Units,
 }
 
 /// Every `#[OpenApi]` struct of the service.
-pub fn api() -> (WorkersApi, WorkerApi) {
-    (WorkersApi, WorkerApi)
+pub fn api() -> (WorkersApi, WorkerApi, UnitsApi, UnitApi) {
+    (WorkersApi, WorkerApi, UnitsApi, UnitApi)
 }
 
 /// The OpenAPI service (spec, docs and operations), built without state.
-pub fn openapi_service() -> OpenApiService<(WorkersApi, WorkerApi), ()> {
+pub fn openapi_service() -> OpenApiService<(WorkersApi, WorkerApi, UnitsApi, UnitApi), ()> {
     OpenApiService::new(api(), "Social-worker registry", env!("CARGO_PKG_VERSION")).description(
         "Registry of China's social workers. Errors are RFC 9457 problem documents \
              (`application/problem+json`) with a stable `type`. Authenticate with \

@@ -5,4 +5,5 @@
 pub mod api_key;
 pub mod audit_log;
 pub mod idempotency_key;
+pub mod unit;
 pub mod worker;
