@@ -17,7 +17,7 @@
 //!   [`create`] runs a create with all three; [`listing`] pages and region filters lists;
 //!   [`mirror`] mirrors core enums as API enums.
 //! - [`observe`], [`metrics`]: request ids, logs, problem mapping, Prometheus.
-//! - [`routes`]: assembles the operations ([`workers`], [`units`], …), docs and ops endpoints.
+//! - [`routes`]: assembles the operations ([`workers`], [`units`], [`posts`], …), docs and ops endpoints.
 //! - [`cli`]: the `registry-api` command line.
 //!
 //! ## Architecture invariants
@@ -45,6 +45,7 @@ pub mod migration;
 pub mod mirror;
 pub mod observe;
 pub mod payload;
+pub mod posts;
 pub mod problem;
 pub mod routes;
 pub mod state;

@@ -1,5 +1,9 @@
-//! [`mirror_enum!`]: an API `Enum` that mirrors a `registry-core` enum variant for variant,
-//! with `From` both ways, so the schema lists the codes and the core type stays HTTP-free.
+//! API enums that mirror `registry-core` enums, so the schema lists the codes and the core
+//! types stay HTTP-free: [`mirror_enum!`] writes the `From` impls both ways, and [`Level`]
+//! (used by posts and credentials) lives here.
+
+use poem_openapi::Enum;
+use serde::Deserialize;
 
 /// Implements `From<$api> for $core` and `From<$core> for $api` for identically named variants.
 #[macro_export]
@@ -21,3 +25,24 @@ macro_rules! mirror_enum {
         }
     };
 }
+
+/// Credential level, lowest first (see `registry_core::level::Level`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Deserialize)]
+#[oai(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    /// 社工员.
+    Aide,
+    /// 助理社会工作师.
+    Assistant,
+    /// 社会工作师.
+    Intermediate,
+    /// 高级社会工作师.
+    Senior,
+}
+
+mirror_enum!(
+    Level,
+    registry_core::level::Level,
+    [Aide, Assistant, Intermediate, Senior]
+);

@@ -250,6 +250,15 @@ impl TestApp {
         resp.json().await.expect("json")
     }
 
+    /// Creates a post of `unit_id` as a national admin and returns its JSON.
+    pub async fn create_post(&self, body: &Value) -> Value {
+        let resp = self
+            .post("/api/v1/posts", &self.admin("000000"), body)
+            .await;
+        assert_eq!(resp.status(), 201, "{:?}", resp.text().await);
+        resp.json().await.expect("json")
+    }
+
     /// Rows in (workers, audit_log, idempotency_keys): to check that a rejected request wrote nothing.
     pub async fn row_counts(&self) -> (u64, u64, u64) {
         use registry_api::db::entities::{audit_log, idempotency_key, worker};
@@ -329,6 +338,17 @@ pub fn new_unit(n: u32, region: &str) -> Value {
         "name": format!("社区{n}"),
         "region_code": region,
         "unit_type": "urban_community",
+    })
+}
+
+/// A valid post create body for `unit_id`.
+pub fn new_post(unit_id: &Value, title: &str) -> Value {
+    json!({
+        "unit_id": unit_id,
+        "title": title,
+        "min_level": "assistant",
+        "grade": 11,
+        "part_time_allowed": false,
     })
 }
 

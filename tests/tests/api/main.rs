@@ -8,6 +8,7 @@ mod helpers;
 mod auth;
 mod errors;
 mod persistence;
+mod posts;
 mod spec;
 mod units;
 mod workers;

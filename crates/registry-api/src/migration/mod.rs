@@ -8,6 +8,7 @@
 
 mod m0001_initial;
 mod m0002_units;
+mod m0003_posts;
 
 use sea_orm_migration::prelude::*;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m0001_initial::Migration),
             Box::new(m0002_units::Migration),
+            Box::new(m0003_posts::Migration),
         ]
     }
 }

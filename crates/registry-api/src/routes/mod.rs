@@ -14,6 +14,7 @@ use poem::{Endpoint, EndpointExt, Route, get};
 use poem_openapi::OpenApiService;
 
 use crate::observe::Observe;
+use crate::posts::routes::{PostApi, PostsApi};
 use crate::state::AppState;
 use crate::units::routes::{UnitApi, UnitsApi};
 use crate::workers::routes::{WorkerApi, WorkersApi};
@@ -25,15 +26,20 @@ pub enum Tags {
     Workers,
     /// Organisation units that set social-work posts.
     Units,
+    /// Social-work posts of units.
+    Posts,
 }
 
+/// The `#[OpenApi]` structs of the service, one per path group.
+pub type Apis = (WorkersApi, WorkerApi, UnitsApi, UnitApi, PostsApi, PostApi);
+
 /// Every `#[OpenApi]` struct of the service.
-pub fn api() -> (WorkersApi, WorkerApi, UnitsApi, UnitApi) {
-    (WorkersApi, WorkerApi, UnitsApi, UnitApi)
+pub fn api() -> Apis {
+    (WorkersApi, WorkerApi, UnitsApi, UnitApi, PostsApi, PostApi)
 }
 
 /// The OpenAPI service (spec, docs and operations), built without state.
-pub fn openapi_service() -> OpenApiService<(WorkersApi, WorkerApi, UnitsApi, UnitApi), ()> {
+pub fn openapi_service() -> OpenApiService<Apis, ()> {
     OpenApiService::new(api(), "Social-worker registry", env!("CARGO_PKG_VERSION")).description(
         "Registry of China's social workers. Errors are RFC 9457 problem documents \
              (`application/problem+json`) with a stable `type`. Authenticate with \

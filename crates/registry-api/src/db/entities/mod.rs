@@ -5,5 +5,6 @@
 pub mod api_key;
 pub mod audit_log;
 pub mod idempotency_key;
+pub mod post;
 pub mod unit;
 pub mod worker;
