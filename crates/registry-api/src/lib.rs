@@ -17,7 +17,9 @@
 //!   [`create`] runs a create with all three; [`listing`] pages and region filters lists;
 //!   [`mirror`] mirrors core enums as API enums.
 //! - [`observe`], [`metrics`]: request ids, logs, problem mapping, Prometheus.
-//! - [`routes`]: assembles the operations ([`workers`], [`units`], [`posts`], …), docs and ops endpoints.
+//! - [`routes`]: assembles the operations ([`workers`], [`units`], [`posts`],
+//!   [`credentials`], …), docs and ops endpoints; [`scope`] scopes records through their
+//!   worker; [`dates`] parses `YYYY-MM-DD` in bodies.
 //! - [`cli`]: the `registry-api` command line.
 //!
 //! ## Architecture invariants
@@ -36,7 +38,9 @@ pub mod cli;
 pub mod concurrency;
 pub mod config;
 pub mod create;
+pub mod credentials;
 pub mod crypto;
+pub mod dates;
 pub mod db;
 pub mod idempotency;
 pub mod listing;
@@ -48,6 +52,7 @@ pub mod payload;
 pub mod posts;
 pub mod problem;
 pub mod routes;
+pub mod scope;
 pub mod state;
 pub mod units;
 pub mod workers;

@@ -352,6 +352,18 @@ pub fn new_post(unit_id: &Value, title: &str) -> Value {
     })
 }
 
+/// A valid credential body.
+pub fn new_credential(number: &str) -> Value {
+    json!({
+        "scheme": "national_exam",
+        "level": "assistant",
+        "certificate_number": number,
+        "issuing_authority": "四川省人力资源和社会保障厅",
+        "exam_year": 2019,
+        "issue_date": "2019-09-01",
+    })
+}
+
 /// Follows `next_cursor` from `path` (which must already hold a `?`) and returns every
 /// item id, and the number of pages.
 pub async fn collect_pages(app: &TestApp, path: &str, token: &str) -> (Vec<String>, usize) {

@@ -6,6 +6,7 @@
 mod helpers;
 
 mod auth;
+mod credentials;
 mod errors;
 mod persistence;
 mod posts;

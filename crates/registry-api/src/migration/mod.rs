@@ -9,6 +9,7 @@
 mod m0001_initial;
 mod m0002_units;
 mod m0003_posts;
+mod m0004_credentials;
 
 use sea_orm_migration::prelude::*;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_initial::Migration),
             Box::new(m0002_units::Migration),
             Box::new(m0003_posts::Migration),
+            Box::new(m0004_credentials::Migration),
         ]
     }
 }

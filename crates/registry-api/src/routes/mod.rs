@@ -13,6 +13,7 @@ pub mod ops;
 use poem::{Endpoint, EndpointExt, Route, get};
 use poem_openapi::OpenApiService;
 
+use crate::credentials::routes::{CredentialApi, WorkerCredentialsApi};
 use crate::observe::Observe;
 use crate::posts::routes::{PostApi, PostsApi};
 use crate::state::AppState;
@@ -28,14 +29,34 @@ pub enum Tags {
     Units,
     /// Social-work posts of units.
     Posts,
+    /// Workers' credentials (certificates).
+    Credentials,
 }
 
 /// The `#[OpenApi]` structs of the service, one per path group.
-pub type Apis = (WorkersApi, WorkerApi, UnitsApi, UnitApi, PostsApi, PostApi);
+pub type Apis = (
+    WorkersApi,
+    WorkerApi,
+    UnitsApi,
+    UnitApi,
+    PostsApi,
+    PostApi,
+    WorkerCredentialsApi,
+    CredentialApi,
+);
 
 /// Every `#[OpenApi]` struct of the service.
 pub fn api() -> Apis {
-    (WorkersApi, WorkerApi, UnitsApi, UnitApi, PostsApi, PostApi)
+    (
+        WorkersApi,
+        WorkerApi,
+        UnitsApi,
+        UnitApi,
+        PostsApi,
+        PostApi,
+        WorkerCredentialsApi,
+        CredentialApi,
+    )
 }
 
 /// The OpenAPI service (spec, docs and operations), built without state.

@@ -4,6 +4,7 @@
 
 pub mod api_key;
 pub mod audit_log;
+pub mod credential;
 pub mod idempotency_key;
 pub mod post;
 pub mod unit;
