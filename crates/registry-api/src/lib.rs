@@ -18,7 +18,7 @@
 //!   [`mirror`] mirrors core enums as API enums.
 //! - [`observe`], [`metrics`]: request ids, logs, problem mapping, Prometheus.
 //! - [`routes`]: assembles the operations ([`workers`], [`units`], [`posts`],
-//!   [`credentials`], …), docs and ops endpoints; [`scope`] scopes records through their
+//!   [`credentials`], [`registrations`], …), docs and ops endpoints; [`scope`] scopes records through their
 //!   worker; [`dates`] parses `YYYY-MM-DD` in bodies.
 //! - [`cli`]: the `registry-api` command line.
 //!
@@ -51,6 +51,7 @@ pub mod observe;
 pub mod payload;
 pub mod posts;
 pub mod problem;
+pub mod registrations;
 pub mod routes;
 pub mod scope;
 pub mod state;

@@ -259,6 +259,23 @@ impl TestApp {
         resp.json().await.expect("json")
     }
 
+    /// Creates a worker in `region` with one credential (as a national admin); returns
+    /// (worker id, credential id).
+    pub async fn worker_with_credential(&self, n: u32, region: &str) -> (String, String) {
+        let worker = self.create_worker(&new_worker(n, region)).await;
+        let wid = worker["id"].as_str().expect("id").to_owned();
+        let resp = self
+            .post(
+                &format!("/api/v1/workers/{wid}/credentials"),
+                &self.admin("000000"),
+                &new_credential(&format!("CERT-{n}")),
+            )
+            .await;
+        assert_eq!(resp.status(), 201, "{:?}", resp.text().await);
+        let cred: Value = resp.json().await.expect("json");
+        (wid, cred["id"].as_str().expect("id").to_owned())
+    }
+
     /// Rows in (workers, audit_log, idempotency_keys): to check that a rejected request wrote nothing.
     pub async fn row_counts(&self) -> (u64, u64, u64) {
         use registry_api::db::entities::{audit_log, idempotency_key, worker};

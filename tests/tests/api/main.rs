@@ -10,6 +10,7 @@ mod credentials;
 mod errors;
 mod persistence;
 mod posts;
+mod registrations;
 mod spec;
 mod units;
 mod workers;

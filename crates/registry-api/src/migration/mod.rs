@@ -10,6 +10,7 @@ mod m0001_initial;
 mod m0002_units;
 mod m0003_posts;
 mod m0004_credentials;
+mod m0005_registrations;
 
 use sea_orm_migration::prelude::*;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_units::Migration),
             Box::new(m0003_posts::Migration),
             Box::new(m0004_credentials::Migration),
+            Box::new(m0005_registrations::Migration),
         ]
     }
 }

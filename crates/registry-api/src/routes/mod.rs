@@ -16,6 +16,7 @@ use poem_openapi::OpenApiService;
 use crate::credentials::routes::{CredentialApi, WorkerCredentialsApi};
 use crate::observe::Observe;
 use crate::posts::routes::{PostApi, PostsApi};
+use crate::registrations::routes::{CredentialRegistrationsApi, RegistrationApi};
 use crate::state::AppState;
 use crate::units::routes::{UnitApi, UnitsApi};
 use crate::workers::routes::{WorkerApi, WorkersApi};
@@ -31,6 +32,8 @@ pub enum Tags {
     Posts,
     /// Workers' credentials (certificates).
     Credentials,
+    /// Registrations of credentials (append-only records).
+    Registrations,
 }
 
 /// The `#[OpenApi]` structs of the service, one per path group.
@@ -43,6 +46,8 @@ pub type Apis = (
     PostApi,
     WorkerCredentialsApi,
     CredentialApi,
+    CredentialRegistrationsApi,
+    RegistrationApi,
 );
 
 /// Every `#[OpenApi]` struct of the service.
@@ -56,6 +61,8 @@ pub fn api() -> Apis {
         PostApi,
         WorkerCredentialsApi,
         CredentialApi,
+        CredentialRegistrationsApi,
+        RegistrationApi,
     )
 }
 

@@ -7,5 +7,6 @@ pub mod audit_log;
 pub mod credential;
 pub mod idempotency_key;
 pub mod post;
+pub mod registration;
 pub mod unit;
 pub mod worker;
