@@ -18,7 +18,7 @@
 //!   [`mirror`] mirrors core enums as API enums.
 //! - [`observe`], [`metrics`]: request ids, logs, problem mapping, Prometheus.
 //! - [`routes`]: assembles the operations ([`workers`], [`units`], [`posts`],
-//!   [`credentials`], [`registrations`], …), docs and ops endpoints; [`scope`] scopes records through their
+//!   [`credentials`], [`registrations`], [`continuing_education`], …), docs and ops endpoints; [`scope`] scopes records through their
 //!   worker; [`dates`] parses `YYYY-MM-DD` in bodies.
 //! - [`cli`]: the `registry-api` command line.
 //!
@@ -37,6 +37,7 @@ pub mod auth;
 pub mod cli;
 pub mod concurrency;
 pub mod config;
+pub mod continuing_education;
 pub mod create;
 pub mod credentials;
 pub mod crypto;

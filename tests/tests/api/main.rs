@@ -6,6 +6,7 @@
 mod helpers;
 
 mod auth;
+mod continuing_education;
 mod credentials;
 mod errors;
 mod persistence;

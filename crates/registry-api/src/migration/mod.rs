@@ -11,6 +11,7 @@ mod m0002_units;
 mod m0003_posts;
 mod m0004_credentials;
 mod m0005_registrations;
+mod m0006_continuing_education;
 
 use sea_orm_migration::prelude::*;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_posts::Migration),
             Box::new(m0004_credentials::Migration),
             Box::new(m0005_registrations::Migration),
+            Box::new(m0006_continuing_education::Migration),
         ]
     }
 }

@@ -13,6 +13,7 @@ pub mod ops;
 use poem::{Endpoint, EndpointExt, Route, get};
 use poem_openapi::OpenApiService;
 
+use crate::continuing_education::routes::{ContinuingEducationApi, WorkerContinuingEducationApi};
 use crate::credentials::routes::{CredentialApi, WorkerCredentialsApi};
 use crate::observe::Observe;
 use crate::posts::routes::{PostApi, PostsApi};
@@ -34,6 +35,8 @@ pub enum Tags {
     Credentials,
     /// Registrations of credentials (append-only records).
     Registrations,
+    /// Continuing-education records of workers (append-only).
+    ContinuingEducation,
 }
 
 /// The `#[OpenApi]` structs of the service, one per path group.
@@ -48,6 +51,8 @@ pub type Apis = (
     CredentialApi,
     CredentialRegistrationsApi,
     RegistrationApi,
+    WorkerContinuingEducationApi,
+    ContinuingEducationApi,
 );
 
 /// Every `#[OpenApi]` struct of the service.
@@ -63,6 +68,8 @@ pub fn api() -> Apis {
         CredentialApi,
         CredentialRegistrationsApi,
         RegistrationApi,
+        WorkerContinuingEducationApi,
+        ContinuingEducationApi,
     )
 }
 

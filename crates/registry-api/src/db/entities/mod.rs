@@ -4,6 +4,7 @@
 
 pub mod api_key;
 pub mod audit_log;
+pub mod continuing_education;
 pub mod credential;
 pub mod idempotency_key;
 pub mod post;
