@@ -18,7 +18,7 @@
 //!   [`mirror`] mirrors core enums as API enums.
 //! - [`observe`], [`metrics`]: request ids, logs, problem mapping, Prometheus.
 //! - [`routes`]: assembles the operations ([`workers`], [`units`], [`posts`],
-//!   [`credentials`], [`registrations`], [`continuing_education`], …), docs and ops endpoints; [`scope`] scopes records through their
+//!   [`credentials`], [`registrations`], [`continuing_education`], [`assignments`]), docs and ops endpoints; [`scope`] scopes records through their
 //!   worker; [`dates`] parses `YYYY-MM-DD` in bodies.
 //! - [`cli`]: the `registry-api` command line.
 //!
@@ -32,6 +32,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod assignments;
 pub mod audit;
 pub mod auth;
 pub mod cli;

@@ -5,6 +5,7 @@
 
 mod helpers;
 
+mod assignments;
 mod auth;
 mod continuing_education;
 mod credentials;

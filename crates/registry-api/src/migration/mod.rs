@@ -12,6 +12,7 @@ mod m0003_posts;
 mod m0004_credentials;
 mod m0005_registrations;
 mod m0006_continuing_education;
+mod m0007_assignments;
 
 use sea_orm_migration::prelude::*;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_credentials::Migration),
             Box::new(m0005_registrations::Migration),
             Box::new(m0006_continuing_education::Migration),
+            Box::new(m0007_assignments::Migration),
         ]
     }
 }

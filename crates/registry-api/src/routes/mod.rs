@@ -13,6 +13,7 @@ pub mod ops;
 use poem::{Endpoint, EndpointExt, Route, get};
 use poem_openapi::OpenApiService;
 
+use crate::assignments::routes::{AssignmentApi, AssignmentsApi};
 use crate::continuing_education::routes::{ContinuingEducationApi, WorkerContinuingEducationApi};
 use crate::credentials::routes::{CredentialApi, WorkerCredentialsApi};
 use crate::observe::Observe;
@@ -37,6 +38,8 @@ pub enum Tags {
     Registrations,
     /// Continuing-education records of workers (append-only).
     ContinuingEducation,
+    /// Assignments of workers to posts.
+    Assignments,
 }
 
 /// The `#[OpenApi]` structs of the service, one per path group.
@@ -53,6 +56,8 @@ pub type Apis = (
     RegistrationApi,
     WorkerContinuingEducationApi,
     ContinuingEducationApi,
+    AssignmentsApi,
+    AssignmentApi,
 );
 
 /// Every `#[OpenApi]` struct of the service.
@@ -70,6 +75,8 @@ pub fn api() -> Apis {
         RegistrationApi,
         WorkerContinuingEducationApi,
         ContinuingEducationApi,
+        AssignmentsApi,
+        AssignmentApi,
     )
 }
 

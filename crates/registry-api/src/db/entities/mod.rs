@@ -3,6 +3,7 @@
 //! timestamps are UTC, the resident ID is only ever a sealed blob plus a keyed hash.
 
 pub mod api_key;
+pub mod assignment;
 pub mod audit_log;
 pub mod continuing_education;
 pub mod credential;
