@@ -18,8 +18,9 @@
 //!   [`mirror`] mirrors core enums as API enums.
 //! - [`observe`], [`metrics`]: request ids, logs, problem mapping, Prometheus.
 //! - [`routes`]: assembles the operations ([`workers`], [`units`], [`posts`],
-//!   [`credentials`], [`registrations`], [`continuing_education`], [`assignments`]), docs and ops endpoints; [`scope`] scopes records through their
-//!   worker; [`dates`] parses `YYYY-MM-DD` in bodies.
+//!   [`credentials`], [`registrations`], [`continuing_education`], [`assignments`]), docs
+//!   and ops endpoints; [`scope`] scopes records through their worker; [`dates`] parses
+//!   `YYYY-MM-DD` in bodies.
 //! - [`cli`]: the `registry-api` command line.
 //!
 //! ## Architecture invariants

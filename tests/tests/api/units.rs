@@ -5,7 +5,7 @@ use registry_api::db::entities::{audit_log, unit};
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::helpers::{Backend, assert_problem, collect_pages, new_unit, spawn_app};
+use crate::helpers::{Backend, assert_problem, collect_pages, new_post, new_unit, spawn_app};
 
 both_backends!(
     create_read_update,
@@ -13,6 +13,7 @@ both_backends!(
     invalid_unit_is_422_and_writes_nothing,
     idempotent_retry_creates_one_unit,
     other_region_is_hidden,
+    moving_a_unit_moves_its_posts,
 );
 
 /// An agency whose (valid) credit code is not a 民办非企业 code.
@@ -234,4 +235,30 @@ async fn other_region_is_hidden(b: Backend) {
     .await;
     assert_eq!(app.count::<unit::Entity>().await, 1);
     assert_eq!(app.count::<audit_log::Entity>().await, 1);
+}
+
+async fn moving_a_unit_moves_its_posts(b: Backend) {
+    let app = spawn_app(b).await;
+    let unit = app.create_unit(&new_unit(1, "510104")).await;
+    let post = app.create_post(&new_post(&unit["id"], "社工岗")).await;
+    let post_path = format!("/api/v1/posts/{}", post["id"].as_str().unwrap());
+    let unit_path = format!("/api/v1/units/{}", unit["id"].as_str().unwrap());
+    let national = app.admin("000000");
+    let resp = app
+        .put(&unit_path, &national, Some("\"1\""), &new_unit(1, "110105"))
+        .await;
+    assert_eq!(resp.status(), 200);
+    assert_problem(
+        app.get(&post_path, &app.admin("510000")).await,
+        404,
+        "not-found",
+    )
+    .await;
+    let moved: Value = app
+        .get(&post_path, &app.admin("110000"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(moved["region_code"], "110105");
 }

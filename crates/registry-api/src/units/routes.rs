@@ -257,6 +257,10 @@ async fn update(
     if current.version != expected || !store::update_if_version(&txn, id, expected, &input).await? {
         return Err(stale());
     }
+    if current.region_code != input.region().as_str() {
+        // Posts and assignments copy their unit's region for scoping: move them along.
+        store::move_dependents(&txn, id, input.region().as_str()).await?;
+    }
     audit::append(
         &txn,
         AuditEvent {

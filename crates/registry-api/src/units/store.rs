@@ -4,10 +4,10 @@ use registry_core::post::OrganisationUnit;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    QuerySelect, QueryTrait, Set,
 };
 
-use crate::db::entities::unit;
+use crate::db::entities::{assignment, post, unit};
 use crate::db::now_utc;
 use crate::listing::RegionVisible;
 use crate::workers::store::region_range;
@@ -63,6 +63,31 @@ pub async fn update_if_version<C: ConnectionTrait>(
         .exec(conn)
         .await?;
     Ok(res.rows_affected == 1)
+}
+
+/// Sets `region_code` of the unit's posts, and of the assignments to them, to `region_code`
+/// (posts and assignments copy their unit's region for scoping).
+pub async fn move_dependents<C: ConnectionTrait>(
+    conn: &C,
+    unit_id: &str,
+    region_code: &str,
+) -> Result<(), DbErr> {
+    post::Entity::update_many()
+        .col_expr(post::Column::RegionCode, Expr::value(region_code))
+        .filter(post::Column::UnitId.eq(unit_id))
+        .exec(conn)
+        .await?;
+    let posts = post::Entity::find()
+        .select_only()
+        .column(post::Column::Id)
+        .filter(post::Column::UnitId.eq(unit_id))
+        .into_query();
+    assignment::Entity::update_many()
+        .col_expr(assignment::Column::RegionCode, Expr::value(region_code))
+        .filter(assignment::Column::PostId.in_subquery(posts))
+        .exec(conn)
+        .await?;
+    Ok(())
 }
 
 /// One page in id order after `after`, `limit + 1` rows.
