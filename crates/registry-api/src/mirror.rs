@@ -1,5 +1,5 @@
 //! API enums that mirror `registry-core` enums, so the schema lists the codes and the core
-//! types stay HTTP-free: [`mirror_enum!`] writes the `From` impls both ways, and [`Level`]
+//! types stay HTTP-free: [`crate::mirror_enum!`] writes the `From` impls both ways, and [`Level`]
 //! (used by posts and credentials) lives here.
 
 use poem_openapi::Enum;
