@@ -13,9 +13,14 @@
 //! - [`auth`]: [`auth::Principal`], roles and scopes, API keys, JWTs, the security scheme.
 //! - [`problem`]: RFC 9457 problems — the only error shape on the wire.
 //! - [`payload`]: [`payload::JsonBody`], the JSON body extractor whose errors name fields.
-//! - [`idempotency`], [`concurrency`], [`audit`]: the write-path building blocks.
+//! - [`idempotency`], [`concurrency`], [`audit`]: the write-path building blocks;
+//!   [`create`] runs a create with all three; [`listing`] pages and region filters lists;
+//!   [`mirror`] mirrors core enums as API enums.
 //! - [`observe`], [`metrics`]: request ids, logs, problem mapping, Prometheus.
-//! - [`routes`]: assembles the operations ([`workers`], …), docs and ops endpoints.
+//! - [`routes`]: assembles the operations ([`workers`], [`units`], [`posts`],
+//!   [`credentials`], [`registrations`], [`continuing_education`], [`assignments`]), docs
+//!   and ops endpoints; [`scope`] scopes records through their worker; [`dates`] parses
+//!   `YYYY-MM-DD` in bodies.
 //! - [`cli`]: the `registry-api` command line.
 //!
 //! ## Architecture invariants
@@ -28,21 +33,32 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod assignments;
 pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod concurrency;
 pub mod config;
+pub mod continuing_education;
+pub mod create;
+pub mod credentials;
 pub mod crypto;
+pub mod dates;
 pub mod db;
 pub mod idempotency;
+pub mod listing;
 pub mod metrics;
 pub mod migration;
+pub mod mirror;
 pub mod observe;
 pub mod payload;
+pub mod posts;
 pub mod problem;
+pub mod registrations;
 pub mod routes;
+pub mod scope;
 pub mod state;
+pub mod units;
 pub mod workers;
 
 use std::future::Future;

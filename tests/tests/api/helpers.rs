@@ -233,6 +233,49 @@ impl TestApp {
         resp.json().await.expect("json")
     }
 
+    /// Rows in the table of entity `E`.
+    pub async fn count<E: EntityTrait>(&self) -> u64
+    where
+        E::Model: Sync,
+    {
+        E::find().count(&self.state.db).await.expect("count")
+    }
+
+    /// Creates a unit as a national admin and returns its JSON.
+    pub async fn create_unit(&self, body: &Value) -> Value {
+        let resp = self
+            .post("/api/v1/units", &self.admin("000000"), body)
+            .await;
+        assert_eq!(resp.status(), 201, "{:?}", resp.text().await);
+        resp.json().await.expect("json")
+    }
+
+    /// Creates a post of `unit_id` as a national admin and returns its JSON.
+    pub async fn create_post(&self, body: &Value) -> Value {
+        let resp = self
+            .post("/api/v1/posts", &self.admin("000000"), body)
+            .await;
+        assert_eq!(resp.status(), 201, "{:?}", resp.text().await);
+        resp.json().await.expect("json")
+    }
+
+    /// Creates a worker in `region` with one credential (as a national admin); returns
+    /// (worker id, credential id).
+    pub async fn worker_with_credential(&self, n: u32, region: &str) -> (String, String) {
+        let worker = self.create_worker(&new_worker(n, region)).await;
+        let wid = worker["id"].as_str().expect("id").to_owned();
+        let resp = self
+            .post(
+                &format!("/api/v1/workers/{wid}/credentials"),
+                &self.admin("000000"),
+                &new_credential(&format!("CERT-{n}")),
+            )
+            .await;
+        assert_eq!(resp.status(), 201, "{:?}", resp.text().await);
+        let cred: Value = resp.json().await.expect("json");
+        (wid, cred["id"].as_str().expect("id").to_owned())
+    }
+
     /// Rows in (workers, audit_log, idempotency_keys): to check that a rejected request wrote nothing.
     pub async fn row_counts(&self) -> (u64, u64, u64) {
         use registry_api::db::entities::{audit_log, idempotency_key, worker};
@@ -304,6 +347,63 @@ pub fn new_worker(n: u32, region: &str) -> Value {
         "experience_start": "2015-07-01",
         "region_code": region,
     })
+}
+
+/// A valid unit create body.
+pub fn new_unit(n: u32, region: &str) -> Value {
+    json!({
+        "name": format!("社区{n}"),
+        "region_code": region,
+        "unit_type": "urban_community",
+    })
+}
+
+/// A valid post create body for `unit_id`.
+pub fn new_post(unit_id: &Value, title: &str) -> Value {
+    json!({
+        "unit_id": unit_id,
+        "title": title,
+        "min_level": "assistant",
+        "grade": 11,
+        "part_time_allowed": false,
+    })
+}
+
+/// A valid credential body.
+pub fn new_credential(number: &str) -> Value {
+    json!({
+        "scheme": "national_exam",
+        "level": "assistant",
+        "certificate_number": number,
+        "issuing_authority": "四川省人力资源和社会保障厅",
+        "exam_year": 2019,
+        "issue_date": "2019-09-01",
+    })
+}
+
+/// Follows `next_cursor` from `path` (which must already hold a `?`) and returns every
+/// item id, and the number of pages.
+pub async fn collect_pages(app: &TestApp, path: &str, token: &str) -> (Vec<String>, usize) {
+    let mut ids = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let url = match &cursor {
+            Some(c) => format!("{path}&cursor={c}"),
+            None => path.to_owned(),
+        };
+        let resp = app.get(&url, token).await;
+        assert_eq!(resp.status(), 200, "{url}");
+        let page: Value = resp.json().await.expect("json");
+        pages += 1;
+        for item in page["items"].as_array().expect("items") {
+            ids.push(item["id"].as_str().expect("id").to_owned());
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => return (ids, pages),
+        }
+    }
 }
 
 /// Asserts a problem+json response with `status` and `type` slug; returns the body.

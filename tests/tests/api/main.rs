@@ -5,8 +5,14 @@
 
 mod helpers;
 
+mod assignments;
 mod auth;
+mod continuing_education;
+mod credentials;
 mod errors;
 mod persistence;
+mod posts;
+mod registrations;
 mod spec;
+mod units;
 mod workers;

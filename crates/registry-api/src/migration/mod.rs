@@ -7,6 +7,12 @@
 //! migration leaves nothing half-applied.
 
 mod m0001_initial;
+mod m0002_units;
+mod m0003_posts;
+mod m0004_credentials;
+mod m0005_registrations;
+mod m0006_continuing_education;
+mod m0007_assignments;
 
 use sea_orm_migration::prelude::*;
 
@@ -16,6 +22,14 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m0001_initial::Migration)]
+        vec![
+            Box::new(m0001_initial::Migration),
+            Box::new(m0002_units::Migration),
+            Box::new(m0003_posts::Migration),
+            Box::new(m0004_credentials::Migration),
+            Box::new(m0005_registrations::Migration),
+            Box::new(m0006_continuing_education::Migration),
+            Box::new(m0007_assignments::Migration),
+        ]
     }
 }

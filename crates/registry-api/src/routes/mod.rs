@@ -13,8 +13,14 @@ pub mod ops;
 use poem::{Endpoint, EndpointExt, Route, get};
 use poem_openapi::OpenApiService;
 
+use crate::assignments::routes::{AssignmentApi, AssignmentsApi};
+use crate::continuing_education::routes::{ContinuingEducationApi, WorkerContinuingEducationApi};
+use crate::credentials::routes::{CredentialApi, WorkerCredentialsApi};
 use crate::observe::Observe;
+use crate::posts::routes::{PostApi, PostsApi};
+use crate::registrations::routes::{CredentialRegistrationsApi, RegistrationApi};
 use crate::state::AppState;
+use crate::units::routes::{UnitApi, UnitsApi};
 use crate::workers::routes::{WorkerApi, WorkersApi};
 
 /// Tags that group operations in the spec.
@@ -22,15 +28,60 @@ use crate::workers::routes::{WorkerApi, WorkersApi};
 pub enum Tags {
     /// Social workers: identity, education, experience.
     Workers,
+    /// Organisation units that set social-work posts.
+    Units,
+    /// Social-work posts of units.
+    Posts,
+    /// Workers' credentials (certificates).
+    Credentials,
+    /// Registrations of credentials (append-only records).
+    Registrations,
+    /// Continuing-education records of workers (append-only).
+    ContinuingEducation,
+    /// Assignments of workers to posts.
+    Assignments,
 }
 
+/// The `#[OpenApi]` structs of the service, one per path group.
+pub type Apis = (
+    WorkersApi,
+    WorkerApi,
+    UnitsApi,
+    UnitApi,
+    PostsApi,
+    PostApi,
+    WorkerCredentialsApi,
+    CredentialApi,
+    CredentialRegistrationsApi,
+    RegistrationApi,
+    WorkerContinuingEducationApi,
+    ContinuingEducationApi,
+    AssignmentsApi,
+    AssignmentApi,
+);
+
 /// Every `#[OpenApi]` struct of the service.
-pub fn api() -> (WorkersApi, WorkerApi) {
-    (WorkersApi, WorkerApi)
+pub fn api() -> Apis {
+    (
+        WorkersApi,
+        WorkerApi,
+        UnitsApi,
+        UnitApi,
+        PostsApi,
+        PostApi,
+        WorkerCredentialsApi,
+        CredentialApi,
+        CredentialRegistrationsApi,
+        RegistrationApi,
+        WorkerContinuingEducationApi,
+        ContinuingEducationApi,
+        AssignmentsApi,
+        AssignmentApi,
+    )
 }
 
 /// The OpenAPI service (spec, docs and operations), built without state.
-pub fn openapi_service() -> OpenApiService<(WorkersApi, WorkerApi), ()> {
+pub fn openapi_service() -> OpenApiService<Apis, ()> {
     OpenApiService::new(api(), "Social-worker registry", env!("CARGO_PKG_VERSION")).description(
         "Registry of China's social workers. Errors are RFC 9457 problem documents \
              (`application/problem+json`) with a stable `type`. Authenticate with \

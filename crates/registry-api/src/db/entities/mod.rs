@@ -3,6 +3,12 @@
 //! timestamps are UTC, the resident ID is only ever a sealed blob plus a keyed hash.
 
 pub mod api_key;
+pub mod assignment;
 pub mod audit_log;
+pub mod continuing_education;
+pub mod credential;
 pub mod idempotency_key;
+pub mod post;
+pub mod registration;
+pub mod unit;
 pub mod worker;

@@ -1,0 +1,314 @@
+//! `/api/v1/workers/{worker_id}/credentials` ([`WorkerCredentialsApi`]: create, list) and
+//! `/api/v1/credentials/{id}` ([`CredentialApi`]: read, update).
+
+use poem::web::Data;
+use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, OpenApi};
+use sea_orm::DbErr;
+
+use super::api::{Credential, CredentialBody, CredentialPage, CredentialStatus};
+use super::store;
+use crate::audit::{self, AuditEvent};
+use crate::auth::{Auth, Principal, Role};
+use crate::concurrency::{etag, expected_version, stale};
+use crate::create::{CreateCtx, Created, create_once};
+use crate::db::{begin_write, entities::credential, is_unique_violation};
+use crate::listing::{decode_cursor, finish_page, page_size};
+use crate::mirror::Level;
+use crate::observe::RequestId;
+use crate::payload::JsonBody;
+use crate::problem::{
+    ApiError, CreateErrors, Errors, ProblemField, ProblemKind, ReadErrors, UpdateErrors,
+};
+use crate::routes::Tags;
+use crate::scope::{can_read_worker, can_write_worker, readable_worker, writable_worker};
+use crate::state::AppState;
+
+const CURSOR_PREFIX: &str = "c1:";
+
+/// A credential was created (or a retry with the same `Idempotency-Key` replayed).
+#[derive(ApiResponse)]
+pub enum CreatedCredential {
+    /// The credential, with its location and ETag.
+    #[oai(status = 201)]
+    Created(
+        Json<Credential>,
+        #[oai(header = "Location")] String,
+        #[oai(header = "ETag")] String,
+    ),
+}
+
+/// One credential with its ETag.
+#[derive(ApiResponse)]
+pub enum OneCredential {
+    /// The credential; send the ETag back in `If-Match` to update it.
+    #[oai(status = 200)]
+    Ok(Json<Credential>, #[oai(header = "ETag")] String),
+}
+
+/// A page of credentials.
+#[derive(ApiResponse)]
+pub enum CredentialList {
+    /// The page.
+    #[oai(status = 200)]
+    Ok(Json<CredentialPage>),
+}
+
+fn duplicate_or(e: DbErr) -> ApiError {
+    if is_unique_violation(&e) {
+        ApiError::new(
+            ProblemKind::Conflict,
+            "a credential with this certificate_number is already registered",
+        )
+    } else {
+        e.into()
+    }
+}
+
+fn one(m: credential::Model) -> Result<OneCredential, ApiError> {
+    let tag = etag(m.version);
+    Ok(OneCredential::Ok(Json(Credential::view(m)?), tag))
+}
+
+/// The credential `id` if `p` may read its worker; otherwise the same 404 as a missing one.
+pub async fn readable_credential(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+) -> Result<credential::Model, ApiError> {
+    match store::find_with_worker(&state.db, id).await? {
+        Some((c, Some(w))) if can_read_worker(p, &w) => Ok(c),
+        _ => Err(ApiError::not_found()),
+    }
+}
+
+/// A worker's credentials.
+pub struct WorkerCredentialsApi;
+
+#[OpenApi(prefix_path = "/api/v1", tag = "Tags::Credentials")]
+impl WorkerCredentialsApi {
+    /// Record a credential
+    ///
+    /// Admin of the worker's region only. Validated by the core credential rules; a
+    /// `certificate_number` already on record is a 409. Send an `Idempotency-Key` to make
+    /// retries safe.
+    #[oai(
+        path = "/workers/:worker_id/credentials",
+        method = "post",
+        operation_id = "create_credential"
+    )]
+    async fn create_credential(
+        &self,
+        auth: Auth,
+        state: Data<&AppState>,
+        request_id: RequestId,
+        /// Worker id.
+        worker_id: Path<String>,
+        /// Makes the create safe to retry (1 to 255 characters, unique per request).
+        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
+        idempotency_key: Header<Option<String>>,
+        body: JsonBody<CredentialBody>,
+    ) -> Result<CreatedCredential, Errors<CreateErrors>> {
+        let p = &auth.0;
+        p.require(&[Role::Admin])?;
+        let input = body.value.validate()?;
+        let worker = writable_worker(&state, p, &worker_id.0).await?;
+        let ctx = CreateCtx {
+            principal: p,
+            request_id: &request_id,
+            operation: "create_credential",
+            resource: "credential",
+            key: idempotency_key.0.as_deref(),
+            raw_body: &body.raw,
+        };
+        let m = match create_once(
+            &state,
+            ctx,
+            |m: &credential::Model| &m.id,
+            async |txn, id| {
+                let m = store::insert(&txn, id, &worker.id, &input)
+                    .await
+                    .map_err(duplicate_or)?;
+                Ok((txn, m))
+            },
+        )
+        .await?
+        {
+            Created::New(m) => m,
+            Created::Replayed(id) => store::find(&state.db, &id)
+                .await
+                .map_err(ApiError::from)?
+                .ok_or_else(ApiError::not_found)?,
+        };
+        let location = format!("/api/v1/credentials/{}", m.id);
+        let tag = etag(m.version);
+        Ok(CreatedCredential::Created(
+            Json(Credential::view(m)?),
+            location,
+            tag,
+        ))
+    }
+
+    /// List a worker's credentials
+    ///
+    /// For whoever may read the worker (admin and hr of its region, the worker themself);
+    /// others get a 404. Oldest first, in pages of `limit` (default 50, maximum 200); follow
+    /// `next_cursor`. Filters: `level`, `status`.
+    #[oai(
+        path = "/workers/:worker_id/credentials",
+        method = "get",
+        operation_id = "list_credentials"
+    )]
+    #[allow(clippy::too_many_arguments)] // one argument per documented parameter
+    async fn list_credentials(
+        &self,
+        auth: Auth,
+        state: Data<&AppState>,
+        /// Worker id.
+        worker_id: Path<String>,
+        /// Only credentials of this level.
+        level: Query<Option<Level>>,
+        /// Only credentials with this current status.
+        status: Query<Option<CredentialStatus>>,
+        /// `next_cursor` of the previous page.
+        #[oai(validator(min_length = 1, max_length = 200))]
+        cursor: Query<Option<String>>,
+        /// Page size: default 50, maximum 200.
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
+        limit: Query<Option<u32>>,
+    ) -> Result<CredentialList, Errors<ReadErrors>> {
+        let limit = page_size(limit.0);
+        let after = decode_cursor(CURSOR_PREFIX, cursor.0.as_deref())?;
+        let worker = readable_worker(&state, &auth.0, &worker_id.0).await?;
+        let level = level.0.map(|l| registry_core::level::Level::from(l).code());
+        let rows = store::list(
+            &state.db,
+            &worker.id,
+            level,
+            status.0.map(CredentialStatus::code),
+            after.as_deref(),
+            limit,
+        )
+        .await
+        .map_err(ApiError::from)?;
+        let (rows, next_cursor) = finish_page(rows, limit, CURSOR_PREFIX, |m| &m.id);
+        let items = rows
+            .into_iter()
+            .map(Credential::view)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(CredentialList::Ok(Json(CredentialPage {
+            items,
+            next_cursor,
+        })))
+    }
+}
+
+/// One credential.
+pub struct CredentialApi;
+
+#[OpenApi(prefix_path = "/api/v1", tag = "Tags::Credentials")]
+impl CredentialApi {
+    /// Read a credential
+    ///
+    /// For whoever may read its worker; everyone else gets the same 404 as for an id that
+    /// does not exist.
+    #[oai(
+        path = "/credentials/:id",
+        method = "get",
+        operation_id = "get_credential"
+    )]
+    async fn get_credential(
+        &self,
+        auth: Auth,
+        state: Data<&AppState>,
+        /// Credential id.
+        id: Path<String>,
+    ) -> Result<OneCredential, Errors<ReadErrors>> {
+        Ok(one(readable_credential(&state, &auth.0, &id.0).await?)?)
+    }
+
+    /// Update a credential
+    ///
+    /// Admin of the worker's region only; replaces every field. A revoked credential cannot
+    /// be restored (422 `credential.change_after_revocation`). `If-Match` with the ETag from
+    /// the last read is required: missing is 428, stale is 412.
+    #[oai(
+        path = "/credentials/:id",
+        method = "put",
+        operation_id = "update_credential"
+    )]
+    async fn update_credential(
+        &self,
+        auth: Auth,
+        state: Data<&AppState>,
+        request_id: RequestId,
+        /// Credential id.
+        id: Path<String>,
+        /// The ETag from the last read, e.g. `"3"`.
+        #[oai(name = "If-Match")]
+        if_match: Header<Option<String>>,
+        body: JsonBody<CredentialBody>,
+    ) -> Result<OneCredential, Errors<UpdateErrors>> {
+        Ok(update(
+            &auth.0,
+            &state,
+            &request_id,
+            &id.0,
+            if_match.0.as_deref(),
+            &body,
+        )
+        .await?)
+    }
+}
+
+async fn update(
+    p: &Principal,
+    state: &AppState,
+    request_id: &RequestId,
+    id: &str,
+    if_match: Option<&str>,
+    body: &JsonBody<CredentialBody>,
+) -> Result<OneCredential, ApiError> {
+    const OP: &str = "update_credential";
+    p.require(&[Role::Admin])?;
+    let expected = expected_version(if_match)?;
+    let input = body.value.validate()?;
+    let txn = begin_write(&state.db).await?;
+    let current = match store::find_with_worker(&txn, id).await? {
+        Some((c, Some(w))) if can_write_worker(p, &w) => c,
+        _ => return Err(ApiError::not_found()),
+    };
+    if current.status == CredentialStatus::Revoked.code()
+        && input.status != CredentialStatus::Revoked
+    {
+        return Err(ApiError::validation(vec![ProblemField {
+            field: "status".into(),
+            rule: "credential.change_after_revocation".into(),
+            message: "a revoked credential cannot change status".into(),
+        }]));
+    }
+    if current.version != expected
+        || !store::update_if_version(&txn, id, expected, &input)
+            .await
+            .map_err(duplicate_or)?
+    {
+        return Err(stale());
+    }
+    audit::append(
+        &txn,
+        AuditEvent {
+            principal: p,
+            action: OP,
+            resource: "credential",
+            resource_id: id,
+            request_id: request_id.as_str(),
+        },
+    )
+    .await?;
+    let m = store::find(&txn, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    txn.commit().await?;
+    one(m)
+}

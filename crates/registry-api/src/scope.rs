@@ -1,0 +1,44 @@
+//! Scoping through a worker: records that belong to a worker (credentials, registrations,
+//! continuing education, assignments) are visible to whoever may read the worker, and
+//! writable by admins of the worker's region. Hidden is reported exactly like missing.
+
+use registry_core::ids::RegionCode;
+
+use crate::auth::Principal;
+use crate::db::entities::worker;
+use crate::problem::ApiError;
+use crate::state::AppState;
+
+/// Whether `p` may read `w` (and the records that belong to it).
+pub fn can_read_worker(p: &Principal, w: &worker::Model) -> bool {
+    RegionCode::parse(&w.region_code).is_ok_and(|r| p.can_read_worker(&w.id, &r))
+}
+
+/// Whether `p` may write records of `w` (admin of the worker's region).
+pub fn can_write_worker(p: &Principal, w: &worker::Model) -> bool {
+    RegionCode::parse(&w.region_code).is_ok_and(|r| p.can_write_region(&r))
+}
+
+/// The worker `id` if `p` may read it; otherwise the same 404 as a missing one.
+pub async fn readable_worker(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+) -> Result<worker::Model, ApiError> {
+    crate::workers::store::find(&state.db, id)
+        .await?
+        .filter(|w| can_read_worker(p, w))
+        .ok_or_else(ApiError::not_found)
+}
+
+/// The worker `id` if `p` may write its records; otherwise the same 404 as a missing one.
+pub async fn writable_worker(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+) -> Result<worker::Model, ApiError> {
+    crate::workers::store::find(&state.db, id)
+        .await?
+        .filter(|w| can_write_worker(p, w))
+        .ok_or_else(ApiError::not_found)
+}
