@@ -7,6 +7,7 @@ mod helpers;
 
 mod assignments;
 mod auth;
+mod busy;
 mod continuing_education;
 mod credentials;
 mod errors;
