@@ -425,10 +425,10 @@ impl Post {
 /// One worker on one post for a period, full-time or part-time.
 ///
 /// Built by [`Assignment::new`], which checks the post allows a part-time basis. Deserialising
-/// re-checks the period but cannot see the post, so it trusts that a stored part-time
+/// checks the period (through `Period`) but cannot see the post, so it trusts that a stored part-time
 /// assignment was checked when it was first built.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "AssignmentInput")]
+#[serde(from = "AssignmentInput")]
 pub struct Assignment {
     id: u64,
     worker_id: u64,
@@ -447,18 +447,16 @@ struct AssignmentInput {
     basis: TimeBasis,
 }
 
-impl TryFrom<AssignmentInput> for Assignment {
-    type Error = FieldError;
-    fn try_from(i: AssignmentInput) -> Result<Self, FieldError> {
-        let period =
-            Period::new(i.period.start(), i.period.end()).map_err(|e| e.within("period"))?;
-        Ok(Self {
+/// `Period` checks its own ends when deserialised, so nothing here can fail.
+impl From<AssignmentInput> for Assignment {
+    fn from(i: AssignmentInput) -> Self {
+        Self {
             id: i.id,
             worker_id: i.worker_id,
             post_id: i.post_id,
-            period,
+            period: i.period,
             basis: i.basis,
-        })
+        }
     }
 }
 
