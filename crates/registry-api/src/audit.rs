@@ -1,8 +1,10 @@
-//! The audit log: one hash-chained entry per write, in the write's own transaction.
+//! The audit log: one hash-chained entry per write, in the write's own transaction, and one
+//! per read of a worker's personal record by anyone but that worker ([`record_read`]).
 //!
 //! Entry `n` stores `prev_hash` (entry `n-1`'s hash, or 64 zeros) and
 //! `hash = SHA-256(prev_hash || "\n" || canonical)`, where `canonical` is the compact JSON
-//! array `[seq, at, actor, role, action, resource, resource_id, request_id]` ([`entry_hash`]).
+//! array `[seq, at, actor, role, action, resource, resource_id, request_id]`, with the
+//! `worker_id` appended as a ninth element when the entry names one ([`entry_hash`]).
 //! `seq` is the primary key and is taken as `last + 1`, so two appends can never share a
 //! predecessor: on PostgreSQL appends are serialised with `pg_advisory_xact_lock`, on SQLite
 //! by the `BEGIN IMMEDIATE` write lock; a fork would also fail the primary key.
@@ -17,8 +19,9 @@ use sea_orm::{
 };
 use time::format_description::well_known::Rfc3339;
 
-use crate::auth::Principal;
+use crate::auth::{Principal, Role};
 use crate::crypto::sha256_hex;
+use crate::db::begin_write;
 use crate::db::entities::audit_log;
 use crate::db::now_utc;
 
@@ -41,6 +44,8 @@ pub struct AuditEvent<'a> {
     pub resource_id: &'a str,
     /// Request id.
     pub request_id: &'a str,
+    /// The worker whose personal record was touched, if any (shown in their access log).
+    pub worker_id: Option<&'a str>,
 }
 
 /// The hash of one entry, given its predecessor's hash and its fields.
@@ -55,8 +60,9 @@ pub fn entry_hash(
     resource: &str,
     resource_id: &str,
     request_id: &str,
+    worker_id: Option<&str>,
 ) -> String {
-    let canonical = serde_json::json!([
+    let mut canonical = serde_json::json!([
         seq,
         at,
         actor,
@@ -66,6 +72,9 @@ pub fn entry_hash(
         resource_id,
         request_id
     ]);
+    if let (Some(w), Some(fields)) = (worker_id, canonical.as_array_mut()) {
+        fields.push(serde_json::Value::from(w));
+    }
     let mut input = Vec::with_capacity(prev_hash.len() + 256);
     input.extend_from_slice(prev_hash.as_bytes());
     input.push(b'\n');
@@ -101,6 +110,7 @@ pub async fn append(txn: &DatabaseTransaction, ev: AuditEvent<'_>) -> Result<i64
         ev.resource,
         ev.resource_id,
         ev.request_id,
+        ev.worker_id,
     );
     audit_log::ActiveModel {
         seq: Set(seq),
@@ -111,10 +121,32 @@ pub async fn append(txn: &DatabaseTransaction, ev: AuditEvent<'_>) -> Result<i64
         resource: Set(ev.resource.to_owned()),
         resource_id: Set(ev.resource_id.to_owned()),
         request_id: Set(ev.request_id.to_owned()),
+        worker_id: Set(ev.worker_id.map(str::to_owned)),
         prev_hash: Set(prev_hash),
         hash: Set(hash),
     }
     .insert(txn)
     .await?;
     Ok(seq)
+}
+
+/// Records that `ev.principal` read part of the personal record of `ev.worker_id`, in a
+/// write transaction of its own that commits before the handler answers: if the entry cannot
+/// be written the read fails, so no personal data leaves without its audit entry. A worker
+/// reading their own record is not recorded. `action` is the operation id (`get_worker`,
+/// `list_credentials`, ...); `resource`/`resource_id` name what was read (for a list, the
+/// worker whose list it is).
+pub async fn record_read(
+    db: &sea_orm::DatabaseConnection,
+    ev: AuditEvent<'_>,
+) -> Result<(), DbErr> {
+    let own = ev.principal.role == Role::Worker
+        && ev.worker_id.is_some()
+        && ev.principal.worker_id() == ev.worker_id;
+    if own {
+        return Ok(());
+    }
+    let txn = begin_write(db).await?;
+    append(&txn, ev).await?;
+    txn.commit().await
 }

@@ -43,6 +43,8 @@ pub struct CreateCtx<'a> {
     pub key: Option<&'a str>,
     /// The raw request body (fingerprinted with the key).
     pub raw_body: &'a [u8],
+    /// The worker whose personal record this create adds to, if any (for the audit log).
+    pub worker_id: Option<&'a str>,
 }
 
 /// The 422 for a key reused with another body.
@@ -90,6 +92,7 @@ where
                 resource: ctx.resource,
                 resource_id: &id,
                 request_id: ctx.request_id.as_str(),
+                worker_id: ctx.worker_id,
             },
         )
         .await?;

@@ -54,6 +54,7 @@ async fn audit_log_is_chained_and_append_only(b: Backend) {
             &r.resource,
             &r.resource_id,
             &r.request_id,
+            r.worker_id.as_deref(),
         );
         assert_eq!(h, r.hash);
         assert_eq!(r.action, "create_worker");

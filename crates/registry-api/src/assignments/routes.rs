@@ -118,6 +118,7 @@ impl AssignmentsApi {
             resource: "assignment",
             key: idempotency_key.0.as_deref(),
             raw_body: &body.raw,
+            worker_id: Some(&worker.id),
         };
         let m = match create_once(
             &state,
@@ -298,6 +299,7 @@ async fn update(
             resource: "assignment",
             resource_id: id,
             request_id: request_id.as_str(),
+            worker_id: Some(&current.worker_id),
         },
     )
     .await?;

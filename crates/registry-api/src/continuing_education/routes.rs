@@ -85,6 +85,7 @@ impl WorkerContinuingEducationApi {
             resource: "continuing_education",
             key: idempotency_key.0.as_deref(),
             raw_body: &body.raw,
+            worker_id: Some(&worker.id),
         };
         let m = match create_once(
             &state,

@@ -121,6 +121,7 @@ impl WorkerCredentialsApi {
             resource: "credential",
             key: idempotency_key.0.as_deref(),
             raw_body: &body.raw,
+            worker_id: Some(&worker.id),
         };
         let m = match create_once(
             &state,
@@ -303,6 +304,7 @@ async fn update(
             resource: "credential",
             resource_id: id,
             request_id: request_id.as_str(),
+            worker_id: Some(&current.worker_id),
         },
     )
     .await?;

@@ -13,6 +13,7 @@ mod m0004_credentials;
 mod m0005_registrations;
 mod m0006_continuing_education;
 mod m0007_assignments;
+mod m0008_audit_subject;
 
 use sea_orm_migration::prelude::*;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0005_registrations::Migration),
             Box::new(m0006_continuing_education::Migration),
             Box::new(m0007_assignments::Migration),
+            Box::new(m0008_audit_subject::Migration),
         ]
     }
 }

@@ -116,6 +116,7 @@ impl PostsApi {
             resource: "post",
             key: idempotency_key.0.as_deref(),
             raw_body: &body.raw,
+            worker_id: None,
         };
         let m = match create_once(
             &state,
@@ -260,6 +261,7 @@ async fn update(
             resource: "post",
             resource_id: id,
             request_id: request_id.as_str(),
+            worker_id: None,
         },
     )
     .await?;

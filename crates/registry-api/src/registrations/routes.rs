@@ -91,6 +91,7 @@ impl CredentialRegistrationsApi {
             resource: "registration",
             key: idempotency_key.0.as_deref(),
             raw_body: &body.raw,
+            worker_id: Some(&credential.worker_id),
         };
         let m = match create_once(
             &state,

@@ -122,6 +122,7 @@ impl UnitsApi {
             resource: "unit",
             key: idempotency_key.0.as_deref(),
             raw_body: &body.raw,
+            worker_id: None,
         };
         let m = match create_once(
             &state,
@@ -269,6 +270,7 @@ async fn update(
             resource: "unit",
             resource_id: id,
             request_id: request_id.as_str(),
+            worker_id: None,
         },
     )
     .await?;

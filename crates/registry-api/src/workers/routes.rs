@@ -283,6 +283,7 @@ async fn create(
                 resource: "worker",
                 resource_id: &m.id,
                 request_id: request_id.as_str(),
+                worker_id: Some(&m.id),
             },
         )
         .await?;
@@ -352,6 +353,7 @@ async fn update(
             resource: "worker",
             resource_id: id,
             request_id: request_id.as_str(),
+            worker_id: Some(id),
         },
     )
     .await?;

@@ -1,4 +1,5 @@
-//! `audit_log`: append-only, hash-chained record of every write. Triggers refuse UPDATE and
+//! `audit_log`: append-only, hash-chained record of every write and of every read of a personal record by
+//! someone other than its worker. Triggers refuse UPDATE and
 //! DELETE on both backends.
 
 use sea_orm::entity::prelude::*;
@@ -24,6 +25,8 @@ pub struct Model {
     pub resource_id: String,
     /// Request id of the HTTP request (or `cli`).
     pub request_id: String,
+    /// The worker whose personal record the entry touched, if any (hashed when present).
+    pub worker_id: Option<String>,
     /// Hash of the previous entry (64 zeros for the first).
     pub prev_hash: String,
     /// SHA-256 over `prev_hash` and the canonical fields, hex.
