@@ -1,0 +1,310 @@
+//! The facts loader: one worker's records, from the tables, as core `WorkerFacts`.
+//!
+//! The core identifies facts by `u64`; the API by UUID text. [`FactIds`] hands out a `u64`
+//! per loaded record (1, 2, 3, ... in load order, unique across kinds) and keeps, for each,
+//! its kind, UUID, effective dates and when it was recorded, so a decision's evidence is
+//! reported with the API's ids and a payroll clerk can see which facts a month's answer used.
+//!
+//! Credential status: the register keeps a credential's current status only. A suspended or
+//! revoked credential is given one core status change effective on the day of its last update
+//! (never before its issue date), so months before that change still see it valid.
+//! Continuing-education records are not read: the core's allowance decision and ladder do not
+//! use them (registration validity is carried by the stored registrations).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use registry_core::allowance::{AssignmentFact, OneOffPayment, WorkerFacts};
+use registry_core::calendar::{Period, YearMonth};
+use registry_core::credential::{
+    Credential, CredentialInput, CredentialStatus, Scheme, StatusChange,
+};
+use registry_core::facts::{FactKind, FactRef};
+use registry_core::ids::{CertificateNumber, RegionCode};
+use registry_core::level::{Education, EducationLevel, Level};
+use registry_core::money::Yuan;
+use registry_core::post::{Assignment, Post, TimeBasis, UnitType};
+use registry_core::registration::{Registration, RegistrationKind};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde::de::DeserializeOwned;
+use time::{Date, OffsetDateTime};
+
+use crate::db::entities::{assignment, credential, post, registration, unit, worker};
+use crate::problem::ApiError;
+
+/// One loaded record: what it is, its API id, when it is in force and when it was recorded.
+#[derive(Debug, Clone)]
+pub struct FactInfo {
+    /// Kind of record.
+    pub kind: FactKind,
+    /// The API's id (UUID).
+    pub id: String,
+    /// First day (or month) in force, if the record has one.
+    pub effective_from: Option<String>,
+    /// Last day (or month) in force, if the record ends.
+    pub effective_until: Option<String>,
+    /// When the record was last written.
+    pub recorded_at: OffsetDateTime,
+}
+
+/// The two-way map between the API's UUIDs and the core's `u64` ids of one load.
+#[derive(Debug, Clone, Default)]
+pub struct FactIds {
+    infos: Vec<FactInfo>,
+    by_uuid: BTreeMap<(FactKind, String), u64>,
+}
+
+impl FactIds {
+    /// Registers a record and returns its core id.
+    pub fn add(&mut self, info: FactInfo) -> u64 {
+        if let Some(id) = self.by_uuid.get(&(info.kind, info.id.clone())) {
+            return *id;
+        }
+        self.infos.push(info);
+        let n = self.infos.len() as u64;
+        let last = &self.infos[self.infos.len() - 1];
+        self.by_uuid.insert((last.kind, last.id.clone()), n);
+        n
+    }
+
+    /// The core id of a registered record.
+    pub fn core_id(&self, kind: FactKind, uuid: &str) -> Option<u64> {
+        self.by_uuid.get(&(kind, uuid.to_owned())).copied()
+    }
+
+    /// The record behind a core reference.
+    pub fn info(&self, r: FactRef) -> Option<&FactInfo> {
+        let i = usize::try_from(r.id).ok()?.checked_sub(1)?;
+        self.infos.get(i).filter(|f| f.kind == r.kind)
+    }
+}
+
+/// Everything the decisions read about one worker.
+#[derive(Debug, Clone)]
+pub struct LoadedFacts {
+    /// The core facts (ids are [`FactIds`] ids).
+    pub facts: WorkerFacts,
+    /// The id map.
+    pub ids: FactIds,
+    /// Highest education (for the ladder).
+    pub education: Education,
+    /// Periods of social-work experience (for the ladder).
+    pub experience: Vec<Period>,
+}
+
+fn code<T: DeserializeOwned>(s: &str) -> Result<T, ApiError> {
+    serde_json::from_value(serde_json::Value::String(s.to_owned())).map_err(ApiError::internal)
+}
+
+fn day(d: Date) -> Option<String> {
+    Some(d.to_string())
+}
+
+/// A stored credential as a core credential with core id `id` (see the module docs for its
+/// status history).
+pub fn core_credential(
+    m: &credential::Model,
+    id: u64,
+    worker: u64,
+) -> Result<Credential, ApiError> {
+    let status: CredentialStatus = code(&m.status)?;
+    let status_changes = match status {
+        CredentialStatus::Valid => Vec::new(),
+        other => vec![StatusChange {
+            status: other,
+            effective: m.updated_at.date().max(m.issue_date),
+        }],
+    };
+    let scheme: Scheme = code(&m.scheme)?;
+    Credential::new(CredentialInput {
+        id,
+        worker_id: worker,
+        scheme,
+        level: Level::parse(&m.level).map_err(ApiError::internal)?,
+        certificate_number: CertificateNumber::parse(&m.certificate_number)
+            .map_err(ApiError::internal)?,
+        issuing_authority: m.issuing_authority.clone(),
+        exam_year: m.exam_year,
+        issue_date: m.issue_date,
+        valid_region: m
+            .valid_region
+            .as_deref()
+            .map(RegionCode::parse)
+            .transpose()
+            .map_err(ApiError::internal)?,
+        status_changes,
+    })
+    .map_err(ApiError::internal)
+}
+
+/// A stored assignment as a core assignment (it was checked against its post when recorded).
+pub fn core_assignment(
+    a: &assignment::Model,
+    id: u64,
+    worker: u64,
+    p: &post::Model,
+    post_id: u64,
+    unit_id: u64,
+) -> Result<Assignment, ApiError> {
+    let basis: TimeBasis = code(&a.basis)?;
+    let min_level = p
+        .min_level
+        .as_deref()
+        .map(Level::parse)
+        .transpose()
+        .map_err(ApiError::internal)?;
+    let grade = p.grade.and_then(|g| u8::try_from(g).ok());
+    let allows = p.part_time_allowed || basis == TimeBasis::PartTime;
+    let core_post = Post::new(post_id, unit_id, &p.title, min_level, grade, allows)
+        .map_err(ApiError::internal)?;
+    let period = Period::new(a.start, a.end).map_err(ApiError::internal)?;
+    Assignment::new(id, worker, &core_post, period, basis).map_err(ApiError::internal)
+}
+
+/// Loads the worker's facts.
+pub async fn load<C: ConnectionTrait>(
+    conn: &C,
+    w: &worker::Model,
+) -> Result<LoadedFacts, ApiError> {
+    let mut ids = FactIds::default();
+    let worker_id = ids.add(FactInfo {
+        kind: FactKind::Worker,
+        id: w.id.clone(),
+        effective_from: day(w.experience_start),
+        effective_until: None,
+        recorded_at: w.updated_at,
+    });
+    let region = RegionCode::parse(&w.region_code).map_err(ApiError::internal)?;
+    let mut facts = WorkerFacts::new(worker_id, region);
+
+    let creds = credential::Entity::find()
+        .filter(credential::Column::WorkerId.eq(&w.id))
+        .order_by_asc(credential::Column::Id)
+        .all(conn)
+        .await?;
+    for m in &creds {
+        let id = ids.add(FactInfo {
+            kind: FactKind::Credential,
+            id: m.id.clone(),
+            effective_from: day(m.issue_date),
+            effective_until: None,
+            recorded_at: m.updated_at,
+        });
+        facts.credentials.push(core_credential(m, id, worker_id)?);
+    }
+
+    let regs = registration::Entity::find()
+        .filter(registration::Column::WorkerId.eq(&w.id))
+        .order_by_asc(registration::Column::Id)
+        .all(conn)
+        .await?;
+    for m in &regs {
+        let Some(cred) = ids.core_id(FactKind::Credential, &m.credential_id) else {
+            continue;
+        };
+        let id = ids.add(FactInfo {
+            kind: FactKind::Registration,
+            id: m.id.clone(),
+            effective_from: day(m.registered_on),
+            effective_until: day(m.valid_until),
+            recorded_at: m.created_at,
+        });
+        let kind: RegistrationKind = code(&m.kind)?;
+        facts.registrations.push(
+            Registration::with_validity(id, cred, kind, m.registered_on, m.valid_until)
+                .map_err(ApiError::internal)?,
+        );
+    }
+
+    let assignments = assignment::Entity::find()
+        .filter(assignment::Column::WorkerId.eq(&w.id))
+        .order_by_asc(assignment::Column::Id)
+        .all(conn)
+        .await?;
+    let post_ids: BTreeSet<String> = assignments.iter().map(|a| a.post_id.clone()).collect();
+    let posts: BTreeMap<String, post::Model> = post::Entity::find()
+        .filter(post::Column::Id.is_in(post_ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|p| (p.id.clone(), p))
+        .collect();
+    let unit_ids: BTreeSet<String> = posts.values().map(|p| p.unit_id.clone()).collect();
+    let units: BTreeMap<String, unit::Model> = unit::Entity::find()
+        .filter(unit::Column::Id.is_in(unit_ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|u| (u.id.clone(), u))
+        .collect();
+    let mut experience = vec![Period::from(w.experience_start)];
+    for a in &assignments {
+        let (Some(p), Some(u)) = (
+            posts.get(&a.post_id),
+            posts.get(&a.post_id).and_then(|p| units.get(&p.unit_id)),
+        ) else {
+            continue;
+        };
+        let unit_id = ids.add(FactInfo {
+            kind: FactKind::Unit,
+            id: u.id.clone(),
+            effective_from: None,
+            effective_until: None,
+            recorded_at: u.updated_at,
+        });
+        let post_id = ids.add(FactInfo {
+            kind: FactKind::Post,
+            id: p.id.clone(),
+            effective_from: None,
+            effective_until: None,
+            recorded_at: p.updated_at,
+        });
+        let id = ids.add(FactInfo {
+            kind: FactKind::Assignment,
+            id: a.id.clone(),
+            effective_from: day(a.start),
+            effective_until: a.end.and_then(day),
+            recorded_at: a.updated_at,
+        });
+        let core = core_assignment(a, id, worker_id, p, post_id, unit_id)?;
+        experience.push(core.period());
+        facts.assignments.push(AssignmentFact {
+            assignment: core,
+            unit_type: UnitType::parse(&u.unit_type).map_err(ApiError::internal)?,
+            post_min_level: p
+                .min_level
+                .as_deref()
+                .map(Level::parse)
+                .transpose()
+                .map_err(ApiError::internal)?,
+        });
+    }
+
+    for m in crate::allowance_payments::store::of_worker(conn, &w.id).await? {
+        let month = YearMonth::parse(&m.month).map_err(ApiError::internal)?;
+        let id = ids.add(FactInfo {
+            kind: FactKind::Payment,
+            id: m.id.clone(),
+            effective_from: Some(m.month.clone()),
+            effective_until: Some(m.month.clone()),
+            recorded_at: m.created_at,
+        });
+        facts.payments.push(OneOffPayment {
+            id,
+            policy_id: m.policy_id.clone(),
+            level: Level::parse(&m.level).map_err(ApiError::internal)?,
+            month,
+            amount: Yuan::from_fen(m.amount_fen).map_err(ApiError::internal)?,
+        });
+    }
+
+    let education = Education {
+        level: code::<EducationLevel>(&w.education_level)?,
+        social_work_major: w.social_work_major,
+    };
+    Ok(LoadedFacts {
+        facts,
+        ids,
+        education,
+        experience,
+    })
+}
