@@ -5,11 +5,14 @@
 pub mod allowance_payment;
 pub mod allowance_policy;
 pub mod api_key;
+pub mod appraisal;
 pub mod assignment;
 pub mod audit_log;
 pub mod continuing_education;
 pub mod credential;
+pub mod credit_entry;
 pub mod idempotency_key;
+pub mod objection;
 pub mod post;
 pub mod registration;
 pub mod unit;
