@@ -8,6 +8,8 @@
 //! Credential status: the register keeps a credential's current status only. A suspended or
 //! revoked credential is given one core status change effective on the day of its last update
 //! (never before its issue date), so months before that change still see it valid.
+//! Appraisals and credit entries are read in `recorded_at`, `id` order (core numbers them in
+//! that order); credit entries of organisations are not the worker's and are not read.
 //! Continuing-education records are not read: the core's allowance decision and ladder do not
 //! use them (registration validity is carried by the stored registrations).
 
@@ -28,7 +30,12 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use serde::de::DeserializeOwned;
 use time::{Date, OffsetDateTime};
 
-use crate::db::entities::{assignment, credential, post, registration, unit, worker};
+use registry_core::appraisal::{Appraisal, AppraisalInput, DimensionScores, Grade, Score};
+use registry_core::credit::{CreditEntry, CreditEntryInput, CreditEntryKind, CreditSubject};
+
+use crate::db::entities::{
+    appraisal, assignment, credential, credit_entry, post, registration, unit, worker,
+};
 use crate::problem::ApiError;
 
 /// One loaded record: what it is, its API id, when it is in force and when it was recorded.
@@ -297,6 +304,9 @@ pub async fn load<C: ConnectionTrait>(
         });
     }
 
+    load_appraisals(conn, w, worker_id, &mut ids, &mut facts).await?;
+    load_credit(conn, w, worker_id, &mut ids, &mut facts).await?;
+
     let education = Education {
         level: code::<EducationLevel>(&w.education_level)?,
         social_work_major: w.social_work_major,
@@ -307,4 +317,137 @@ pub async fn load<C: ConnectionTrait>(
         education,
         experience,
     })
+}
+
+fn score(v: Option<i16>) -> Result<Option<Score>, ApiError> {
+    v.map(|v| {
+        u8::try_from(v)
+            .map_err(ApiError::internal)
+            .and_then(|v| Score::new(v).map_err(ApiError::internal))
+    })
+    .transpose()
+}
+
+/// The worker's appraisals (corrections point at what they correct), in `recorded_at`, `id`
+/// order.
+async fn load_appraisals<C: ConnectionTrait>(
+    conn: &C,
+    w: &worker::Model,
+    worker_id: u64,
+    ids: &mut FactIds,
+    facts: &mut WorkerFacts,
+) -> Result<(), ApiError> {
+    let rows = appraisal::Entity::find()
+        .filter(appraisal::Column::WorkerId.eq(&w.id))
+        .order_by_asc(appraisal::Column::RecordedAt)
+        .order_by_asc(appraisal::Column::Id)
+        .all(conn)
+        .await?;
+    for m in &rows {
+        ids.add(FactInfo {
+            kind: FactKind::Appraisal,
+            id: m.id.clone(),
+            effective_from: Some(format!("{:04}-01-01", m.year)),
+            effective_until: Some(format!("{:04}-12-31", m.year)),
+            recorded_at: m.recorded_at,
+        });
+    }
+    for m in &rows {
+        let id = ids.core_id(FactKind::Appraisal, &m.id).unwrap_or_default();
+        let unit_id = ids.add(FactInfo {
+            kind: FactKind::Unit,
+            id: m.unit_id.clone(),
+            effective_from: None,
+            effective_until: None,
+            recorded_at: m.recorded_at,
+        });
+        let grade = Grade::parse(&m.grade).map_err(ApiError::internal)?;
+        let input = AppraisalInput {
+            id,
+            worker_id,
+            unit_id,
+            year: m.year,
+            grade,
+            scores: DimensionScores {
+                ethics: score(m.score_ethics)?,
+                performance: score(m.score_performance)?,
+                satisfaction: score(m.score_satisfaction)?,
+            },
+            recorded_on: m.recorded_on,
+            corrects: m
+                .corrects_id
+                .as_deref()
+                .and_then(|c| ids.core_id(FactKind::Appraisal, c)),
+        };
+        facts
+            .appraisals
+            .push(Appraisal::try_from(input).map_err(ApiError::internal)?);
+    }
+    Ok(())
+}
+
+/// The kind of a stored credit entry, rebuilt from its columns.
+fn credit_kind(m: &credit_entry::Model) -> Result<CreditEntryKind, ApiError> {
+    let mut v = serde_json::json!({ "type": m.kind });
+    if let Some(fen) = m.fine_amount_fen {
+        v["amount"] =
+            serde_json::Value::String(Yuan::from_fen(fen).map_err(ApiError::internal)?.to_string());
+    }
+    if let Some(c) = m.abnormal_cause.as_ref().or(m.serious_cause.as_ref()) {
+        v["cause"] = serde_json::Value::String(c.clone());
+    }
+    if let Some(l) = &m.list_kind {
+        v["list"] = serde_json::Value::String(l.clone());
+    }
+    serde_json::from_value(v).map_err(ApiError::internal)
+}
+
+/// The worker's credit entries, in `recorded_at`, `id` order (the order of the core record).
+async fn load_credit<C: ConnectionTrait>(
+    conn: &C,
+    w: &worker::Model,
+    worker_id: u64,
+    ids: &mut FactIds,
+    facts: &mut WorkerFacts,
+) -> Result<(), ApiError> {
+    let rows = credit_entry::Entity::find()
+        .filter(credit_entry::Column::WorkerId.eq(&w.id))
+        .filter(credit_entry::Column::SubjectKind.eq("worker"))
+        .order_by_asc(credit_entry::Column::RecordedAt)
+        .order_by_asc(credit_entry::Column::Id)
+        .all(conn)
+        .await?;
+    for m in &rows {
+        ids.add(FactInfo {
+            kind: FactKind::CreditEntry,
+            id: m.id.clone(),
+            effective_from: day(m.effective_on),
+            effective_until: None,
+            recorded_at: m.recorded_at,
+        });
+    }
+    for m in &rows {
+        let evidence_refs: Vec<String> =
+            serde_json::from_str(&m.evidence_refs).map_err(ApiError::internal)?;
+        let input = CreditEntryInput {
+            id: ids
+                .core_id(FactKind::CreditEntry, &m.id)
+                .unwrap_or_default(),
+            subject: CreditSubject::Worker(worker_id),
+            kind: credit_kind(m)?,
+            effective_on: m.effective_on,
+            recorded_at: m.recorded_at.date(),
+            points_to: m
+                .points_to_id
+                .as_deref()
+                .and_then(|p| ids.core_id(FactKind::CreditEntry, p)),
+            legal_basis: m.legal_basis.clone(),
+            evidence_refs,
+            note: m.note.clone(),
+        };
+        facts
+            .credit_entries
+            .push(CreditEntry::new(input).map_err(ApiError::internal)?);
+    }
+    Ok(())
 }
