@@ -451,3 +451,37 @@ async fn load_credit<C: ConnectionTrait>(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(kind: FactKind, id: &str) -> FactInfo {
+        FactInfo {
+            kind,
+            id: id.to_owned(),
+            effective_from: None,
+            effective_until: None,
+            recorded_at: OffsetDateTime::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn ids_round_trip_and_repeat_registrations_share_an_id() {
+        let mut ids = FactIds::default();
+        let a = ids.add(info(FactKind::Credential, "c-1"));
+        let b = ids.add(info(FactKind::Registration, "c-1"));
+        assert_ne!(a, b);
+        assert_eq!(ids.add(info(FactKind::Credential, "c-1")), a);
+        assert_eq!(ids.core_id(FactKind::Credential, "c-1"), Some(a));
+        assert_eq!(
+            ids.info(FactRef::new(FactKind::Registration, b))
+                .map(|i| i.id.as_str()),
+            Some("c-1")
+        );
+        // A reference of the wrong kind, or an unknown id, resolves to nothing.
+        assert!(ids.info(FactRef::new(FactKind::Appraisal, a)).is_none());
+        assert!(ids.info(FactRef::new(FactKind::Credential, 0)).is_none());
+        assert!(ids.info(FactRef::new(FactKind::Credential, 99)).is_none());
+    }
+}
