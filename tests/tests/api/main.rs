@@ -3,17 +3,22 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod decisions_support;
 mod helpers;
 
+mod allowance;
 mod assignments;
 mod auth;
 mod busy;
 mod continuing_education;
 mod credentials;
 mod errors;
+mod ladder;
 mod persistence;
+mod policies;
 mod posts;
 mod registrations;
 mod spec;
+mod staffing;
 mod units;
 mod workers;
