@@ -12,6 +12,7 @@ use crate::auth::{Auth, Role};
 use crate::create::{CreateCtx, Created, create_once};
 use crate::db::entities::continuing_education as ce;
 use crate::listing::{decode_cursor, finish_page, page_size};
+use crate::audit::{self, AuditEvent};
 use crate::observe::RequestId;
 use crate::payload::JsonBody;
 use crate::problem::{ApiError, CreateErrors, Errors, ReadErrors};
@@ -125,6 +126,7 @@ impl WorkerContinuingEducationApi {
         &self,
         auth: Auth,
         state: Data<&AppState>,
+        request_id: RequestId,
         /// Worker id.
         worker_id: Path<String>,
         /// Only records of this kind.
@@ -139,6 +141,19 @@ impl WorkerContinuingEducationApi {
         let limit = page_size(limit.0);
         let after = decode_cursor(CURSOR_PREFIX, cursor.0.as_deref())?;
         let worker = readable_worker(&state, &auth.0, &worker_id.0).await?;
+        audit::record_read(
+            &state.db,
+            AuditEvent {
+                principal: &auth.0,
+                action: "list_continuing_education",
+                resource: "worker",
+                resource_id: &worker.id,
+                request_id: request_id.as_str(),
+                worker_id: Some(&worker.id),
+            },
+        )
+        .await
+        .map_err(ApiError::from)?;
         let rows = store::list(
             &state.db,
             &worker.id,
@@ -178,6 +193,7 @@ impl ContinuingEducationApi {
         &self,
         auth: Auth,
         state: Data<&AppState>,
+        request_id: RequestId,
         /// Record id.
         id: Path<String>,
     ) -> Result<OneContinuingEducation, Errors<ReadErrors>> {
@@ -185,9 +201,22 @@ impl ContinuingEducationApi {
             .await
             .map_err(ApiError::from)?
         {
-            Some((r, Some(w))) if can_read_worker(&auth.0, &w) => Ok(OneContinuingEducation::Ok(
-                Json(ContinuingEducation::view(r)?),
-            )),
+            Some((r, Some(w))) if can_read_worker(&auth.0, &w) => {
+                audit::record_read(
+                    &state.db,
+                    AuditEvent {
+                        principal: &auth.0,
+                        action: "get_continuing_education",
+                        resource: "continuing_education",
+                        resource_id: &r.id,
+                        request_id: request_id.as_str(),
+                        worker_id: Some(&w.id),
+                    },
+                )
+                .await
+                .map_err(ApiError::from)?;
+                Ok(OneContinuingEducation::Ok(Json(ContinuingEducation::view(r)?)))
+            }
             _ => Err(ApiError::not_found().into()),
         }
     }
