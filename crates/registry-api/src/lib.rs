@@ -61,6 +61,12 @@ pub mod state;
 pub mod units;
 pub mod workers;
 
+pub mod audit_verify;
+pub mod checkpoint;
+pub mod me;
+pub mod rate_limit;
+pub mod verifications;
+
 use std::future::Future;
 use std::time::Duration;
 

@@ -110,5 +110,6 @@ pub fn app(state: AppState) -> impl Endpoint {
         .nest("/docs", docs)
         .nest("/", api)
         .data(state)
+        .with(crate::rate_limit::ThrottledResponses)
         .with(Observe::new(metrics))
 }
