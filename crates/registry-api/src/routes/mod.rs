@@ -16,7 +16,9 @@ use poem_openapi::OpenApiService;
 use crate::assignments::routes::{AssignmentApi, AssignmentsApi};
 use crate::continuing_education::routes::{ContinuingEducationApi, WorkerContinuingEducationApi};
 use crate::credentials::routes::{CredentialApi, WorkerCredentialsApi};
+use crate::me::routes::MeApi;
 use crate::observe::Observe;
+use crate::verifications::routes::VerificationsApi;
 use crate::posts::routes::{PostApi, PostsApi};
 use crate::registrations::routes::{CredentialRegistrationsApi, RegistrationApi};
 use crate::state::AppState;
@@ -40,6 +42,10 @@ pub enum Tags {
     ContinuingEducation,
     /// Assignments of workers to posts.
     Assignments,
+    /// A worker's own views (worker role only).
+    Me,
+    /// Public certificate verification (no login).
+    Verifications,
 }
 
 /// The `#[OpenApi]` structs of the service, one per path group.
@@ -58,6 +64,8 @@ pub type Apis = (
     ContinuingEducationApi,
     AssignmentsApi,
     AssignmentApi,
+    MeApi,
+    VerificationsApi,
 );
 
 /// Every `#[OpenApi]` struct of the service.
@@ -77,6 +85,8 @@ pub fn api() -> Apis {
         ContinuingEducationApi,
         AssignmentsApi,
         AssignmentApi,
+        MeApi,
+        VerificationsApi,
     )
 }
 
