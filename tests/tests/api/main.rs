@@ -6,6 +6,10 @@
 mod helpers;
 
 mod assignments;
+mod audit;
+mod me;
+mod rate_limits;
+mod verifications;
 mod auth;
 mod busy;
 mod continuing_education;
