@@ -14,8 +14,7 @@
 //! a token.
 
 use sea_orm::{
-    ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, EntityTrait,
-    QueryOrder, Set,
+    ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, EntityTrait, QueryOrder, Set,
 };
 use time::format_description::well_known::Rfc3339;
 

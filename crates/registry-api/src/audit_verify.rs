@@ -11,7 +11,9 @@
 
 use std::io::Write;
 
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 
 use crate::audit::{GENESIS_HASH, entry_hash};
 use crate::checkpoint::Checkpoint;
@@ -118,7 +120,8 @@ pub async fn check_checkpoint(
     cp: &Checkpoint,
 ) -> Result<Option<String>, DbErr> {
     if cp.seq == 0 {
-        return Ok((cp.head != GENESIS_HASH).then(|| "checkpoint of an empty log names a head hash".to_owned()));
+        return Ok((cp.head != GENESIS_HASH)
+            .then(|| "checkpoint of an empty log names a head hash".to_owned()));
     }
     Ok(match audit_log::Entity::find_by_id(cp.seq).one(db).await? {
         None => Some(format!(
@@ -155,9 +158,7 @@ pub async fn run(config: &Config, cmd: &AuditCommand, out: &mut dyn Write) -> an
                     return Ok(false);
                 }
             };
-            let at = now_utc()
-                .replace_nanosecond(0)
-                .context("clock")?;
+            let at = now_utc().replace_nanosecond(0).context("clock")?;
             let line = Checkpoint { seq, head, at }.sign(&config.audit_key)?;
             writeln!(out, "{line}")?;
             Ok(true)
@@ -184,7 +185,10 @@ pub async fn run(config: &Config, cmd: &AuditCommand, out: &mut dyn Write) -> an
                         writeln!(out, "BROKEN at seq {}: {problem}", cp.seq)?;
                         return Ok(false);
                     }
-                    write!(out, "OK: {count} entries, head seq {head_seq} hash {head_hash}")?;
+                    write!(
+                        out,
+                        "OK: {count} entries, head seq {head_seq} hash {head_hash}"
+                    )?;
                     if let Some(cp) = &cp {
                         write!(out, "; checkpoint at seq {} matches", cp.seq)?;
                     }

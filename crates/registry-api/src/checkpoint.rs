@@ -50,7 +50,10 @@ pub enum CheckpointError {
 
 impl Checkpoint {
     fn body(&self) -> Result<String, CheckpointError> {
-        let at = self.at.format(&Rfc3339).map_err(|_| CheckpointError::Format)?;
+        let at = self
+            .at
+            .format(&Rfc3339)
+            .map_err(|_| CheckpointError::Format)?;
         Ok(format!(
             "{PREFIX} seq={} head={} at={at}",
             self.seq, self.head
@@ -67,9 +70,7 @@ impl Checkpoint {
     /// Parses a signed line and checks its signature.
     pub fn parse_signed(line: &str, key: &DataKey) -> Result<Self, CheckpointError> {
         let line = line.trim();
-        let (body, sig) = line
-            .rsplit_once(" sig=")
-            .ok_or(CheckpointError::Format)?;
+        let (body, sig) = line.rsplit_once(" sig=").ok_or(CheckpointError::Format)?;
         let rest = body
             .strip_prefix(PREFIX)
             .and_then(|r| r.strip_prefix(' '))
@@ -86,7 +87,8 @@ impl Checkpoint {
             .parse::<i64>()
             .map_err(|_| CheckpointError::Format)?;
         let head = field("head")?.to_owned();
-        let at = OffsetDateTime::parse(field("at")?, &Rfc3339).map_err(|_| CheckpointError::Format)?;
+        let at =
+            OffsetDateTime::parse(field("at")?, &Rfc3339).map_err(|_| CheckpointError::Format)?;
         if parts.next().is_some()
             || seq < 0
             || head.len() != 64

@@ -152,7 +152,11 @@ pub struct Throttled {
 
 impl fmt::Display for Throttled {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "too many requests; retry after {} s", self.retry_after_secs)
+        write!(
+            f,
+            "too many requests; retry after {} s",
+            self.retry_after_secs
+        )
     }
 }
 
@@ -172,8 +176,10 @@ impl poem::error::ResponseError for Throttled {
             ),
         )
         .to_response();
-        resp.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(self.retry_after_secs));
+        resp.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from(self.retry_after_secs),
+        );
         resp
     }
 }

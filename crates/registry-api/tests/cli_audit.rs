@@ -18,8 +18,14 @@ fn cli(db_url: &str, audit_key: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_registry-api"))
         .args(args)
         .env("REGISTRY_DATABASE_URL", db_url)
-        .env("REGISTRY_DATA_KEY", DataKey::generate().unwrap().to_base64())
-        .env("REGISTRY_JWT_SECRET", "cli-test-secret-cli-test-secret-cli!")
+        .env(
+            "REGISTRY_DATA_KEY",
+            DataKey::generate().unwrap().to_base64(),
+        )
+        .env(
+            "REGISTRY_JWT_SECRET",
+            "cli-test-secret-cli-test-secret-cli!",
+        )
         .env("REGISTRY_AUDIT_KEY", audit_key)
         .env("REGISTRY_LOG", "error")
         .output()
@@ -76,13 +82,23 @@ async fn verify_and_checkpoint_detect_a_tampered_row() {
 
     let ok = cli(&url, &audit_key, &["audit", "verify"]);
     assert!(ok.status.success(), "{ok:?}");
-    assert!(stdout(&ok).starts_with("OK: 3 entries, head seq 3 hash "), "{ok:?}");
+    assert!(
+        stdout(&ok).starts_with("OK: 3 entries, head seq 3 hash "),
+        "{ok:?}"
+    );
 
     let cp = cli(&url, &audit_key, &["audit", "checkpoint"]);
     assert!(cp.status.success(), "{cp:?}");
     let line = stdout(&cp).trim().to_owned();
-    assert!(line.starts_with("registry-audit-checkpoint v1 seq=3 "), "{line}");
-    let ok = cli(&url, &audit_key, &["audit", "verify", "--checkpoint", &line]);
+    assert!(
+        line.starts_with("registry-audit-checkpoint v1 seq=3 "),
+        "{line}"
+    );
+    let ok = cli(
+        &url,
+        &audit_key,
+        &["audit", "verify", "--checkpoint", &line],
+    );
     assert!(ok.status.success(), "{ok:?}");
     // a checkpoint signed with another key is refused
     let other = DataKey::generate().unwrap().to_base64();
@@ -100,11 +116,22 @@ async fn verify_and_checkpoint_detect_a_tampered_row() {
 
     let broken = cli(&url, &audit_key, &["audit", "verify"]);
     assert_eq!(broken.status.code(), Some(1), "{broken:?}");
-    assert!(stdout(&broken).starts_with("BROKEN at seq 2: "), "{broken:?}");
-    let broken = cli(&url, &audit_key, &["audit", "verify", "--checkpoint", &line]);
+    assert!(
+        stdout(&broken).starts_with("BROKEN at seq 2: "),
+        "{broken:?}"
+    );
+    let broken = cli(
+        &url,
+        &audit_key,
+        &["audit", "verify", "--checkpoint", &line],
+    );
     assert_eq!(broken.status.code(), Some(1), "{broken:?}");
     let refused = cli(&url, &audit_key, &["audit", "checkpoint"]);
-    assert_eq!(refused.status.code(), Some(1), "no checkpoint of a broken chain");
+    assert_eq!(
+        refused.status.code(),
+        Some(1),
+        "no checkpoint of a broken chain"
+    );
 
     let _ = std::fs::remove_dir_all(Path::new(&dir));
 }

@@ -69,7 +69,13 @@ async fn reads_by_others_are_audited_own_reads_are_not(b: Backend) {
     assert_eq!(log.len(), before + 3);
     let listed: Vec<_> = log[before + 1..]
         .iter()
-        .map(|e| (e.action.as_str(), e.role.as_str(), e.worker_id.clone().unwrap()))
+        .map(|e| {
+            (
+                e.action.as_str(),
+                e.role.as_str(),
+                e.worker_id.clone().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         listed,
@@ -83,7 +89,10 @@ async fn reads_by_others_are_audited_own_reads_are_not(b: Backend) {
     let hr = app.hr("510000");
     for (path, action) in [
         (format!("/api/v1/credentials/{c1}"), "get_credential"),
-        (format!("/api/v1/workers/{w1}/credentials"), "list_credentials"),
+        (
+            format!("/api/v1/workers/{w1}/credentials"),
+            "list_credentials",
+        ),
         (
             format!("/api/v1/credentials/{c1}/registrations"),
             "list_registrations",
@@ -129,7 +138,9 @@ async fn disable_append_only(app: &TestApp, b: Backend) {
 
 async fn run(app: &TestApp, cmd: AuditCommand) -> (bool, String) {
     let mut out = Vec::new();
-    let ok = audit_verify::run(&app.config, &cmd, &mut out).await.unwrap();
+    let ok = audit_verify::run(&app.config, &cmd, &mut out)
+        .await
+        .unwrap();
     (ok, String::from_utf8(out).unwrap())
 }
 
@@ -165,7 +176,10 @@ async fn verify_names_the_tampered_entry(b: Backend) {
         .unwrap();
     let (ok, out) = run(&app, verify(None)).await;
     assert!(!ok);
-    assert!(out.starts_with("BROKEN at seq 2: hash does not match"), "{out}");
+    assert!(
+        out.starts_with("BROKEN at seq 2: hash does not match"),
+        "{out}"
+    );
 
     // a deleted entry in the middle is a gap named by its seq
     audit_log::Entity::update_many()
@@ -182,7 +196,10 @@ async fn verify_names_the_tampered_entry(b: Backend) {
         .unwrap();
     let (ok, out) = run(&app, verify(None)).await;
     assert!(!ok);
-    assert!(out.starts_with("BROKEN at seq 3: entry 3 is missing"), "{out}");
+    assert!(
+        out.starts_with("BROKEN at seq 3: entry 3 is missing"),
+        "{out}"
+    );
 }
 
 /// Rewrites entry `seq`'s actor and recomputes every hash from there on, so the chain is
@@ -272,7 +289,10 @@ async fn checkpoint_detects_rewrite_and_truncation(b: Backend) {
         .exec(&app.state.db)
         .await
         .unwrap();
-    assert!(run(&app, verify(None)).await.0, "a shorter chain is consistent");
+    assert!(
+        run(&app, verify(None)).await.0,
+        "a shorter chain is consistent"
+    );
     let (ok, out) = run(&app, verify(Some(&line))).await;
     assert!(!ok);
     assert!(out.contains("seq 3") && out.contains("truncated"), "{out}");

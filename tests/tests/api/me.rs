@@ -23,16 +23,16 @@ async fn me_shows_own_record_in_clear(b: Backend) {
     assert_eq!(me["name"], "张1");
     assert_eq!(me["resident_id"], resident_id(1));
     for token in [app.admin("000000"), app.hr("510000")] {
-        for path in ["/api/v1/me", "/api/v1/me/credentials", "/api/v1/me/access-log"] {
+        for path in [
+            "/api/v1/me",
+            "/api/v1/me/credentials",
+            "/api/v1/me/access-log",
+        ] {
             assert_problem(app.get(path, &token).await, 403, "forbidden").await;
         }
     }
     assert_problem(
-        app.client
-            .get(app.url("/api/v1/me"))
-            .send()
-            .await
-            .unwrap(),
+        app.client.get(app.url("/api/v1/me")).send().await.unwrap(),
         401,
         "unauthorized",
     )
@@ -148,7 +148,11 @@ async fn access_log_lists_others_accesses_only(b: Backend) {
             ("create_worker", "admin", "worker"),
         ]
     );
-    assert!(items.iter().all(|e| e["at"].is_string() && e["actor"] == "jwt:tester"));
+    assert!(
+        items
+            .iter()
+            .all(|e| e["at"].is_string() && e["actor"] == "jwt:tester")
+    );
     assert!(
         items
             .iter()
@@ -200,5 +204,8 @@ async fn access_log_lists_others_accesses_only(b: Backend) {
         .iter()
         .map(|e| e["action"].as_str().unwrap())
         .collect();
-    assert_eq!(actions, ["get_worker", "create_credential", "create_worker"]);
+    assert_eq!(
+        actions,
+        ["get_worker", "create_credential", "create_worker"]
+    );
 }

@@ -31,7 +31,11 @@ async fn verification_answers_only_validity(b: Backend) {
     restricted["valid_region"] = json!("510100");
     restricted["level"] = json!("intermediate");
     let resp = app
-        .post(&format!("/api/v1/workers/{w1}/credentials"), &admin, &restricted)
+        .post(
+            &format!("/api/v1/workers/{w1}/credentials"),
+            &admin,
+            &restricted,
+        )
         .await;
     assert_eq!(resp.status(), 201);
 
@@ -53,7 +57,12 @@ async fn verification_answers_only_validity(b: Backend) {
     let mut revoked = new_credential("CERT-1");
     revoked["status"] = json!("revoked");
     let resp = app
-        .put(&format!("/api/v1/credentials/{c1}"), &admin, Some(&etag), &revoked)
+        .put(
+            &format!("/api/v1/credentials/{c1}"),
+            &admin,
+            Some(&etag),
+            &revoked,
+        )
         .await;
     assert_eq!(resp.status(), 200);
     assert_eq!(verify(&app, "CERT-1", "张1").await, not_valid);
@@ -66,7 +75,11 @@ async fn verification_answers_only_validity(b: Backend) {
         .unwrap();
     let public: Vec<_> = log.iter().filter(|e| e.actor == "public").collect();
     assert_eq!(public.len(), 5);
-    assert!(public.iter().all(|e| e.role == "public" && e.action == "verify_credential"));
+    assert!(
+        public
+            .iter()
+            .all(|e| e.role == "public" && e.action == "verify_credential")
+    );
     assert_eq!(public[0].resource_id, c1);
     assert_eq!(public[0].worker_id.as_deref(), Some(w1.as_str()));
     assert_eq!(public[3].resource_id, "", "unknown number");

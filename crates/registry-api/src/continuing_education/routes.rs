@@ -8,11 +8,11 @@ use poem_openapi::{ApiResponse, OpenApi};
 
 use super::api::{CeKind, ContinuingEducation, ContinuingEducationPage, CreateContinuingEducation};
 use super::store;
+use crate::audit::{self, AuditEvent};
 use crate::auth::{Auth, Role};
 use crate::create::{CreateCtx, Created, create_once};
 use crate::db::entities::continuing_education as ce;
 use crate::listing::{decode_cursor, finish_page, page_size};
-use crate::audit::{self, AuditEvent};
 use crate::observe::RequestId;
 use crate::payload::JsonBody;
 use crate::problem::{ApiError, CreateErrors, Errors, ReadErrors};
@@ -122,6 +122,7 @@ impl WorkerContinuingEducationApi {
         method = "get",
         operation_id = "list_continuing_education"
     )]
+    #[allow(clippy::too_many_arguments)] // one argument per documented parameter
     async fn list_continuing_education(
         &self,
         auth: Auth,
@@ -215,7 +216,9 @@ impl ContinuingEducationApi {
                 )
                 .await
                 .map_err(ApiError::from)?;
-                Ok(OneContinuingEducation::Ok(Json(ContinuingEducation::view(r)?)))
+                Ok(OneContinuingEducation::Ok(Json(ContinuingEducation::view(
+                    r,
+                )?)))
             }
             _ => Err(ApiError::not_found().into()),
         }

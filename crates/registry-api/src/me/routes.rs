@@ -67,7 +67,11 @@ impl MeApi {
     /// Worker role only (others get 403): the caller's own record, with the resident ID in
     /// clear. Not recorded in the audit log (a worker reading their own record).
     #[oai(path = "/me", method = "get", operation_id = "get_me")]
-    async fn get_me(&self, auth: Auth, state: Data<&AppState>) -> Result<MeWorker, Errors<MeErrors>> {
+    async fn get_me(
+        &self,
+        auth: Auth,
+        state: Data<&AppState>,
+    ) -> Result<MeWorker, Errors<MeErrors>> {
         let p = &auth.0;
         let id = me(p)?;
         let m = crate::workers::store::find(&state.db, id)
@@ -81,7 +85,11 @@ impl MeApi {
     ///
     /// Worker role only: the caller's credentials (oldest first, at most 200), each with
     /// its registrations (oldest first).
-    #[oai(path = "/me/credentials", method = "get", operation_id = "list_my_credentials")]
+    #[oai(
+        path = "/me/credentials",
+        method = "get",
+        operation_id = "list_my_credentials"
+    )]
     async fn list_my_credentials(
         &self,
         auth: Auth,
@@ -113,7 +121,11 @@ impl MeApi {
     /// the caller (admins, hr systems, anonymous `public` verifications): when, who, role,
     /// action and record. Newest first, in pages of `limit` (default 50, maximum 200);
     /// follow `next_cursor` for older entries.
-    #[oai(path = "/me/access-log", method = "get", operation_id = "list_my_access_log")]
+    #[oai(
+        path = "/me/access-log",
+        method = "get",
+        operation_id = "list_my_access_log"
+    )]
     async fn list_my_access_log(
         &self,
         auth: Auth,

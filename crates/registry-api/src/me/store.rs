@@ -1,6 +1,8 @@
 //! Queries of the `/me` views. Functions take any connection (pool or transaction).
 
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 
 use crate::auth::Role;
 use crate::db::entities::{audit_log, credential, registration};

@@ -8,12 +8,12 @@ use poem_openapi::{ApiResponse, OpenApi};
 
 use super::api::{CreateRegistration, Registration, RegistrationKind, RegistrationPage};
 use super::store;
+use crate::audit::{self, AuditEvent};
 use crate::auth::{Auth, Role};
 use crate::create::{CreateCtx, Created, create_once};
 use crate::credentials::routes::readable_credential;
 use crate::db::entities::registration;
 use crate::listing::{decode_cursor, finish_page, page_size};
-use crate::audit::{self, AuditEvent};
 use crate::observe::RequestId;
 use crate::payload::JsonBody;
 use crate::problem::{ApiError, CreateErrors, Errors, ReadErrors};
@@ -128,6 +128,7 @@ impl CredentialRegistrationsApi {
         method = "get",
         operation_id = "list_registrations"
     )]
+    #[allow(clippy::too_many_arguments)] // one argument per documented parameter
     async fn list_registrations(
         &self,
         auth: Auth,

@@ -18,11 +18,11 @@ use crate::continuing_education::routes::{ContinuingEducationApi, WorkerContinui
 use crate::credentials::routes::{CredentialApi, WorkerCredentialsApi};
 use crate::me::routes::MeApi;
 use crate::observe::Observe;
-use crate::verifications::routes::VerificationsApi;
 use crate::posts::routes::{PostApi, PostsApi};
 use crate::registrations::routes::{CredentialRegistrationsApi, RegistrationApi};
 use crate::state::AppState;
 use crate::units::routes::{UnitApi, UnitsApi};
+use crate::verifications::routes::VerificationsApi;
 use crate::workers::routes::{WorkerApi, WorkersApi};
 
 /// Tags that group operations in the spec.

@@ -36,8 +36,14 @@ pub enum Verified {
 
 fn same_name(stored: &str, given: &str) -> bool {
     // Compare digests so the comparison takes the same time wherever the names differ.
-    let (a, b) = (sha256_hex(stored.trim().as_bytes()), sha256_hex(given.trim().as_bytes()));
-    a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    let (a, b) = (
+        sha256_hex(stored.trim().as_bytes()),
+        sha256_hex(given.trim().as_bytes()),
+    );
+    a.bytes()
+        .zip(b.bytes())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+        == 0
 }
 
 /// Public certificate verification.
@@ -52,7 +58,11 @@ impl VerificationsApi {
     /// validity. An unknown number and a wrong name give the same `{"valid": false}`.
     /// Rate limited per client IP (429 with `Retry-After`); every call is recorded in the
     /// audit log as `public`, without the number or the name.
-    #[oai(path = "/verifications", method = "post", operation_id = "verify_credential")]
+    #[oai(
+        path = "/verifications",
+        method = "post",
+        operation_id = "verify_credential"
+    )]
     async fn verify_credential(
         &self,
         _client: PublicClient,

@@ -140,6 +140,7 @@ impl WorkersApi {
     /// maximum 200). Follow `next_cursor` for the next page. Filters: `region` (the region
     /// and everything inside it, intersected with the caller's region) and `name` (prefix).
     #[oai(path = "/workers", method = "get", operation_id = "list_workers")]
+    #[allow(clippy::too_many_arguments)] // one argument per documented parameter
     async fn list_workers(
         &self,
         auth: Auth,
