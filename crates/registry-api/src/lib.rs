@@ -21,6 +21,9 @@
 //!   [`credentials`], [`registrations`], [`continuing_education`], [`assignments`]), docs
 //!   and ops endpoints; [`scope`] scopes records through their worker; [`dates`] parses
 //!   `YYYY-MM-DD` in bodies.
+//! - [`me`]: a worker's own views; [`verifications`]: public certificate verification;
+//!   [`rate_limit`]: per-IP and per-principal token buckets (429 + `Retry-After`).
+//! - [`audit_verify`], [`checkpoint`]: `registry-api audit verify|checkpoint`.
 //! - [`cli`]: the `registry-api` command line.
 //!
 //! ## Architecture invariants

@@ -136,11 +136,19 @@ struct Bucket {
     at: Instant,
 }
 
+#[derive(Debug)]
+struct Buckets {
+    map: HashMap<String, Bucket>,
+    /// Size at which full buckets are next pruned; doubles when pruning frees too little,
+    /// so pruning costs amortised O(1) per new key.
+    prune_at: usize,
+}
+
 /// One limit applied per key.
 #[derive(Debug)]
 pub struct Limiter {
     rate: Option<Rate>,
-    buckets: Mutex<HashMap<String, Bucket>>,
+    buckets: Mutex<Buckets>,
 }
 
 /// A refused request: how long until the next token.
@@ -189,7 +197,10 @@ impl Limiter {
     pub fn new(rate: Option<Rate>) -> Self {
         Self {
             rate,
-            buckets: Mutex::new(HashMap::new()),
+            buckets: Mutex::new(Buckets {
+                map: HashMap::new(),
+                prune_at: PRUNE_ABOVE,
+            }),
         }
     }
 
@@ -212,11 +223,12 @@ impl Limiter {
             let elapsed = now.saturating_duration_since(b.at).as_secs_f64();
             (b.tokens + elapsed * rate.per_second).min(burst)
         };
-        if buckets.len() > PRUNE_ABOVE && !buckets.contains_key(key) {
+        if buckets.map.len() >= buckets.prune_at && !buckets.map.contains_key(key) {
             // A full bucket is the same as no bucket: drop those.
-            buckets.retain(|_, b| refill(b) < burst);
+            buckets.map.retain(|_, b| refill(b) < burst);
+            buckets.prune_at = (buckets.map.len() * 2).max(PRUNE_ABOVE);
         }
-        let bucket = buckets.entry(key.to_owned()).or_insert(Bucket {
+        let bucket = buckets.map.entry(key.to_owned()).or_insert(Bucket {
             tokens: burst,
             at: now,
         });
@@ -335,5 +347,22 @@ mod tests {
         assert!(l.check_at("a", t0 + Duration::from_secs(3)).is_err());
         assert!(l.check_at("a", t0 + Duration::from_secs(6)).is_ok());
         assert!(Limiter::new(None).check_at("a", t0).is_ok());
+    }
+
+    #[test]
+    fn idle_buckets_are_pruned() {
+        let l = Limiter::new(Some(Rate {
+            per_second: 1.0,
+            burst: 1,
+        }));
+        let t0 = Instant::now();
+        for i in 0..PRUNE_ABOVE {
+            l.check_at(&i.to_string(), t0).unwrap();
+        }
+        // a second later every bucket is full again, so a new key prunes them all
+        l.check_at("new", t0 + Duration::from_secs(1)).unwrap();
+        let b = l.buckets.lock().unwrap();
+        assert_eq!(b.map.len(), 1);
+        assert_eq!(b.prune_at, PRUNE_ABOVE);
     }
 }
