@@ -14,8 +14,7 @@
 //! a token.
 
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, EntityTrait,
-    QueryOrder, Set,
+    ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, EntityTrait, QueryOrder, Set,
 };
 use time::format_description::well_known::Rfc3339;
 
@@ -82,8 +81,100 @@ pub fn entry_hash(
     sha256_hex(&input)
 }
 
+/// The party an entry names: who (`actor`) in which role.
+#[derive(Debug, Clone, Copy)]
+struct Party<'a> {
+    actor: &'a str,
+    role: &'a str,
+}
+
+/// Actor and role of entries written for anonymous public verifications.
+pub const PUBLIC_ACTOR: &str = "public";
+
 /// Appends an entry inside `txn`.
 pub async fn append(txn: &DatabaseTransaction, ev: AuditEvent<'_>) -> Result<i64, DbErr> {
+    let party = Party {
+        actor: &ev.principal.subject,
+        role: ev.principal.role.code(),
+    };
+    append_as(txn, party, &ev).await
+}
+
+/// Appends an entry for an anonymous public caller (actor and role `public`) inside `txn`;
+/// `ev.principal` is ignored.
+pub async fn append_public(txn: &DatabaseTransaction, ev: PublicEvent<'_>) -> Result<i64, DbErr> {
+    let party = Party {
+        actor: PUBLIC_ACTOR,
+        role: PUBLIC_ACTOR,
+    };
+    let fields = Fields {
+        action: ev.action,
+        resource: ev.resource,
+        resource_id: ev.resource_id,
+        request_id: ev.request_id,
+        worker_id: ev.worker_id,
+    };
+    append_fields(txn, party, &[fields]).await
+}
+
+/// What an anonymous caller did (see [`append_public`]).
+#[derive(Debug, Clone, Copy)]
+pub struct PublicEvent<'a> {
+    /// Operation id, e.g. `verify_credential`.
+    pub action: &'a str,
+    /// Resource type.
+    pub resource: &'a str,
+    /// Resource id (empty when nothing matched).
+    pub resource_id: &'a str,
+    /// Request id.
+    pub request_id: &'a str,
+    /// The worker whose record was read, if any.
+    pub worker_id: Option<&'a str>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Fields<'a> {
+    action: &'a str,
+    resource: &'a str,
+    resource_id: &'a str,
+    request_id: &'a str,
+    worker_id: Option<&'a str>,
+}
+
+impl<'a> From<&AuditEvent<'a>> for Fields<'a> {
+    fn from(ev: &AuditEvent<'a>) -> Self {
+        Self {
+            action: ev.action,
+            resource: ev.resource,
+            resource_id: ev.resource_id,
+            request_id: ev.request_id,
+            worker_id: ev.worker_id,
+        }
+    }
+}
+
+async fn append_as(
+    txn: &DatabaseTransaction,
+    party: Party<'_>,
+    ev: &AuditEvent<'_>,
+) -> Result<i64, DbErr> {
+    let fields = Fields {
+        action: ev.action,
+        resource: ev.resource,
+        resource_id: ev.resource_id,
+        request_id: ev.request_id,
+        worker_id: ev.worker_id,
+    };
+    append_fields(txn, party, &[fields]).await
+}
+
+/// Appends `entries` in order, chained onto the current head, with one lookup of the head
+/// and one multi-row insert; returns the last sequence number.
+async fn append_fields(
+    txn: &DatabaseTransaction,
+    party: Party<'_>,
+    entries: &[Fields<'_>],
+) -> Result<i64, DbErr> {
     if txn.get_database_backend() == DbBackend::Postgres {
         txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({AUDIT_LOCK_KEY})"))
             .await?;
@@ -92,42 +183,53 @@ pub async fn append(txn: &DatabaseTransaction, ev: AuditEvent<'_>) -> Result<i64
         .order_by_desc(audit_log::Column::Seq)
         .one(txn)
         .await?;
-    let (seq, prev_hash) = match last {
-        Some(m) => (m.seq + 1, m.hash),
-        None => (1, GENESIS_HASH.to_owned()),
+    let (mut seq, mut prev_hash) = match last {
+        Some(m) => (m.seq, m.hash),
+        None => (0, GENESIS_HASH.to_owned()),
     };
     let at = now_utc()
         .format(&Rfc3339)
         .map_err(|e| DbErr::Custom(e.to_string()))?;
-    let role = ev.principal.role.code();
-    let hash = entry_hash(
-        &prev_hash,
-        seq,
-        &at,
-        &ev.principal.subject,
-        role,
-        ev.action,
-        ev.resource,
-        ev.resource_id,
-        ev.request_id,
-        ev.worker_id,
-    );
-    audit_log::ActiveModel {
-        seq: Set(seq),
-        at: Set(at),
-        actor: Set(ev.principal.subject.clone()),
-        role: Set(role.to_owned()),
-        action: Set(ev.action.to_owned()),
-        resource: Set(ev.resource.to_owned()),
-        resource_id: Set(ev.resource_id.to_owned()),
-        request_id: Set(ev.request_id.to_owned()),
-        worker_id: Set(ev.worker_id.map(str::to_owned)),
-        prev_hash: Set(prev_hash),
-        hash: Set(hash),
+    let mut rows = Vec::with_capacity(entries.len());
+    for ev in entries {
+        seq += 1;
+        let hash = entry_hash(
+            &prev_hash,
+            seq,
+            &at,
+            party.actor,
+            party.role,
+            ev.action,
+            ev.resource,
+            ev.resource_id,
+            ev.request_id,
+            ev.worker_id,
+        );
+        rows.push(audit_log::ActiveModel {
+            seq: Set(seq),
+            at: Set(at.clone()),
+            actor: Set(party.actor.to_owned()),
+            role: Set(party.role.to_owned()),
+            action: Set(ev.action.to_owned()),
+            resource: Set(ev.resource.to_owned()),
+            resource_id: Set(ev.resource_id.to_owned()),
+            request_id: Set(ev.request_id.to_owned()),
+            worker_id: Set(ev.worker_id.map(str::to_owned)),
+            prev_hash: Set(std::mem::replace(&mut prev_hash, hash.clone())),
+            hash: Set(hash),
+        });
     }
-    .insert(txn)
-    .await?;
+    if !rows.is_empty() {
+        audit_log::Entity::insert_many(rows).exec(txn).await?;
+    }
     Ok(seq)
+}
+
+/// Whether `ev` is a worker reading their own record (never recorded).
+fn is_own_read(ev: &AuditEvent<'_>) -> bool {
+    ev.principal.role == Role::Worker
+        && ev.worker_id.is_some()
+        && ev.principal.worker_id() == ev.worker_id
 }
 
 /// Records that `ev.principal` read part of the personal record of `ev.worker_id`, in a
@@ -140,13 +242,42 @@ pub async fn record_read(
     db: &sea_orm::DatabaseConnection,
     ev: AuditEvent<'_>,
 ) -> Result<(), DbErr> {
-    let own = ev.principal.role == Role::Worker
-        && ev.worker_id.is_some()
-        && ev.principal.worker_id() == ev.worker_id;
-    if own {
+    if is_own_read(&ev) {
         return Ok(());
     }
     let txn = begin_write(db).await?;
     append(&txn, ev).await?;
+    txn.commit().await
+}
+
+/// Records several reads (one entry per `(resource_id, worker_id)` of `reads`, each with
+/// `template`'s principal, action, resource and request id) in ONE write transaction that
+/// commits before the handler answers; a list answers only once all its entries are
+/// written. Own reads of a worker are skipped, as in [`record_read`]; nothing is written
+/// when nothing is left.
+pub async fn record_reads<'a>(
+    db: &sea_orm::DatabaseConnection,
+    template: AuditEvent<'_>,
+    reads: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<(), DbErr> {
+    let events: Vec<AuditEvent<'_>> = reads
+        .into_iter()
+        .map(|(resource_id, worker_id)| AuditEvent {
+            resource_id,
+            worker_id: Some(worker_id),
+            ..template
+        })
+        .filter(|ev| !is_own_read(ev))
+        .collect();
+    let Some(first) = events.first() else {
+        return Ok(());
+    };
+    let party = Party {
+        actor: &first.principal.subject,
+        role: first.principal.role.code(),
+    };
+    let fields: Vec<Fields<'_>> = events.iter().map(Fields::from).collect();
+    let txn = begin_write(db).await?;
+    append_fields(&txn, party, &fields).await?;
     txn.commit().await
 }

@@ -1,4 +1,4 @@
-//! The `registry-api` command line: `serve`, `migrate`, `openapi`, `keys`, `token`.
+//! The `registry-api` command line: `serve`, `migrate`, `openapi`, `keys`, `token`, `audit`.
 //!
 //! Database settings are global flags with `REGISTRY_*` fallbacks; secrets come from the
 //! environment only (see [`crate::config`]).
@@ -41,6 +41,24 @@ pub enum Command {
     Keys(KeysCommand),
     /// Mint a development JWT with the configured secret.
     Token(TokenArgs),
+    /// Check the audit log's hash chain, or take a signed checkpoint of its head.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+/// `audit` subcommands (see [`crate::audit_verify`]).
+#[derive(Debug, Clone, Subcommand)]
+pub enum AuditCommand {
+    /// Verify the whole chain; exits 1 and names the first broken entry if any.
+    Verify {
+        /// A line printed by `audit checkpoint`: also check its signature and that the
+        /// entry it names still has the same hash (detects rewrites and truncation).
+        #[arg(long)]
+        checkpoint: Option<String>,
+    },
+    /// Print one signed line (sequence, head hash, UTC time, signature) to keep outside
+    /// the database.
+    Checkpoint,
 }
 
 /// `serve` options.
@@ -52,6 +70,31 @@ pub struct ServeArgs {
     /// Port to listen on (0 picks a free one).
     #[arg(long, env = "REGISTRY_PORT", default_value_t = 8080)]
     pub port: u16,
+    /// Public verification limit per client IP: `N/s`, `N/min`, `N/h` or `off`.
+    #[arg(long, env = "REGISTRY_RATE_LIMIT_PUBLIC", default_value = crate::rate_limit::DEFAULT_PUBLIC_RATE)]
+    pub rate_limit_public: crate::rate_limit::RateSpec,
+    /// Requests a public client may make at once (0: one second's worth).
+    #[arg(long, env = "REGISTRY_RATE_LIMIT_PUBLIC_BURST", default_value_t = crate::rate_limit::DEFAULT_PUBLIC_BURST)]
+    pub rate_limit_public_burst: u32,
+    /// Limit per authenticated principal (API key or JWT subject): `N/s`, `N/min`, `N/h` or `off`.
+    #[arg(long, env = "REGISTRY_RATE_LIMIT_AUTHENTICATED", default_value = crate::rate_limit::DEFAULT_AUTHENTICATED_RATE)]
+    pub rate_limit_authenticated: crate::rate_limit::RateSpec,
+    /// Requests a principal may make at once (0: one second's worth).
+    #[arg(long, env = "REGISTRY_RATE_LIMIT_AUTHENTICATED_BURST", default_value_t = crate::rate_limit::DEFAULT_AUTHENTICATED_BURST)]
+    pub rate_limit_authenticated_burst: u32,
+}
+
+impl ServeArgs {
+    /// The configured rate limits.
+    pub fn rate_limits(&self) -> crate::rate_limit::RateLimits {
+        crate::rate_limit::RateLimits::from_specs(
+            (self.rate_limit_public, self.rate_limit_public_burst),
+            (
+                self.rate_limit_authenticated,
+                self.rate_limit_authenticated_burst,
+            ),
+        )
+    }
 }
 
 /// `keys` subcommands.

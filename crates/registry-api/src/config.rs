@@ -1,5 +1,10 @@
 //! Service configuration: where the database is, the data key, the JWT settings.
 //!
+//! `REGISTRY_AUDIT_KEY` (32 bytes, hex or base64) signs audit checkpoints; without it a
+//! development key file `<db>.audit-key` is generated like the others ([`Config::new`]
+//! derives one from the data key). Request limits default to
+//! [`crate::rate_limit::RateLimits::default`] and are set by `serve` flags.
+//!
 //! Values come from flags (see [`crate::cli`]) and `REGISTRY_*` environment variables and are
 //! validated once, at start, into a [`Config`]; a bad value stops the process with a message
 //! naming the variable. Secrets (`REGISTRY_DATA_KEY`, `REGISTRY_JWT_SECRET`) are read from the
@@ -33,6 +38,9 @@ pub enum ConfigError {
     /// The data key does not parse.
     #[error("REGISTRY_DATA_KEY: {0}")]
     DataKey(#[source] CryptoError),
+    /// The audit checkpoint key does not parse.
+    #[error("REGISTRY_AUDIT_KEY: {0}")]
+    AuditKey(#[source] CryptoError),
     /// The JWT secret is too short.
     #[error("REGISTRY_JWT_SECRET must be at least {MIN_JWT_SECRET_BYTES} bytes")]
     JwtSecret,
@@ -155,6 +163,10 @@ pub struct Config {
     pub data_key: DataKey,
     /// JWT settings.
     pub jwt: JwtConfig,
+    /// Key that signs audit checkpoints (`REGISTRY_AUDIT_KEY`).
+    pub audit_key: DataKey,
+    /// Per-client request limits (see [`crate::rate_limit`]).
+    pub rate_limits: crate::rate_limit::RateLimits,
 }
 
 /// Default pool size: PostgreSQL gets more, SQLite has one writer anyway.
@@ -173,8 +185,10 @@ impl Config {
         Ok(Self {
             max_connections: default_max_connections(&database),
             database,
+            audit_key: crate::checkpoint::derive_audit_key(&data_key),
             data_key,
             jwt,
+            rate_limits: crate::rate_limit::RateLimits::default(),
         })
     }
 
@@ -217,11 +231,24 @@ impl Config {
             audience: env("REGISTRY_JWT_AUDIENCE")
                 .unwrap_or_else(|| DEFAULT_JWT_AUDIENCE.to_owned()),
         };
+        let audit_key = match env("REGISTRY_AUDIT_KEY") {
+            Some(v) => DataKey::parse(&v).map_err(ConfigError::AuditKey)?,
+            None => {
+                let text = dev_secret(&database, "audit-key", "REGISTRY_AUDIT_KEY", || {
+                    DataKey::generate()
+                        .map(|k| k.to_base64())
+                        .map_err(|e| std::io::Error::other(e.to_string()))
+                })?;
+                DataKey::parse(&text).map_err(ConfigError::AuditKey)?
+            }
+        };
         Ok(Self {
             database,
             max_connections,
             data_key,
             jwt,
+            audit_key,
+            rate_limits: crate::rate_limit::RateLimits::default(),
         })
     }
 }

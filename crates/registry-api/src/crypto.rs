@@ -72,6 +72,16 @@ impl DataKey {
         Ok(Self(k))
     }
 
+    /// A key derived from this one for another purpose, named by `label`.
+    pub fn derive(&self, label: &[u8]) -> Self {
+        Self(hmac_sha256(&self.0, label))
+    }
+
+    /// `HMAC-SHA256` of `msg` under this key, as lower-case hex.
+    pub fn mac_hex(&self, msg: &[u8]) -> String {
+        hex(&hmac_sha256(&self.0, msg))
+    }
+
     /// The key as standard base64, for writing a development key file.
     pub fn to_base64(&self) -> String {
         base64::engine::general_purpose::STANDARD.encode(self.0)

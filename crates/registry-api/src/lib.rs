@@ -23,6 +23,9 @@
 //!   `YYYY-MM-DD` in bodies.
 //! - [`policies`] (allowance policy versions as data), [`allowance_payments`] (one-off
 //!   payments), [`decisions`] (facts loader; allowance, ladder, staffing answers, `/me` views).
+//! - [`me`]: a worker's own views; [`verifications`]: public certificate verification;
+//!   [`rate_limit`]: per-IP and per-principal token buckets (429 + `Retry-After`).
+//! - [`audit_verify`], [`checkpoint`]: `registry-api audit verify|checkpoint`.
 //! - [`cli`]: the `registry-api` command line.
 //!
 //! ## Architecture invariants
@@ -65,6 +68,12 @@ pub mod scope;
 pub mod state;
 pub mod units;
 pub mod workers;
+
+pub mod audit_verify;
+pub mod checkpoint;
+pub mod me;
+pub mod rate_limit;
+pub mod verifications;
 
 use std::future::Future;
 use std::time::Duration;

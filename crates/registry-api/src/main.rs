@@ -62,8 +62,11 @@ async fn main() -> Result<()> {
         print!("{}", registry_api::spec_yaml());
         return Ok(());
     }
-    let config =
+    let mut config =
         Config::load(&cli.database_url, cli.db_max_connections).context("invalid configuration")?;
+    if let Command::Serve(args) = &cli.command {
+        config.rate_limits = args.rate_limits();
+    }
     match cli.command {
         Command::Openapi => unreachable!("handled above"),
         Command::Serve(args) => {
@@ -121,6 +124,14 @@ async fn main() -> Result<()> {
                     }
                     eprintln!("revoked {id}");
                 }
+            }
+        }
+        Command::Audit(cmd) => {
+            let mut stdout = std::io::stdout().lock();
+            let ok = registry_api::audit_verify::run(&config, &cmd, &mut stdout).await?;
+            std::io::Write::flush(&mut stdout)?;
+            if !ok {
+                std::process::exit(1);
             }
         }
         Command::Token(args) => {

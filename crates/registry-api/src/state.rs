@@ -11,6 +11,7 @@ use crate::config::Config;
 use crate::crypto::PiiCipher;
 use crate::metrics::Metrics;
 use crate::migration::Migrator;
+use crate::rate_limit::Limiters;
 
 /// Shared state of the running service.
 #[derive(Clone)]
@@ -23,6 +24,8 @@ pub struct AppState {
     pub jwt: Arc<JwtVerifier>,
     /// Request counters and latency histograms.
     pub metrics: Arc<Metrics>,
+    /// Per-client rate limits.
+    pub limits: Arc<Limiters>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -41,6 +44,7 @@ impl AppState {
             pii: Arc::new(PiiCipher::new(&config.data_key)),
             jwt: Arc::new(JwtVerifier::new(&config.jwt)),
             metrics: Arc::new(Metrics::default()),
+            limits: Arc::new(Limiters::new(&config.rate_limits)),
         }
     }
 

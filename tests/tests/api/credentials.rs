@@ -79,8 +79,8 @@ async fn create_read_update(b: Backend) {
         problem["errors"][0]["rule"],
         "credential.change_after_revocation"
     );
-    // worker, credential, update
-    assert_eq!(app.count::<audit_log::Entity>().await, 3);
+    // worker, credential, update, and hr's read (the worker's own read is not recorded)
+    assert_eq!(app.count::<audit_log::Entity>().await, 4);
 }
 
 async fn list_pages_and_filters(b: Backend) {

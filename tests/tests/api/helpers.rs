@@ -98,6 +98,12 @@ async fn start(
 
 /// Starts the service on a fresh database.
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// Starts the service on a fresh database, after `configure` adjusted its configuration
+/// (e.g. low rate limits).
+pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> TestApp {
     let unique = uuid::Uuid::now_v7().simple().to_string();
     let (url, cleanup) = match backend {
         Backend::Sqlite => {
@@ -129,6 +135,8 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         JwtConfig::with_secret(b"test-secret-test-secret-test-secret!".to_vec()),
     )
     .expect("config");
+    let mut config = config;
+    configure(&mut config);
     let (base, state, tx, handle) = start(&config).await;
     TestApp {
         base,

@@ -163,6 +163,7 @@ impl AssignmentsApi {
         &self,
         auth: Auth,
         state: Data<&AppState>,
+        request_id: RequestId,
         /// Only this worker's assignments.
         #[oai(validator(min_length = 1, max_length = 36))]
         worker_id: Query<Option<String>>,
@@ -194,6 +195,20 @@ impl AssignmentsApi {
             .await
             .map_err(ApiError::from)?;
         let (rows, next_cursor) = finish_page(rows, limit, CURSOR_PREFIX, |m| &m.id);
+        audit::record_reads(
+            &state.db,
+            AuditEvent {
+                principal: p,
+                action: "list_assignments",
+                resource: "assignment",
+                resource_id: "",
+                request_id: request_id.as_str(),
+                worker_id: None,
+            },
+            rows.iter().map(|m| (m.id.as_str(), m.worker_id.as_str())),
+        )
+        .await
+        .map_err(ApiError::from)?;
         let items = rows
             .into_iter()
             .map(Assignment::view)
@@ -223,6 +238,7 @@ impl AssignmentApi {
         &self,
         auth: Auth,
         state: Data<&AppState>,
+        request_id: RequestId,
         /// Assignment id.
         id: Path<String>,
     ) -> Result<OneAssignment, Errors<ReadErrors>> {
@@ -230,7 +246,22 @@ impl AssignmentApi {
             .await
             .map_err(ApiError::from)?
         {
-            Some((a, Some(w))) if readable(&auth.0, &a, &w) => Ok(one(a)?),
+            Some((a, Some(w))) if readable(&auth.0, &a, &w) => {
+                audit::record_read(
+                    &state.db,
+                    AuditEvent {
+                        principal: &auth.0,
+                        action: "get_assignment",
+                        resource: "assignment",
+                        resource_id: &a.id,
+                        request_id: request_id.as_str(),
+                        worker_id: Some(&w.id),
+                    },
+                )
+                .await
+                .map_err(ApiError::from)?;
+                Ok(one(a)?)
+            }
             _ => Err(ApiError::not_found().into()),
         }
     }

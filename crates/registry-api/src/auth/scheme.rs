@@ -1,7 +1,8 @@
 //! The documented security scheme: `Authorization: Bearer <API key or JWT>`.
 //!
 //! A credential starting with `rk_` is an API key (one indexed lookup), anything else is
-//! verified as a JWT (no I/O). Missing or invalid credentials are a 401 problem.
+//! verified as a JWT (no I/O). Missing or invalid credentials are a 401 problem. An
+//! authenticated caller over its rate limit is a 429 ([`crate::rate_limit`]).
 
 use poem::Request;
 use poem_openapi::SecurityScheme;
@@ -31,16 +32,18 @@ async fn authenticate(req: &Request, bearer: Bearer) -> poem::Result<Principal> 
         .data::<AppState>()
         .ok_or_else(|| ApiError::internal("AppState missing from request data"))?;
     let token = bearer.token.trim();
-    if api_key::looks_like_key(token) {
+    let principal = if api_key::looks_like_key(token) {
         match api_key::authenticate(&state.db, token).await {
-            Ok(Some(p)) => Ok(p),
-            Ok(None) => Err(unauthorized()),
-            Err(e) => Err(ApiError::from(e).into()),
+            Ok(Some(p)) => p,
+            Ok(None) => return Err(unauthorized()),
+            Err(e) => return Err(ApiError::from(e).into()),
         }
     } else {
         state.jwt.verify(token).map_err(|e| {
             tracing::debug!(reason = %e, "jwt rejected");
             unauthorized()
-        })
-    }
+        })?
+    };
+    state.limits.authenticated.check(&principal.subject)?;
+    Ok(principal)
 }

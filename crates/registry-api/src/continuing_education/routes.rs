@@ -8,6 +8,7 @@ use poem_openapi::{ApiResponse, OpenApi};
 
 use super::api::{CeKind, ContinuingEducation, ContinuingEducationPage, CreateContinuingEducation};
 use super::store;
+use crate::audit::{self, AuditEvent};
 use crate::auth::{Auth, Role};
 use crate::create::{CreateCtx, Created, create_once};
 use crate::db::entities::continuing_education as ce;
@@ -121,10 +122,12 @@ impl WorkerContinuingEducationApi {
         method = "get",
         operation_id = "list_continuing_education"
     )]
+    #[allow(clippy::too_many_arguments)] // one argument per documented parameter
     async fn list_continuing_education(
         &self,
         auth: Auth,
         state: Data<&AppState>,
+        request_id: RequestId,
         /// Worker id.
         worker_id: Path<String>,
         /// Only records of this kind.
@@ -139,6 +142,19 @@ impl WorkerContinuingEducationApi {
         let limit = page_size(limit.0);
         let after = decode_cursor(CURSOR_PREFIX, cursor.0.as_deref())?;
         let worker = readable_worker(&state, &auth.0, &worker_id.0).await?;
+        audit::record_read(
+            &state.db,
+            AuditEvent {
+                principal: &auth.0,
+                action: "list_continuing_education",
+                resource: "worker",
+                resource_id: &worker.id,
+                request_id: request_id.as_str(),
+                worker_id: Some(&worker.id),
+            },
+        )
+        .await
+        .map_err(ApiError::from)?;
         let rows = store::list(
             &state.db,
             &worker.id,
@@ -178,6 +194,7 @@ impl ContinuingEducationApi {
         &self,
         auth: Auth,
         state: Data<&AppState>,
+        request_id: RequestId,
         /// Record id.
         id: Path<String>,
     ) -> Result<OneContinuingEducation, Errors<ReadErrors>> {
@@ -185,9 +202,24 @@ impl ContinuingEducationApi {
             .await
             .map_err(ApiError::from)?
         {
-            Some((r, Some(w))) if can_read_worker(&auth.0, &w) => Ok(OneContinuingEducation::Ok(
-                Json(ContinuingEducation::view(r)?),
-            )),
+            Some((r, Some(w))) if can_read_worker(&auth.0, &w) => {
+                audit::record_read(
+                    &state.db,
+                    AuditEvent {
+                        principal: &auth.0,
+                        action: "get_continuing_education",
+                        resource: "continuing_education",
+                        resource_id: &r.id,
+                        request_id: request_id.as_str(),
+                        worker_id: Some(&w.id),
+                    },
+                )
+                .await
+                .map_err(ApiError::from)?;
+                Ok(OneContinuingEducation::Ok(Json(ContinuingEducation::view(
+                    r,
+                )?)))
+            }
             _ => Err(ApiError::not_found().into()),
         }
     }

@@ -166,6 +166,7 @@ impl WorkerCredentialsApi {
         &self,
         auth: Auth,
         state: Data<&AppState>,
+        request_id: RequestId,
         /// Worker id.
         worker_id: Path<String>,
         /// Only credentials of this level.
@@ -182,6 +183,19 @@ impl WorkerCredentialsApi {
         let limit = page_size(limit.0);
         let after = decode_cursor(CURSOR_PREFIX, cursor.0.as_deref())?;
         let worker = readable_worker(&state, &auth.0, &worker_id.0).await?;
+        audit::record_read(
+            &state.db,
+            AuditEvent {
+                principal: &auth.0,
+                action: "list_credentials",
+                resource: "worker",
+                resource_id: &worker.id,
+                request_id: request_id.as_str(),
+                worker_id: Some(&worker.id),
+            },
+        )
+        .await
+        .map_err(ApiError::from)?;
         let level = level.0.map(|l| registry_core::level::Level::from(l).code());
         let rows = store::list(
             &state.db,
@@ -223,10 +237,25 @@ impl CredentialApi {
         &self,
         auth: Auth,
         state: Data<&AppState>,
+        request_id: RequestId,
         /// Credential id.
         id: Path<String>,
     ) -> Result<OneCredential, Errors<ReadErrors>> {
-        Ok(one(readable_credential(&state, &auth.0, &id.0).await?)?)
+        let c = readable_credential(&state, &auth.0, &id.0).await?;
+        audit::record_read(
+            &state.db,
+            AuditEvent {
+                principal: &auth.0,
+                action: "get_credential",
+                resource: "credential",
+                resource_id: &c.id,
+                request_id: request_id.as_str(),
+                worker_id: Some(&c.worker_id),
+            },
+        )
+        .await
+        .map_err(ApiError::from)?;
+        Ok(one(c)?)
     }
 
     /// Update a credential

@@ -8,6 +8,7 @@ use poem_openapi::{ApiResponse, OpenApi};
 
 use super::api::{CreateRegistration, Registration, RegistrationKind, RegistrationPage};
 use super::store;
+use crate::audit::{self, AuditEvent};
 use crate::auth::{Auth, Role};
 use crate::create::{CreateCtx, Created, create_once};
 use crate::credentials::routes::readable_credential;
@@ -127,10 +128,12 @@ impl CredentialRegistrationsApi {
         method = "get",
         operation_id = "list_registrations"
     )]
+    #[allow(clippy::too_many_arguments)] // one argument per documented parameter
     async fn list_registrations(
         &self,
         auth: Auth,
         state: Data<&AppState>,
+        request_id: RequestId,
         /// Credential id.
         credential_id: Path<String>,
         /// Only registrations of this kind.
@@ -145,6 +148,19 @@ impl CredentialRegistrationsApi {
         let limit = page_size(limit.0);
         let after = decode_cursor(CURSOR_PREFIX, cursor.0.as_deref())?;
         let credential = readable_credential(&state, &auth.0, &credential_id.0).await?;
+        audit::record_read(
+            &state.db,
+            AuditEvent {
+                principal: &auth.0,
+                action: "list_registrations",
+                resource: "credential",
+                resource_id: &credential.id,
+                request_id: request_id.as_str(),
+                worker_id: Some(&credential.worker_id),
+            },
+        )
+        .await
+        .map_err(ApiError::from)?;
         let rows = store::list(
             &state.db,
             &credential.id,
@@ -184,6 +200,7 @@ impl RegistrationApi {
         &self,
         auth: Auth,
         state: Data<&AppState>,
+        request_id: RequestId,
         /// Registration id.
         id: Path<String>,
     ) -> Result<OneRegistration, Errors<ReadErrors>> {
@@ -192,6 +209,19 @@ impl RegistrationApi {
             .map_err(ApiError::from)?
         {
             Some((r, Some(w))) if can_read_worker(&auth.0, &w) => {
+                audit::record_read(
+                    &state.db,
+                    AuditEvent {
+                        principal: &auth.0,
+                        action: "get_registration",
+                        resource: "registration",
+                        resource_id: &r.id,
+                        request_id: request_id.as_str(),
+                        worker_id: Some(&w.id),
+                    },
+                )
+                .await
+                .map_err(ApiError::from)?;
                 Ok(OneRegistration::Ok(Json(Registration::view(r)?)))
             }
             _ => Err(ApiError::not_found().into()),

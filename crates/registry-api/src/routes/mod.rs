@@ -20,12 +20,14 @@ use crate::credentials::routes::{CredentialApi, WorkerCredentialsApi};
 use crate::decisions::me::MeDecisionsApi;
 use crate::decisions::routes::WorkerDecisionsApi;
 use crate::decisions::staffing::RegionStaffingApi;
+use crate::me::routes::MeApi;
 use crate::observe::Observe;
 use crate::policies::routes::{AllowancePoliciesApi, AllowancePolicyVersionApi};
 use crate::posts::routes::{PostApi, PostsApi};
 use crate::registrations::routes::{CredentialRegistrationsApi, RegistrationApi};
 use crate::state::AppState;
 use crate::units::routes::{UnitApi, UnitsApi};
+use crate::verifications::routes::VerificationsApi;
 use crate::workers::routes::{WorkerApi, WorkersApi};
 
 /// Tags that group operations in the spec.
@@ -51,12 +53,19 @@ pub enum Tags {
     Allowance,
     /// Staffing of regions against their targets.
     Staffing,
-    /// The caller's own record (worker role).
+    /// A worker's own views (worker role only).
     Me,
+    /// Public certificate verification (no login).
+    Verifications,
 }
 
-/// The `#[OpenApi]` structs of the service, one per path group.
-pub type Apis = (
+/// The `#[OpenApi]` structs of the service, one per path group, in nested tuples
+/// (poem-openapi implements `OpenApi` for tuples of at most 16).
+pub type Apis = (RegisterApis, DecisionApis, SelfServiceApis);
+
+/// The register: workers, units, posts, credentials, registrations, continuing education,
+/// assignments.
+pub type RegisterApis = (
     WorkersApi,
     WorkerApi,
     UnitsApi,
@@ -71,11 +80,9 @@ pub type Apis = (
     ContinuingEducationApi,
     AssignmentsApi,
     AssignmentApi,
-    DecisionApis,
 );
 
-/// Policies, payments and decisions (a nested tuple: poem-openapi implements `OpenApi` for
-/// tuples of at most 16).
+/// Policies, payments and decisions.
 pub type DecisionApis = (
     AllowancePoliciesApi,
     AllowancePolicyVersionApi,
@@ -85,23 +92,28 @@ pub type DecisionApis = (
     MeDecisionsApi,
 );
 
+/// A worker's own views and public verification.
+pub type SelfServiceApis = (MeApi, VerificationsApi);
+
 /// Every `#[OpenApi]` struct of the service.
 pub fn api() -> Apis {
     (
-        WorkersApi,
-        WorkerApi,
-        UnitsApi,
-        UnitApi,
-        PostsApi,
-        PostApi,
-        WorkerCredentialsApi,
-        CredentialApi,
-        CredentialRegistrationsApi,
-        RegistrationApi,
-        WorkerContinuingEducationApi,
-        ContinuingEducationApi,
-        AssignmentsApi,
-        AssignmentApi,
+        (
+            WorkersApi,
+            WorkerApi,
+            UnitsApi,
+            UnitApi,
+            PostsApi,
+            PostApi,
+            WorkerCredentialsApi,
+            CredentialApi,
+            CredentialRegistrationsApi,
+            RegistrationApi,
+            WorkerContinuingEducationApi,
+            ContinuingEducationApi,
+            AssignmentsApi,
+            AssignmentApi,
+        ),
         (
             AllowancePoliciesApi,
             AllowancePolicyVersionApi,
@@ -110,6 +122,7 @@ pub fn api() -> Apis {
             RegionStaffingApi,
             MeDecisionsApi,
         ),
+        (MeApi, VerificationsApi),
     )
 }
 
@@ -143,5 +156,6 @@ pub fn app(state: AppState) -> impl Endpoint {
         .nest("/docs", docs)
         .nest("/", api)
         .data(state)
+        .with(crate::rate_limit::ThrottledResponses)
         .with(Observe::new(metrics))
 }

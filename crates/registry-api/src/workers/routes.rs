@@ -140,10 +140,12 @@ impl WorkersApi {
     /// maximum 200). Follow `next_cursor` for the next page. Filters: `region` (the region
     /// and everything inside it, intersected with the caller's region) and `name` (prefix).
     #[oai(path = "/workers", method = "get", operation_id = "list_workers")]
+    #[allow(clippy::too_many_arguments)] // one argument per documented parameter
     async fn list_workers(
         &self,
         auth: Auth,
         state: Data<&AppState>,
+        request_id: RequestId,
         /// Only workers registered in this region or below (6 digits).
         #[oai(validator(pattern = r"^[0-9]{6}$"))]
         region: Query<Option<String>>,
@@ -157,7 +159,16 @@ impl WorkersApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
     ) -> Result<WorkerList, Errors<ListErrors>> {
-        Ok(list(&auth.0, &state, region.0, name.0, cursor.0, limit.0).await?)
+        Ok(list(
+            &auth.0,
+            &state,
+            &request_id,
+            region.0,
+            name.0,
+            cursor.0,
+            limit.0,
+        )
+        .await?)
     }
 }
 
@@ -176,6 +187,7 @@ impl WorkerApi {
         &self,
         auth: Auth,
         state: Data<&AppState>,
+        request_id: RequestId,
         /// Worker id.
         id: Path<String>,
     ) -> Result<OneWorker, Errors<ReadErrors>> {
@@ -185,6 +197,19 @@ impl WorkerApi {
             .map_err(ApiError::from)?
             .filter(|m| visible(p, m))
             .ok_or_else(ApiError::not_found)?;
+        audit::record_read(
+            &state.db,
+            AuditEvent {
+                principal: p,
+                action: "get_worker",
+                resource: "worker",
+                resource_id: &m.id,
+                request_id: request_id.as_str(),
+                worker_id: Some(&m.id),
+            },
+        )
+        .await
+        .map_err(ApiError::from)?;
         let tag = etag(m.version);
         Ok(OneWorker::Ok(Json(Worker::view(m, p, &state.pii)?), tag))
     }
@@ -368,6 +393,7 @@ async fn update(
 async fn list(
     p: &Principal,
     state: &AppState,
+    request_id: &RequestId,
     region: Option<String>,
     name: Option<String>,
     cursor: Option<String>,
@@ -404,6 +430,19 @@ async fn list(
     } else {
         None
     };
+    audit::record_reads(
+        &state.db,
+        AuditEvent {
+            principal: p,
+            action: "list_workers",
+            resource: "worker",
+            resource_id: "",
+            request_id: request_id.as_str(),
+            worker_id: None,
+        },
+        rows.iter().map(|m| (m.id.as_str(), m.id.as_str())),
+    )
+    .await?;
     let items = rows
         .into_iter()
         .map(|m| Worker::view(m, p, &state.pii))

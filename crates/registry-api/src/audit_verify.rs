@@ -1,0 +1,201 @@
+//! `registry-api audit verify` and `registry-api audit checkpoint`: checking the audit chain
+//! from outside the service.
+//!
+//! [`verify_chain`] streams the whole log in `seq` order, [`PAGE_SIZE`] rows at a time (memory
+//! stays bounded however long the log is), recomputes every hash with
+//! [`crate::audit::entry_hash`], and checks that `seq` runs 1, 2, 3, … without gaps and that
+//! each `prev_hash` is the previous entry's hash. It stops at the FIRST broken entry and says
+//! which and why. [`check_checkpoint`] then confirms that a signed checkpoint's entry is still
+//! there with the same hash (see [`crate::checkpoint`]). [`run`] is the command itself; `main`
+//! and the tests both call it.
+
+use std::io::Write;
+
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+
+use crate::audit::{GENESIS_HASH, entry_hash};
+use crate::checkpoint::Checkpoint;
+use crate::cli::AuditCommand;
+use crate::config::Config;
+use crate::db::entities::audit_log;
+use crate::db::now_utc;
+
+/// Rows read per query while verifying.
+pub const PAGE_SIZE: u64 = 1000;
+
+/// The outcome of [`verify_chain`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChainReport {
+    /// Every entry checks out.
+    Intact {
+        /// Number of entries.
+        count: i64,
+        /// Sequence number of the head (0 when empty).
+        head_seq: i64,
+        /// Hash of the head (the genesis hash when empty).
+        head_hash: String,
+    },
+    /// The first entry that does not check out.
+    Broken {
+        /// Its sequence number (the expected one, for a gap).
+        seq: i64,
+        /// What is wrong.
+        problem: String,
+    },
+}
+
+/// Verifies the whole chain (see the module docs).
+pub async fn verify_chain(db: &DatabaseConnection) -> Result<ChainReport, DbErr> {
+    let mut expected_seq: i64 = 1;
+    let mut prev_hash = GENESIS_HASH.to_owned();
+    loop {
+        let rows = audit_log::Entity::find()
+            .filter(audit_log::Column::Seq.gte(expected_seq))
+            .order_by_asc(audit_log::Column::Seq)
+            .limit(PAGE_SIZE)
+            .all(db)
+            .await?;
+        if rows.is_empty() {
+            break;
+        }
+        for m in rows {
+            if m.seq != expected_seq {
+                return Ok(ChainReport::Broken {
+                    seq: expected_seq,
+                    problem: format!(
+                        "entry {expected_seq} is missing (the next entry is {})",
+                        m.seq
+                    ),
+                });
+            }
+            if m.prev_hash != prev_hash {
+                return Ok(ChainReport::Broken {
+                    seq: m.seq,
+                    problem: format!(
+                        "prev_hash does not match the hash of entry {} (stored {}, expected {})",
+                        m.seq - 1,
+                        m.prev_hash,
+                        prev_hash
+                    ),
+                });
+            }
+            let computed = entry_hash(
+                &m.prev_hash,
+                m.seq,
+                &m.at,
+                &m.actor,
+                &m.role,
+                &m.action,
+                &m.resource,
+                &m.resource_id,
+                &m.request_id,
+                m.worker_id.as_deref(),
+            );
+            if computed != m.hash {
+                return Ok(ChainReport::Broken {
+                    seq: m.seq,
+                    problem: format!(
+                        "hash does not match the entry's fields (stored {}, computed {computed}): \
+                         the entry was altered",
+                        m.hash
+                    ),
+                });
+            }
+            prev_hash = m.hash;
+            expected_seq += 1;
+        }
+    }
+    Ok(ChainReport::Intact {
+        count: expected_seq - 1,
+        head_seq: expected_seq - 1,
+        head_hash: prev_hash,
+    })
+}
+
+/// `None` when entry `cp.seq` is still there with hash `cp.head`; otherwise what is wrong.
+pub async fn check_checkpoint(
+    db: &DatabaseConnection,
+    cp: &Checkpoint,
+) -> Result<Option<String>, DbErr> {
+    if cp.seq == 0 {
+        return Ok((cp.head != GENESIS_HASH)
+            .then(|| "checkpoint of an empty log names a head hash".to_owned()));
+    }
+    Ok(match audit_log::Entity::find_by_id(cp.seq).one(db).await? {
+        None => Some(format!(
+            "entry {} named by the checkpoint is missing: the log was truncated",
+            cp.seq
+        )),
+        Some(m) if m.hash != cp.head => Some(format!(
+            "entry {} has hash {} but the checkpoint recorded {}: the log was rewritten",
+            cp.seq, m.hash, cp.head
+        )),
+        Some(_) => None,
+    })
+}
+
+/// Runs an `audit` subcommand, writing its report to `out`. `Ok(true)` when everything
+/// checks out (exit 0), `Ok(false)` when the chain or the checkpoint is broken (exit 1).
+pub async fn run(config: &Config, cmd: &AuditCommand, out: &mut dyn Write) -> anyhow::Result<bool> {
+    use anyhow::Context;
+    let db = crate::db::connect(config)
+        .await
+        .context("cannot open the database")?;
+    match cmd {
+        AuditCommand::Checkpoint => {
+            let report = verify_chain(&db).await?;
+            let (seq, head) = match report {
+                ChainReport::Intact {
+                    head_seq,
+                    head_hash,
+                    ..
+                } => (head_seq, head_hash),
+                ChainReport::Broken { seq, problem } => {
+                    writeln!(out, "BROKEN at seq {seq}: {problem}")?;
+                    writeln!(out, "no checkpoint taken: the chain is broken")?;
+                    return Ok(false);
+                }
+            };
+            let at = now_utc().replace_nanosecond(0).context("clock")?;
+            let line = Checkpoint { seq, head, at }.sign(&config.audit_key)?;
+            writeln!(out, "{line}")?;
+            Ok(true)
+        }
+        AuditCommand::Verify { checkpoint } => {
+            let cp = checkpoint
+                .as_deref()
+                .map(|line| Checkpoint::parse_signed(line, &config.audit_key))
+                .transpose()
+                .context("--checkpoint")?;
+            match verify_chain(&db).await? {
+                ChainReport::Broken { seq, problem } => {
+                    writeln!(out, "BROKEN at seq {seq}: {problem}")?;
+                    Ok(false)
+                }
+                ChainReport::Intact {
+                    count,
+                    head_seq,
+                    head_hash,
+                } => {
+                    if let Some(cp) = &cp
+                        && let Some(problem) = check_checkpoint(&db, cp).await?
+                    {
+                        writeln!(out, "BROKEN at seq {}: {problem}", cp.seq)?;
+                        return Ok(false);
+                    }
+                    write!(
+                        out,
+                        "OK: {count} entries, head seq {head_seq} hash {head_hash}"
+                    )?;
+                    if let Some(cp) = &cp {
+                        write!(out, "; checkpoint at seq {} matches", cp.seq)?;
+                    }
+                    writeln!(out)?;
+                    Ok(true)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,299 @@
+//! The audit log: reads of a worker's record by others are recorded (a worker's own are
+//! not), and `registry-api audit verify` / `audit checkpoint` detect tampering, rewrites and
+//! truncation of the chain.
+
+use registry_api::audit::entry_hash;
+use registry_api::audit_verify;
+use registry_api::cli::AuditCommand;
+use registry_api::db::entities::audit_log;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use crate::both_backends;
+use crate::helpers::{Backend, TestApp, new_worker, spawn_app};
+
+both_backends!(
+    reads_by_others_are_audited_own_reads_are_not,
+    verify_names_the_tampered_entry,
+    checkpoint_detects_rewrite_and_truncation,
+);
+
+async fn entries(app: &TestApp) -> Vec<audit_log::Model> {
+    audit_log::Entity::find()
+        .order_by_asc(audit_log::Column::Seq)
+        .all(&app.state.db)
+        .await
+        .unwrap()
+}
+
+async fn reads_by_others_are_audited_own_reads_are_not(b: Backend) {
+    let app = spawn_app(b).await;
+    let (w1, c1) = app.worker_with_credential(1, "510104").await;
+    let (w2, _) = app.worker_with_credential(2, "510105").await;
+    let before = entries(&app).await.len();
+
+    // an admin reads w1: one entry naming w1
+    let resp = app
+        .get(&format!("/api/v1/workers/{w1}"), &app.admin("510000"))
+        .await;
+    assert_eq!(resp.status(), 200);
+    let log = entries(&app).await;
+    assert_eq!(log.len(), before + 1);
+    let e = log.last().unwrap();
+    assert_eq!(
+        (e.action.as_str(), e.role.as_str(), e.resource.as_str()),
+        ("get_worker", "admin", "worker")
+    );
+    assert_eq!(e.worker_id.as_deref(), Some(w1.as_str()));
+    assert_eq!(e.resource_id, w1);
+
+    // the worker reads their own record, credentials and credential: nothing recorded
+    let me = app.worker(&w1);
+    for path in [
+        format!("/api/v1/workers/{w1}"),
+        format!("/api/v1/workers/{w1}/credentials"),
+        format!("/api/v1/credentials/{c1}"),
+        format!("/api/v1/credentials/{c1}/registrations"),
+        format!("/api/v1/workers/{w1}/continuing-education"),
+        "/api/v1/workers".to_owned(),
+        "/api/v1/me".to_owned(),
+    ] {
+        assert_eq!(app.get(&path, &me).await.status(), 200, "{path}");
+    }
+    assert_eq!(entries(&app).await.len(), before + 1);
+
+    // hr lists workers: one entry per worker returned, each naming its worker
+    let resp = app.get("/api/v1/workers", &app.hr("510000")).await;
+    assert_eq!(resp.status(), 200);
+    let log = entries(&app).await;
+    assert_eq!(log.len(), before + 3);
+    let listed: Vec<_> = log[before + 1..]
+        .iter()
+        .map(|e| {
+            (
+                e.action.as_str(),
+                e.role.as_str(),
+                e.worker_id.clone().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("list_workers", "hr", w1.clone()),
+            ("list_workers", "hr", w2.clone())
+        ]
+    );
+
+    // credential reads and lists by hr name the holder
+    let hr = app.hr("510000");
+    for (path, action) in [
+        (format!("/api/v1/credentials/{c1}"), "get_credential"),
+        (
+            format!("/api/v1/workers/{w1}/credentials"),
+            "list_credentials",
+        ),
+        (
+            format!("/api/v1/credentials/{c1}/registrations"),
+            "list_registrations",
+        ),
+        (
+            format!("/api/v1/workers/{w1}/continuing-education"),
+            "list_continuing_education",
+        ),
+    ] {
+        assert_eq!(app.get(&path, &hr).await.status(), 200, "{path}");
+        let e = entries(&app).await.pop().unwrap();
+        assert_eq!(e.action, action);
+        assert_eq!(e.worker_id.as_deref(), Some(w1.as_str()));
+    }
+    // a hidden record (out of region) is a 404 and records nothing
+    let n = entries(&app).await.len();
+    let resp = app
+        .get(&format!("/api/v1/workers/{w1}"), &app.admin("110000"))
+        .await;
+    assert_eq!(resp.status(), 404);
+    assert_eq!(entries(&app).await.len(), n);
+}
+
+/// Lets the test rewrite the append-only table, as an attacker with database access could.
+async fn disable_append_only(app: &TestApp, b: Backend) {
+    let db = &app.state.db;
+    match b {
+        Backend::Sqlite => {
+            db.execute_unprepared("DROP TRIGGER audit_log_no_update")
+                .await
+                .unwrap();
+            db.execute_unprepared("DROP TRIGGER audit_log_no_delete")
+                .await
+                .unwrap();
+        }
+        Backend::Postgres => {
+            db.execute_unprepared("ALTER TABLE audit_log DISABLE TRIGGER ALL")
+                .await
+                .unwrap();
+        }
+    }
+}
+
+async fn run(app: &TestApp, cmd: AuditCommand) -> (bool, String) {
+    let mut out = Vec::new();
+    let ok = audit_verify::run(&app.config, &cmd, &mut out)
+        .await
+        .unwrap();
+    (ok, String::from_utf8(out).unwrap())
+}
+
+fn verify(checkpoint: Option<&str>) -> AuditCommand {
+    AuditCommand::Verify {
+        checkpoint: checkpoint.map(str::to_owned),
+    }
+}
+
+async fn seed(app: &TestApp, from: u32, n: u32) {
+    for i in from..from + n {
+        app.create_worker(&new_worker(i, "510104")).await;
+    }
+}
+
+async fn verify_names_the_tampered_entry(b: Backend) {
+    let app = spawn_app(b).await;
+    seed(&app, 0, 4).await;
+    let (ok, out) = run(&app, verify(None)).await;
+    assert!(ok, "{out}");
+    let head = entries(&app).await.pop().unwrap();
+    assert_eq!(
+        out.trim(),
+        format!("OK: 4 entries, head seq 4 hash {}", head.hash)
+    );
+
+    disable_append_only(&app, b).await;
+    audit_log::Entity::update_many()
+        .col_expr(audit_log::Column::Actor, Expr::value("someone-else"))
+        .filter(audit_log::Column::Seq.eq(2))
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+    let (ok, out) = run(&app, verify(None)).await;
+    assert!(!ok);
+    assert!(
+        out.starts_with("BROKEN at seq 2: hash does not match"),
+        "{out}"
+    );
+
+    // a deleted entry in the middle is a gap named by its seq
+    audit_log::Entity::update_many()
+        .col_expr(audit_log::Column::Actor, Expr::value("jwt:tester"))
+        .filter(audit_log::Column::Seq.eq(2))
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+    assert!(run(&app, verify(None)).await.0, "restored");
+    audit_log::Entity::delete_many()
+        .filter(audit_log::Column::Seq.eq(3))
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+    let (ok, out) = run(&app, verify(None)).await;
+    assert!(!ok);
+    assert!(
+        out.starts_with("BROKEN at seq 3: entry 3 is missing"),
+        "{out}"
+    );
+}
+
+/// Rewrites entry `seq`'s actor and recomputes every hash from there on, so the chain is
+/// consistent again: only a checkpoint can tell.
+async fn rewrite_and_rehash(app: &TestApp, seq: i64, actor: &str) {
+    let mut prev: Option<String> = None;
+    for mut e in entries(app).await {
+        if e.seq < seq {
+            prev = Some(e.hash);
+            continue;
+        }
+        if e.seq == seq {
+            e.actor = actor.to_owned();
+        }
+        let prev_hash = prev.clone().unwrap();
+        let hash = entry_hash(
+            &prev_hash,
+            e.seq,
+            &e.at,
+            &e.actor,
+            &e.role,
+            &e.action,
+            &e.resource,
+            &e.resource_id,
+            &e.request_id,
+            e.worker_id.as_deref(),
+        );
+        audit_log::Entity::update_many()
+            .col_expr(audit_log::Column::Actor, Expr::value(e.actor.clone()))
+            .col_expr(audit_log::Column::PrevHash, Expr::value(prev_hash))
+            .col_expr(audit_log::Column::Hash, Expr::value(hash.clone()))
+            .filter(audit_log::Column::Seq.eq(e.seq))
+            .exec(&app.state.db)
+            .await
+            .unwrap();
+        prev = Some(hash);
+    }
+}
+
+async fn checkpoint_detects_rewrite_and_truncation(b: Backend) {
+    let app = spawn_app(b).await;
+    seed(&app, 0, 3).await;
+    let (ok, line) = run(&app, AuditCommand::Checkpoint).await;
+    assert!(ok, "{line}");
+    let line = line.trim().to_owned();
+    let head = entries(&app).await.pop().unwrap();
+    assert!(
+        line.starts_with(&format!(
+            "registry-audit-checkpoint v1 seq=3 head={} at=",
+            head.hash
+        )),
+        "{line}"
+    );
+    assert!(line.contains(" sig="));
+
+    // more entries after the checkpoint: still fine
+    seed(&app, 3, 1).await;
+    let (ok, out) = run(&app, verify(Some(&line))).await;
+    assert!(ok, "{out}");
+    assert!(out.contains("checkpoint at seq 3 matches"), "{out}");
+
+    // a forged or altered checkpoint line is refused
+    let forged = line.replace("seq=3", "seq=2");
+    let mut sink = Vec::new();
+    let err = audit_verify::run(&app.config, &verify(Some(&forged)), &mut sink)
+        .await
+        .unwrap_err();
+    assert!(format!("{err:#}").contains("signature"), "{err:#}");
+
+    // a rewrite that recomputes every hash passes the chain check but not the checkpoint
+    disable_append_only(&app, b).await;
+    rewrite_and_rehash(&app, 2, "someone-else").await;
+    assert!(run(&app, verify(None)).await.0, "chain alone cannot tell");
+    let (ok, out) = run(&app, verify(Some(&line))).await;
+    assert!(!ok);
+    assert!(
+        out.starts_with("BROKEN at seq 3: entry 3 has hash"),
+        "{out}"
+    );
+    assert!(out.contains("rewritten"), "{out}");
+
+    // cutting the log's tail below the checkpoint is detected too
+    rewrite_and_rehash(&app, 2, "jwt:tester").await;
+    assert!(run(&app, verify(Some(&line))).await.0, "restored");
+    audit_log::Entity::delete_many()
+        .filter(audit_log::Column::Seq.gte(3))
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+    assert!(
+        run(&app, verify(None)).await.0,
+        "a shorter chain is consistent"
+    );
+    let (ok, out) = run(&app, verify(Some(&line))).await;
+    assert!(!ok);
+    assert!(out.contains("seq 3") && out.contains("truncated"), "{out}");
+}
