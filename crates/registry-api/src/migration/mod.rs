@@ -14,6 +14,7 @@ mod m0005_registrations;
 mod m0006_continuing_education;
 mod m0007_assignments;
 mod m0008_audit_subject;
+mod m0016_idempotent_response;
 
 use sea_orm_migration::prelude::*;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0006_continuing_education::Migration),
             Box::new(m0007_assignments::Migration),
             Box::new(m0008_audit_subject::Migration),
+            Box::new(m0016_idempotent_response::Migration),
         ]
     }
 }
