@@ -11,6 +11,7 @@ mod busy;
 mod continuing_education;
 mod credentials;
 mod errors;
+mod idempotency;
 mod persistence;
 mod posts;
 mod registrations;
