@@ -195,6 +195,28 @@ pub async fn record<C: ConnectionTrait>(
 mod tests {
     use super::*;
 
+    #[tokio::test]
+    async fn a_stored_response_renders_the_same_response() {
+        let first = Response::builder()
+            .status(StatusCode::CREATED)
+            .header(header::LOCATION, "/api/v1/units/u")
+            .header(header::ETAG, "\"1\"")
+            .content_type("application/json; charset=utf-8")
+            .body(r#"{"id":"u"}"#);
+        let stored = StoredResponse::capture(first).await.unwrap();
+        assert_eq!(stored.status, 201);
+        assert_eq!(stored.location.as_deref(), Some("/api/v1/units/u"));
+        assert_eq!(stored.etag.as_deref(), Some("\"1\""));
+        let again = stored.clone().into_response();
+        assert_eq!(again.status(), StatusCode::CREATED);
+        assert_eq!(again.headers()[header::ETAG], "\"1\"");
+        assert_eq!(again.into_body().into_vec().await.unwrap(), stored.body);
+        assert!(
+            !format!("{stored:?}").contains("\"id\""),
+            "Debug hides the body"
+        );
+    }
+
     #[test]
     fn fingerprint_ignores_key_order_and_spacing() {
         assert_eq!(
