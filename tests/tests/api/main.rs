@@ -3,8 +3,10 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod decisions_support;
 mod helpers;
 
+mod allowance;
 mod assignments;
 mod auth;
 mod busy;
@@ -12,9 +14,12 @@ mod continuing_education;
 mod credentials;
 mod errors;
 mod idempotency;
+mod ladder;
 mod persistence;
+mod policies;
 mod posts;
 mod registrations;
 mod spec;
+mod staffing;
 mod units;
 mod workers;

@@ -14,6 +14,10 @@ mod m0005_registrations;
 mod m0006_continuing_education;
 mod m0007_assignments;
 mod m0008_audit_subject;
+mod m0009_appraisals;
+mod m0010_credit_entries;
+mod m0011_objections;
+mod m0012_allowance;
 mod m0016_idempotent_response;
 
 use sea_orm_migration::prelude::*;
@@ -33,6 +37,10 @@ impl MigratorTrait for Migrator {
             Box::new(m0006_continuing_education::Migration),
             Box::new(m0007_assignments::Migration),
             Box::new(m0008_audit_subject::Migration),
+            Box::new(m0009_appraisals::Migration),
+            Box::new(m0010_credit_entries::Migration),
+            Box::new(m0011_objections::Migration),
+            Box::new(m0012_allowance::Migration),
             Box::new(m0016_idempotent_response::Migration),
         ]
     }

@@ -13,10 +13,15 @@ pub mod ops;
 use poem::{Endpoint, EndpointExt, Route, get};
 use poem_openapi::OpenApiService;
 
+use crate::allowance_payments::routes::WorkerAllowancePaymentsApi;
 use crate::assignments::routes::{AssignmentApi, AssignmentsApi};
 use crate::continuing_education::routes::{ContinuingEducationApi, WorkerContinuingEducationApi};
 use crate::credentials::routes::{CredentialApi, WorkerCredentialsApi};
+use crate::decisions::me::MeDecisionsApi;
+use crate::decisions::routes::WorkerDecisionsApi;
+use crate::decisions::staffing::RegionStaffingApi;
 use crate::observe::Observe;
+use crate::policies::routes::{AllowancePoliciesApi, AllowancePolicyVersionApi};
 use crate::posts::routes::{PostApi, PostsApi};
 use crate::registrations::routes::{CredentialRegistrationsApi, RegistrationApi};
 use crate::state::AppState;
@@ -40,6 +45,14 @@ pub enum Tags {
     ContinuingEducation,
     /// Assignments of workers to posts.
     Assignments,
+    /// Allowance policies as data (versioned).
+    AllowancePolicies,
+    /// Allowance decisions, one-off payments and the exam ladder.
+    Allowance,
+    /// Staffing of regions against their targets.
+    Staffing,
+    /// The caller's own record (worker role).
+    Me,
 }
 
 /// The `#[OpenApi]` structs of the service, one per path group.
@@ -58,6 +71,18 @@ pub type Apis = (
     ContinuingEducationApi,
     AssignmentsApi,
     AssignmentApi,
+    DecisionApis,
+);
+
+/// Policies, payments and decisions (a nested tuple: poem-openapi implements `OpenApi` for
+/// tuples of at most 16).
+pub type DecisionApis = (
+    AllowancePoliciesApi,
+    AllowancePolicyVersionApi,
+    WorkerAllowancePaymentsApi,
+    WorkerDecisionsApi,
+    RegionStaffingApi,
+    MeDecisionsApi,
 );
 
 /// Every `#[OpenApi]` struct of the service.
@@ -77,6 +102,14 @@ pub fn api() -> Apis {
         ContinuingEducationApi,
         AssignmentsApi,
         AssignmentApi,
+        (
+            AllowancePoliciesApi,
+            AllowancePolicyVersionApi,
+            WorkerAllowancePaymentsApi,
+            WorkerDecisionsApi,
+            RegionStaffingApi,
+            MeDecisionsApi,
+        ),
     )
 }
 
