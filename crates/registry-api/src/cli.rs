@@ -22,6 +22,12 @@ pub struct Cli {
     #[arg(long, global = true, env = "REGISTRY_DB_MAX_CONNECTIONS")]
     pub db_max_connections: Option<u32>,
 
+    /// How long a write waits for a lock held by another transaction before answering 503
+    /// with `Retry-After`, in milliseconds (default 5000): SQLite's busy timeout,
+    /// PostgreSQL's `lock_timeout`.
+    #[arg(long, global = true, env = "REGISTRY_DB_LOCK_TIMEOUT_MS")]
+    pub db_lock_timeout_ms: Option<u64>,
+
     /// What to do.
     #[command(subcommand)]
     pub command: Command,

@@ -15,6 +15,7 @@
 //! mode 0600) with a loud warning. PostgreSQL deployments must configure both.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use crate::crypto::{CryptoError, DataKey};
 
@@ -24,6 +25,11 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://registry.db";
 pub const DEFAULT_JWT_ISSUER: &str = "registry-api";
 /// Default JWT audience.
 pub const DEFAULT_JWT_AUDIENCE: &str = "registry-api";
+/// Default time a write waits for a lock held by another transaction before it gives up
+/// with a 503 (`REGISTRY_DB_LOCK_TIMEOUT_MS`).
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
+/// Longest accepted lock timeout, in milliseconds.
+pub const MAX_LOCK_TIMEOUT_MS: u64 = 600_000;
 /// Shortest accepted HS256 secret.
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
 
@@ -167,6 +173,9 @@ pub struct Config {
     pub audit_key: DataKey,
     /// Per-client request limits (see [`crate::rate_limit`]).
     pub rate_limits: crate::rate_limit::RateLimits,
+    /// How long a statement waits for a lock before failing (then a 503 with `Retry-After`):
+    /// SQLite's `busy_timeout`, PostgreSQL's `lock_timeout`.
+    pub lock_timeout: Duration,
 }
 
 /// Default pool size: PostgreSQL gets more, SQLite has one writer anyway.
@@ -189,7 +198,22 @@ impl Config {
             data_key,
             jwt,
             rate_limits: crate::rate_limit::RateLimits::default(),
+            lock_timeout: DEFAULT_LOCK_TIMEOUT,
         })
+    }
+
+    /// Sets the lock timeout from `--db-lock-timeout-ms` / `REGISTRY_DB_LOCK_TIMEOUT_MS`
+    /// (`None` keeps [`DEFAULT_LOCK_TIMEOUT`]); 1 to [`MAX_LOCK_TIMEOUT_MS`].
+    pub fn with_lock_timeout_ms(mut self, ms: Option<u64>) -> Result<Self, ConfigError> {
+        if let Some(ms) = ms {
+            if ms == 0 || ms > MAX_LOCK_TIMEOUT_MS {
+                return Err(ConfigError::Range(
+                    "REGISTRY_DB_LOCK_TIMEOUT_MS must be between 1 and 600000",
+                ));
+            }
+            self.lock_timeout = Duration::from_millis(ms);
+        }
+        Ok(self)
     }
 
     /// Builds the configuration from a database URL, an optional pool size and the
@@ -249,6 +273,7 @@ impl Config {
             jwt,
             audit_key,
             rate_limits: crate::rate_limit::RateLimits::default(),
+            lock_timeout: DEFAULT_LOCK_TIMEOUT,
         })
     }
 }
@@ -331,5 +356,23 @@ mod tests {
             DatabaseUrl::Postgres(_)
         ));
         assert!(DatabaseUrl::parse("mysql://x").is_err());
+    }
+
+    #[test]
+    fn lock_timeout_range() {
+        let c = Config::new(
+            "sqlite::memory:",
+            DataKey::generate().unwrap(),
+            JwtConfig::with_secret(vec![0; 32]),
+        )
+        .unwrap();
+        assert_eq!(c.lock_timeout, DEFAULT_LOCK_TIMEOUT);
+        let c = c.with_lock_timeout_ms(Some(250)).unwrap();
+        assert_eq!(c.lock_timeout, Duration::from_millis(250));
+        assert!(c.clone().with_lock_timeout_ms(Some(0)).is_err());
+        assert!(
+            c.with_lock_timeout_ms(Some(MAX_LOCK_TIMEOUT_MS + 1))
+                .is_err()
+        );
     }
 }

@@ -5,6 +5,9 @@
 //!   associated-data label so a blob cannot be replayed into another column.
 //! - Lookups and the uniqueness constraint use `HMAC-SHA256(lookup_key, number)`, where the
 //!   lookup key is derived from the data key; the clear number is never stored or logged.
+//! - Other stored bytes that can hold a clear number (the first response kept for an
+//!   `Idempotency-Key`) are sealed the same way with their own associated data
+//!   ([`PiiCipher::seal_bytes`]).
 //!
 //! Architecture invariant: nothing outside this module sees key bytes, and nothing here
 //! logs or formats a clear number.
@@ -127,17 +130,25 @@ impl PiiCipher {
 
     /// Encrypts a resident ID number for storage.
     pub fn seal(&self, id: &ResidentId) -> Result<Vec<u8>, CryptoError> {
+        self.seal_bytes(AAD_RESIDENT_ID, id.expose().as_bytes())
+    }
+
+    /// Decrypts a stored resident ID number.
+    pub fn open(&self, blob: &[u8]) -> Result<ResidentId, CryptoError> {
+        let clear = self.open_bytes(AAD_RESIDENT_ID, blob)?;
+        let text = std::str::from_utf8(&clear).map_err(|_| CryptoError::Open)?;
+        ResidentId::parse(text).map_err(|_| CryptoError::Open)
+    }
+
+    /// Encrypts any bytes that may hold personal data (e.g. a stored response body) in the
+    /// same format as a resident ID. `aad` binds the blob to where it is stored: a blob
+    /// sealed for one place does not open in another.
+    pub fn seal_bytes(&self, aad: &[u8], msg: &[u8]) -> Result<Vec<u8>, CryptoError> {
         let mut nonce = [0u8; 12];
         getrandom::fill(&mut nonce).map_err(|_| CryptoError::Random)?;
         let ct = self
             .aead
-            .encrypt(
-                &Nonce::from(nonce),
-                Payload {
-                    msg: id.expose().as_bytes(),
-                    aad: AAD_RESIDENT_ID,
-                },
-            )
+            .encrypt(&Nonce::from(nonce), Payload { msg, aad })
             .map_err(|_| CryptoError::Open)?;
         let mut out = Vec::with_capacity(1 + 12 + ct.len());
         out.push(SEAL_VERSION);
@@ -146,24 +157,21 @@ impl PiiCipher {
         Ok(out)
     }
 
-    /// Decrypts a stored resident ID number.
-    pub fn open(&self, blob: &[u8]) -> Result<ResidentId, CryptoError> {
+    /// Decrypts a blob from [`PiiCipher::seal_bytes`] sealed with the same `aad`.
+    pub fn open_bytes(&self, aad: &[u8], blob: &[u8]) -> Result<Vec<u8>, CryptoError> {
         if blob.len() < 1 + 12 + 16 || blob[0] != SEAL_VERSION {
             return Err(CryptoError::Open);
         }
         let nonce: [u8; 12] = blob[1..13].try_into().map_err(|_| CryptoError::Open)?;
-        let clear = self
-            .aead
+        self.aead
             .decrypt(
                 &Nonce::from(nonce),
                 Payload {
                     msg: &blob[13..],
-                    aad: AAD_RESIDENT_ID,
+                    aad,
                 },
             )
-            .map_err(|_| CryptoError::Open)?;
-        let text = std::str::from_utf8(&clear).map_err(|_| CryptoError::Open)?;
-        ResidentId::parse(text).map_err(|_| CryptoError::Open)
+            .map_err(|_| CryptoError::Open)
     }
 
     /// The keyed lookup hash (hex) that identifies a number without revealing it.
@@ -212,6 +220,10 @@ mod tests {
         assert_ne!(c.seal(&id).unwrap(), blob, "fresh nonce each time");
         let other = PiiCipher::new(&DataKey::generate().unwrap());
         assert!(other.open(&blob).is_err());
+        let sealed = c.seal_bytes(b"here", b"{\"a\":1}").unwrap();
+        assert_eq!(c.open_bytes(b"here", &sealed).unwrap(), b"{\"a\":1}");
+        assert!(c.open_bytes(b"elsewhere", &sealed).is_err());
+        assert!(c.open(&sealed).is_err(), "another label does not open");
         assert_ne!(other.lookup_hash(&id), c.lookup_hash(&id));
     }
 

@@ -62,8 +62,9 @@ async fn main() -> Result<()> {
         print!("{}", registry_api::spec_yaml());
         return Ok(());
     }
-    let mut config =
-        Config::load(&cli.database_url, cli.db_max_connections).context("invalid configuration")?;
+    let mut config = Config::load(&cli.database_url, cli.db_max_connections)
+        .and_then(|c| c.with_lock_timeout_ms(cli.db_lock_timeout_ms))
+        .context("invalid configuration")?;
     if let Command::Serve(args) = &cli.command {
         config.rate_limits = args.rate_limits();
     }

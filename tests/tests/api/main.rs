@@ -14,6 +14,7 @@ mod busy;
 mod continuing_education;
 mod credentials;
 mod errors;
+mod idempotency;
 mod ladder;
 mod me;
 mod persistence;

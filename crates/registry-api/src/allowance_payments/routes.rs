@@ -9,7 +9,7 @@ use super::api::{Payment, PaymentBody, PaymentPage};
 use super::store;
 use crate::audit::{self, AuditEvent};
 use crate::auth::{Auth, Role};
-use crate::create::{CreateCtx, Created, create_once};
+use crate::create::{CreateCtx, Idempotent, create_once};
 use crate::db::entities::allowance_payment;
 use crate::listing::{decode_cursor, finish_page, page_size};
 use crate::observe::RequestId;
@@ -63,7 +63,7 @@ impl WorkerAllowancePaymentsApi {
         #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
         idempotency_key: Header<Option<String>>,
         body: JsonBody<PaymentBody>,
-    ) -> Result<CreatedPayment, Errors<CreateErrors>> {
+    ) -> Result<Idempotent<CreatedPayment>, Errors<CreateErrors>> {
         let p = &auth.0;
         p.require(&[Role::Admin])?;
         let input = body.value.validate()?;
@@ -88,7 +88,7 @@ impl WorkerAllowancePaymentsApi {
             raw_body: &body.raw,
             worker_id: Some(&worker.id),
         };
-        let m = match create_once(
+        Ok(create_once(
             &state,
             ctx,
             |m: &allowance_payment::Model| &m.id,
@@ -96,16 +96,9 @@ impl WorkerAllowancePaymentsApi {
                 let m = store::insert(&txn, id, &worker.id, &input, &p.subject).await?;
                 Ok((txn, m))
             },
+            |m| Ok(CreatedPayment::Created(Json(Payment::view(m)?))),
         )
-        .await?
-        {
-            Created::New(m) => m,
-            Created::Replayed(id) => store::find(&state.db, &id)
-                .await
-                .map_err(ApiError::from)?
-                .ok_or_else(ApiError::not_found)?,
-        };
-        Ok(CreatedPayment::Created(Json(Payment::view(m)?)))
+        .await?)
     }
 
     /// List a worker's one-off allowance payments

@@ -12,7 +12,7 @@ use super::store::{self, AssignmentFilter, AssignmentScope};
 use crate::audit::{self, AuditEvent};
 use crate::auth::{Auth, Principal, Role, Scope};
 use crate::concurrency::{etag, expected_version, stale};
-use crate::create::{CreateCtx, Created, create_once};
+use crate::create::{CreateCtx, Idempotent, create_once};
 use crate::db::begin_write;
 use crate::db::entities::{assignment, worker};
 use crate::listing::{decode_cursor, finish_page, page_size, region_visible};
@@ -97,7 +97,7 @@ impl AssignmentsApi {
         #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
         idempotency_key: Header<Option<String>>,
         body: JsonBody<CreateAssignment>,
-    ) -> Result<CreatedAssignment, Errors<CreateErrors>> {
+    ) -> Result<Idempotent<CreatedAssignment>, Errors<CreateErrors>> {
         let p = &auth.0;
         p.require(&[Role::Admin])?;
         let worker = crate::workers::store::find(&state.db, &body.value.worker_id)
@@ -120,7 +120,7 @@ impl AssignmentsApi {
             raw_body: &body.raw,
             worker_id: Some(&worker.id),
         };
-        let m = match create_once(
+        Ok(create_once(
             &state,
             ctx,
             |m: &assignment::Model| &m.id,
@@ -129,22 +129,17 @@ impl AssignmentsApi {
                     .await?;
                 Ok((txn, m))
             },
+            |m| {
+                let location = format!("/api/v1/assignments/{}", m.id);
+                let tag = etag(m.version);
+                Ok(CreatedAssignment::Created(
+                    Json(Assignment::view(m)?),
+                    location,
+                    tag,
+                ))
+            },
         )
-        .await?
-        {
-            Created::New(m) => m,
-            Created::Replayed(id) => store::find(&state.db, &id)
-                .await
-                .map_err(ApiError::from)?
-                .ok_or_else(ApiError::not_found)?,
-        };
-        let location = format!("/api/v1/assignments/{}", m.id);
-        let tag = etag(m.version);
-        Ok(CreatedAssignment::Created(
-            Json(Assignment::view(m)?),
-            location,
-            tag,
-        ))
+        .await?)
     }
 
     /// List assignments

@@ -10,7 +10,7 @@ use super::api::{CeKind, ContinuingEducation, ContinuingEducationPage, CreateCon
 use super::store;
 use crate::audit::{self, AuditEvent};
 use crate::auth::{Auth, Role};
-use crate::create::{CreateCtx, Created, create_once};
+use crate::create::{CreateCtx, Idempotent, create_once};
 use crate::db::entities::continuing_education as ce;
 use crate::listing::{decode_cursor, finish_page, page_size};
 use crate::observe::RequestId;
@@ -74,7 +74,7 @@ impl WorkerContinuingEducationApi {
         #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
         idempotency_key: Header<Option<String>>,
         body: JsonBody<CreateContinuingEducation>,
-    ) -> Result<CreatedContinuingEducation, Errors<CreateErrors>> {
+    ) -> Result<Idempotent<CreatedContinuingEducation>, Errors<CreateErrors>> {
         let p = &auth.0;
         p.require(&[Role::Admin])?;
         let input = body.value.validate()?;
@@ -88,7 +88,7 @@ impl WorkerContinuingEducationApi {
             raw_body: &body.raw,
             worker_id: Some(&worker.id),
         };
-        let m = match create_once(
+        Ok(create_once(
             &state,
             ctx,
             |m: &ce::Model| &m.id,
@@ -96,20 +96,15 @@ impl WorkerContinuingEducationApi {
                 let m = store::insert(&txn, id, &worker.id, &input).await?;
                 Ok((txn, m))
             },
+            |m| {
+                let location = format!("/api/v1/continuing-education/{}", m.id);
+                Ok(CreatedContinuingEducation::Created(
+                    Json(ContinuingEducation::view(m)?),
+                    location,
+                ))
+            },
         )
-        .await?
-        {
-            Created::New(m) => m,
-            Created::Replayed(id) => store::find(&state.db, &id)
-                .await
-                .map_err(ApiError::from)?
-                .ok_or_else(ApiError::not_found)?,
-        };
-        let location = format!("/api/v1/continuing-education/{}", m.id);
-        Ok(CreatedContinuingEducation::Created(
-            Json(ContinuingEducation::view(m)?),
-            location,
-        ))
+        .await?)
     }
 
     /// List a worker's continuing education

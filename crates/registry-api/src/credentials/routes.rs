@@ -12,7 +12,7 @@ use super::store;
 use crate::audit::{self, AuditEvent};
 use crate::auth::{Auth, Principal, Role};
 use crate::concurrency::{etag, expected_version, stale};
-use crate::create::{CreateCtx, Created, create_once};
+use crate::create::{CreateCtx, Idempotent, create_once};
 use crate::db::{begin_write, entities::credential, is_unique_violation};
 use crate::listing::{decode_cursor, finish_page, page_size};
 use crate::mirror::Level;
@@ -109,7 +109,7 @@ impl WorkerCredentialsApi {
         #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
         idempotency_key: Header<Option<String>>,
         body: JsonBody<CredentialBody>,
-    ) -> Result<CreatedCredential, Errors<CreateErrors>> {
+    ) -> Result<Idempotent<CreatedCredential>, Errors<CreateErrors>> {
         let p = &auth.0;
         p.require(&[Role::Admin])?;
         let input = body.value.validate()?;
@@ -123,7 +123,7 @@ impl WorkerCredentialsApi {
             raw_body: &body.raw,
             worker_id: Some(&worker.id),
         };
-        let m = match create_once(
+        Ok(create_once(
             &state,
             ctx,
             |m: &credential::Model| &m.id,
@@ -133,22 +133,17 @@ impl WorkerCredentialsApi {
                     .map_err(duplicate_or)?;
                 Ok((txn, m))
             },
+            |m| {
+                let location = format!("/api/v1/credentials/{}", m.id);
+                let tag = etag(m.version);
+                Ok(CreatedCredential::Created(
+                    Json(Credential::view(m)?),
+                    location,
+                    tag,
+                ))
+            },
         )
-        .await?
-        {
-            Created::New(m) => m,
-            Created::Replayed(id) => store::find(&state.db, &id)
-                .await
-                .map_err(ApiError::from)?
-                .ok_or_else(ApiError::not_found)?,
-        };
-        let location = format!("/api/v1/credentials/{}", m.id);
-        let tag = etag(m.version);
-        Ok(CreatedCredential::Created(
-            Json(Credential::view(m)?),
-            location,
-            tag,
-        ))
+        .await?)
     }
 
     /// List a worker's credentials

@@ -1,12 +1,15 @@
 //! Database access: connecting, write transactions, and what storage errors mean to a client.
 //!
 //! - [`connect`] builds the pool. SQLite gets WAL, `busy_timeout`, `foreign_keys=ON` and
-//!   `synchronous=NORMAL` on every connection; PostgreSQL gets a bounded pool.
+//!   `synchronous=NORMAL` on every connection; PostgreSQL gets a bounded pool and a
+//!   `lock_timeout` on every connection. Both timeouts are `Config::lock_timeout`
+//!   (`REGISTRY_DB_LOCK_TIMEOUT_MS`), so a lock held elsewhere fails fast instead of
+//!   queueing requests behind it.
 //! - [`begin_write`] starts every write transaction: `BEGIN IMMEDIATE` on SQLite (the write
 //!   lock is taken up front, so a read-then-write cannot fail half-way with a busy snapshot),
 //!   a plain `BEGIN` on PostgreSQL.
 //! - `From<DbErr> for ApiError`: a busy SQLite, an exhausted pool or a PostgreSQL
-//!   serialization failure is a 503 with `Retry-After`, never a 500.
+//!   serialization failure, deadlock or lock timeout is a 503 with `Retry-After`, never a 500.
 //! - [`entities`]: the sea-orm entities, one file per table.
 
 pub mod entities;
@@ -27,8 +30,6 @@ use sea_orm::{
 use crate::config::{Config, DatabaseUrl};
 use crate::problem::ApiError;
 
-/// How long a SQLite connection waits for the write lock before reporting busy.
-pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a request waits for a pooled connection before a 503.
 pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -41,7 +42,7 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbErr> {
                 .map_err(sqlx_err)?
                 .create_if_missing(true)
                 .foreign_keys(true)
-                .busy_timeout(SQLITE_BUSY_TIMEOUT);
+                .busy_timeout(config.lock_timeout);
             if path.is_some() {
                 opts = opts
                     .journal_mode(SqliteJournalMode::Wal)
@@ -65,7 +66,10 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbErr> {
             Ok(SqlxSqliteConnector::from_sqlx_sqlite_pool(pool))
         }
         DatabaseUrl::Postgres(url) => {
-            let opts = PgConnectOptions::from_str(url).map_err(sqlx_err)?;
+            // A lock wait longer than this fails with 55P03, a 503 (see `is_transient`).
+            let opts = PgConnectOptions::from_str(url)
+                .map_err(sqlx_err)?
+                .options([("lock_timeout", config.lock_timeout.as_millis())]);
             let pool = PgPoolOptions::new()
                 .max_connections(config.max_connections)
                 .acquire_timeout(ACQUIRE_TIMEOUT)

@@ -18,6 +18,7 @@ mod m0009_appraisals;
 mod m0010_credit_entries;
 mod m0011_objections;
 mod m0012_allowance;
+mod m0016_idempotent_response;
 
 use sea_orm_migration::prelude::*;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0010_credit_entries::Migration),
             Box::new(m0011_objections::Migration),
             Box::new(m0012_allowance::Migration),
+            Box::new(m0016_idempotent_response::Migration),
         ]
     }
 }

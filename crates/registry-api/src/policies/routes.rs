@@ -15,7 +15,7 @@ use super::api::{PolicyBody, PolicyPage, PolicyVersion, definition_json, policy_
 use super::store;
 use crate::audit::{self, AuditEvent};
 use crate::auth::{Auth, Principal, Role};
-use crate::create::{CreateCtx, Created, create_once};
+use crate::create::{CreateCtx, Idempotent, create_once};
 use crate::db::entities::allowance_policy;
 use crate::db::is_unique_violation;
 use crate::listing::{decode_cursor, finish_page, page_size};
@@ -193,7 +193,7 @@ impl AllowancePoliciesApi {
         #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
         idempotency_key: Header<Option<String>>,
         body: JsonBody<PolicyBody>,
-    ) -> Result<CreatedPolicy, Errors<CreateErrors>> {
+    ) -> Result<Idempotent<CreatedPolicy>, Errors<CreateErrors>> {
         let p = &auth.0;
         p.require(&[Role::Admin])?;
         let policy = validate(&body.raw)?;
@@ -213,22 +213,17 @@ impl AllowancePoliciesApi {
             raw_body: &body.raw,
             worker_id: None,
         };
-        let m = match create_once(
+        Ok(create_once(
             &state,
             ctx,
             |m: &allowance_policy::Model| &m.id,
             async |txn, id| insert_version(txn, id, &policy, p, &request_id).await,
+            |m| {
+                let loc = location(&m);
+                Ok(CreatedPolicy::Created(Json(PolicyVersion::view(m)?), loc))
+            },
         )
-        .await?
-        {
-            Created::New(m) => m,
-            Created::Replayed(id) => store::find(&state.db, &id)
-                .await
-                .map_err(ApiError::from)?
-                .ok_or_else(ApiError::not_found)?,
-        };
-        let loc = location(&m);
-        Ok(CreatedPolicy::Created(Json(PolicyVersion::view(m)?), loc))
+        .await?)
     }
 
     /// List allowance policy versions

@@ -11,7 +11,7 @@ use super::store::{self, PostFilter};
 use crate::audit::{self, AuditEvent};
 use crate::auth::{Auth, Principal, Role};
 use crate::concurrency::{etag, expected_version, stale};
-use crate::create::{CreateCtx, Created, create_once};
+use crate::create::{CreateCtx, Idempotent, create_once};
 use crate::db::{begin_write, entities::post};
 use crate::listing::{decode_cursor, finish_page, page_size, region_visible};
 use crate::mirror::Level;
@@ -100,7 +100,7 @@ impl PostsApi {
         #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
         idempotency_key: Header<Option<String>>,
         body: JsonBody<CreatePost>,
-    ) -> Result<CreatedPost, Errors<CreateErrors>> {
+    ) -> Result<Idempotent<CreatedPost>, Errors<CreateErrors>> {
         let p = &auth.0;
         p.require(&[Role::Admin])?;
         let input = body.value.validate()?;
@@ -118,7 +118,7 @@ impl PostsApi {
             raw_body: &body.raw,
             worker_id: None,
         };
-        let m = match create_once(
+        Ok(create_once(
             &state,
             ctx,
             |m: &post::Model| &m.id,
@@ -126,18 +126,13 @@ impl PostsApi {
                 let m = store::insert(&txn, id, &unit.id, &unit.region_code, &input).await?;
                 Ok((txn, m))
             },
+            |m| {
+                let location = format!("/api/v1/posts/{}", m.id);
+                let tag = etag(m.version);
+                Ok(CreatedPost::Created(Json(Post::view(m)?), location, tag))
+            },
         )
-        .await?
-        {
-            Created::New(m) => m,
-            Created::Replayed(id) => store::find(&state.db, &id)
-                .await
-                .map_err(ApiError::from)?
-                .ok_or_else(ApiError::not_found)?,
-        };
-        let location = format!("/api/v1/posts/{}", m.id);
-        let tag = etag(m.version);
-        Ok(CreatedPost::Created(Json(Post::view(m)?), location, tag))
+        .await?)
     }
 
     /// List posts

@@ -10,7 +10,7 @@ use super::api::{CreateRegistration, Registration, RegistrationKind, Registratio
 use super::store;
 use crate::audit::{self, AuditEvent};
 use crate::auth::{Auth, Role};
-use crate::create::{CreateCtx, Created, create_once};
+use crate::create::{CreateCtx, Idempotent, create_once};
 use crate::credentials::routes::readable_credential;
 use crate::db::entities::registration;
 use crate::listing::{decode_cursor, finish_page, page_size};
@@ -73,7 +73,7 @@ impl CredentialRegistrationsApi {
         #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
         idempotency_key: Header<Option<String>>,
         body: JsonBody<CreateRegistration>,
-    ) -> Result<CreatedRegistration, Errors<CreateErrors>> {
+    ) -> Result<Idempotent<CreatedRegistration>, Errors<CreateErrors>> {
         let p = &auth.0;
         p.require(&[Role::Admin])?;
         let credential =
@@ -94,7 +94,7 @@ impl CredentialRegistrationsApi {
             raw_body: &body.raw,
             worker_id: Some(&credential.worker_id),
         };
-        let m = match create_once(
+        Ok(create_once(
             &state,
             ctx,
             |m: &registration::Model| &m.id,
@@ -103,20 +103,15 @@ impl CredentialRegistrationsApi {
                     store::insert(&txn, id, &credential.id, &credential.worker_id, &input).await?;
                 Ok((txn, m))
             },
+            |m| {
+                let location = format!("/api/v1/registrations/{}", m.id);
+                Ok(CreatedRegistration::Created(
+                    Json(Registration::view(m)?),
+                    location,
+                ))
+            },
         )
-        .await?
-        {
-            Created::New(m) => m,
-            Created::Replayed(id) => store::find(&state.db, &id)
-                .await
-                .map_err(ApiError::from)?
-                .ok_or_else(ApiError::not_found)?,
-        };
-        let location = format!("/api/v1/registrations/{}", m.id);
-        Ok(CreatedRegistration::Created(
-            Json(Registration::view(m)?),
-            location,
-        ))
+        .await?)
     }
 
     /// List a credential's registrations

@@ -12,7 +12,7 @@ use super::store;
 use crate::audit::{self, AuditEvent};
 use crate::auth::{Auth, Principal, Role};
 use crate::concurrency::{etag, expected_version, stale};
-use crate::create::{CreateCtx, Created, create_once};
+use crate::create::{CreateCtx, Idempotent, create_once};
 use crate::db::{begin_write, entities::unit};
 use crate::listing::{decode_cursor, finish_page, page_size, region_visible};
 use crate::observe::RequestId;
@@ -108,7 +108,7 @@ impl UnitsApi {
         #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
         idempotency_key: Header<Option<String>>,
         body: JsonBody<UnitBody>,
-    ) -> Result<CreatedUnit, Errors<CreateErrors>> {
+    ) -> Result<Idempotent<CreatedUnit>, Errors<CreateErrors>> {
         let p = &auth.0;
         p.require(&[Role::Admin])?;
         let input = body.value.validate()?;
@@ -124,7 +124,7 @@ impl UnitsApi {
             raw_body: &body.raw,
             worker_id: None,
         };
-        let m = match create_once(
+        Ok(create_once(
             &state,
             ctx,
             |m: &unit::Model| &m.id,
@@ -132,18 +132,13 @@ impl UnitsApi {
                 let m = store::insert(&txn, id, &input).await?;
                 Ok((txn, m))
             },
+            |m| {
+                let location = format!("/api/v1/units/{}", m.id);
+                let tag = etag(m.version);
+                Ok(CreatedUnit::Created(Json(Unit::view(m)?), location, tag))
+            },
         )
-        .await?
-        {
-            Created::New(m) => m,
-            Created::Replayed(id) => store::find(&state.db, &id)
-                .await
-                .map_err(ApiError::from)?
-                .ok_or_else(ApiError::not_found)?,
-        };
-        let location = format!("/api/v1/units/{}", m.id);
-        let tag = etag(m.version);
-        Ok(CreatedUnit::Created(Json(Unit::view(m)?), location, tag))
+        .await?)
     }
 
     /// List organisation units

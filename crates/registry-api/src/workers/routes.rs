@@ -13,8 +13,8 @@ use super::store::{self, Visible};
 use crate::audit::{self, AuditEvent};
 use crate::auth::{Auth, Principal, Role, Scope};
 use crate::concurrency::{etag, expected_version, stale};
+use crate::create::{CreateCtx, Idempotent, WORKER_RESOURCE, create_once};
 use crate::db::{begin_write, entities::worker, is_unique_violation};
-use crate::idempotency::{self, Prior};
 use crate::observe::RequestId;
 use crate::payload::JsonBody;
 use crate::problem::{
@@ -123,7 +123,7 @@ impl WorkersApi {
         #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
         idempotency_key: Header<Option<String>>,
         body: JsonBody<CreateWorker>,
-    ) -> Result<CreatedWorker, Errors<CreateErrors>> {
+    ) -> Result<Idempotent<CreatedWorker>, Errors<CreateErrors>> {
         Ok(create(
             &auth.0,
             &state,
@@ -250,100 +250,45 @@ async fn create(
     request_id: &RequestId,
     key: Option<&str>,
     body: &JsonBody<CreateWorker>,
-) -> Result<CreatedWorker, ApiError> {
-    const OP: &str = "create_worker";
+) -> Result<Idempotent<CreatedWorker>, ApiError> {
     p.require(&[Role::Admin])?;
     let input = body.value.validate()?;
     if !p.can_write_region(&input.fields.region) {
         return Err(forbidden_region());
     }
-    let fingerprint = key.map(|_| idempotency::fingerprint(&body.raw));
-    let idem = key.zip(fingerprint.as_deref());
-
-    let first = async {
-        let txn = begin_write(&state.db).await?;
-        if let Some((key, fp)) = idem {
-            match idempotency::lookup(&txn, &p.subject, OP, key, fp).await? {
-                Prior::Replay { resource_id, .. } => {
-                    let m = store::find(&txn, &resource_id)
-                        .await?
-                        .ok_or_else(ApiError::not_found)?;
-                    txn.commit().await?;
-                    return created(m, p, state);
-                }
-                Prior::Mismatch => return Err(key_reused()),
-                Prior::None => {}
-            }
-        }
-        let sealed = state
-            .pii
-            .seal(&input.resident_id)
-            .map_err(ApiError::internal)?;
-        let hash = state.pii.lookup_hash(&input.resident_id);
-        let id = uuid::Uuid::now_v7().to_string();
-        let m = match store::insert(
-            &txn,
-            id,
-            sealed,
-            hash,
-            input.resident_id.masked(),
-            &input.fields,
-        )
-        .await
-        {
-            Ok(m) => m,
-            Err(e) if is_unique_violation(&e) => {
-                return Err(ApiError::new(
+    let ctx = CreateCtx {
+        principal: p,
+        request_id,
+        operation: "create_worker",
+        resource: WORKER_RESOURCE,
+        key,
+        raw_body: &body.raw,
+        // The new worker itself (see `WORKER_RESOURCE`).
+        worker_id: None,
+    };
+    create_once(
+        state,
+        ctx,
+        |m: &worker::Model| &m.id,
+        async |txn, id| {
+            let sealed = state
+                .pii
+                .seal(&input.resident_id)
+                .map_err(ApiError::internal)?;
+            let hash = state.pii.lookup_hash(&input.resident_id);
+            let masked = input.resident_id.masked();
+            match store::insert(&txn, id, sealed, hash, masked, &input.fields).await {
+                Ok(m) => Ok((txn, m)),
+                Err(e) if is_unique_violation(&e) => Err(ApiError::new(
                     ProblemKind::Conflict,
                     "a worker with this resident ID is already registered",
-                ));
+                )),
+                Err(e) => Err(e.into()),
             }
-            Err(e) => return Err(e.into()),
-        };
-        audit::append(
-            &txn,
-            AuditEvent {
-                principal: p,
-                action: OP,
-                resource: "worker",
-                resource_id: &m.id,
-                request_id: request_id.as_str(),
-                worker_id: Some(&m.id),
-            },
-        )
-        .await?;
-        if let Some((key, fp)) = idem {
-            idempotency::record(&txn, &p.subject, OP, key, fp, &m.id, 201).await?;
-        }
-        txn.commit().await?;
-        created(m, p, state)
-    }
-    .await;
-
-    match (first, idem) {
-        // A concurrent twin with the same key may have committed first (PostgreSQL): answer
-        // with its result.
-        (Err(e), Some((key, fp))) if e.kind == ProblemKind::Conflict => {
-            match idempotency::lookup(&state.db, &p.subject, OP, key, fp).await? {
-                Prior::Replay { resource_id, .. } => {
-                    let m = store::find(&state.db, &resource_id)
-                        .await?
-                        .ok_or_else(ApiError::not_found)?;
-                    created(m, p, state)
-                }
-                Prior::Mismatch => Err(key_reused()),
-                Prior::None => Err(e),
-            }
-        }
-        (res, _) => res,
-    }
-}
-
-fn key_reused() -> ApiError {
-    ApiError::new(
-        ProblemKind::IdempotencyKeyReused,
-        "this Idempotency-Key was already used with a different request",
+        },
+        |m| created(m, p, state),
     )
+    .await
 }
 
 async fn update(

@@ -24,6 +24,13 @@ pub struct Model {
     pub status: i32,
     /// Creation time, UTC.
     pub created_at: TimeDateTimeWithTimeZone,
+    /// Body of the first response, sealed (`PiiCipher::seal_bytes`); `None` on rows written
+    /// before responses were kept.
+    pub response_body: Option<Vec<u8>>,
+    /// `Location` of the first response, if it had one.
+    pub response_location: Option<String>,
+    /// `ETag` of the first response, if it had one.
+    pub response_etag: Option<String>,
 }
 
 /// No relations.
