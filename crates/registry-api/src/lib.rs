@@ -33,6 +33,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod appraisals;
 pub mod assignments;
 pub mod audit;
 pub mod auth;
@@ -42,18 +43,22 @@ pub mod config;
 pub mod continuing_education;
 pub mod create;
 pub mod credentials;
+pub mod credit;
 pub mod crypto;
 pub mod dates;
 pub mod db;
 pub mod idempotency;
 pub mod listing;
+pub mod me_records;
 pub mod metrics;
 pub mod migration;
 pub mod mirror;
+pub mod objections;
 pub mod observe;
 pub mod payload;
 pub mod posts;
 pub mod problem;
+pub mod records_errors;
 pub mod registrations;
 pub mod routes;
 pub mod scope;

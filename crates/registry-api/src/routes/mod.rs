@@ -13,9 +13,13 @@ pub mod ops;
 use poem::{Endpoint, EndpointExt, Route, get};
 use poem_openapi::OpenApiService;
 
+use crate::appraisals::routes::WorkerAppraisalsApi;
 use crate::assignments::routes::{AssignmentApi, AssignmentsApi};
 use crate::continuing_education::routes::{ContinuingEducationApi, WorkerContinuingEducationApi};
 use crate::credentials::routes::{CredentialApi, WorkerCredentialsApi};
+use crate::credit::routes::{CreditEntriesApi, OrganisationCreditApi, WorkerCreditApi};
+use crate::me_records::routes::MeRecordsApi;
+use crate::objections::routes::ObjectionsApi;
 use crate::observe::Observe;
 use crate::posts::routes::{PostApi, PostsApi};
 use crate::registrations::routes::{CredentialRegistrationsApi, RegistrationApi};
@@ -40,6 +44,10 @@ pub enum Tags {
     ContinuingEducation,
     /// Assignments of workers to posts.
     Assignments,
+    /// Annual appraisals of workers (append-only records).
+    Appraisals,
+    /// Credit records of workers and organisations, and objections (append-only records).
+    Credit,
 }
 
 /// The `#[OpenApi]` structs of the service, one per path group.
@@ -58,6 +66,17 @@ pub type Apis = (
     ContinuingEducationApi,
     AssignmentsApi,
     AssignmentApi,
+    RecordsApis,
+);
+
+/// The records' `#[OpenApi]` structs (appraisals, credit, objections, the worker's own).
+pub type RecordsApis = (
+    WorkerAppraisalsApi,
+    CreditEntriesApi,
+    WorkerCreditApi,
+    OrganisationCreditApi,
+    ObjectionsApi,
+    MeRecordsApi,
 );
 
 /// Every `#[OpenApi]` struct of the service.
@@ -77,6 +96,14 @@ pub fn api() -> Apis {
         ContinuingEducationApi,
         AssignmentsApi,
         AssignmentApi,
+        (
+            WorkerAppraisalsApi,
+            CreditEntriesApi,
+            WorkerCreditApi,
+            OrganisationCreditApi,
+            ObjectionsApi,
+            MeRecordsApi,
+        ),
     )
 }
 
