@@ -5,12 +5,15 @@
 
 mod helpers;
 
+mod appraisals;
 mod assignments;
 mod auth;
 mod busy;
 mod continuing_education;
 mod credentials;
+mod credit;
 mod errors;
+mod objections;
 mod persistence;
 mod posts;
 mod registrations;

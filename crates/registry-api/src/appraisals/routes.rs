@@ -5,7 +5,6 @@ use poem_openapi::param::{Header, Path};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
 use registry_core::appraisal::{AppraisalRules, would_exceed_cap};
-use rust_decimal::Decimal;
 
 use super::api::{Appraisal, AppraisalBody, AppraisalList, NewAppraisal, Numbered, views};
 use super::store;
@@ -115,7 +114,7 @@ async fn check(
     let candidate = body.to_core(&mut numbered, worker_id, now_utc().date())?;
     let rules = AppraisalRules::default();
     if let Some(cap) = would_exceed_cap(&numbered.core, &candidate, &rules) {
-        let share = (rules.excellent_cap.value() * Decimal::ONE_HUNDRED).normalize();
+        let share = rules.excellent_cap.value().normalize();
         return Err(invalid(
             "grade",
             "appraisal.excellent_cap",
