@@ -228,6 +228,20 @@ async fn objections_only_on_own_entries(b: Backend) {
         ),
         (before.0, before.1 + 1)
     );
+    // A statement is required.
+    let p = assert_problem(
+        app.post(
+            "/api/v1/me/objections",
+            &app.worker(&wid),
+            &json!({"entry_id": w["id"], "statement": "   "}),
+        )
+        .await,
+        422,
+        "validation",
+    )
+    .await;
+    assert_eq!(p["errors"][0]["field"], "statement");
+    assert_eq!(p["errors"][0]["rule"], "objection.text_blank");
     // One open objection per entry.
     assert_eq!(file(&app, &wid, &w["id"]).await.status(), 201);
     let p = assert_problem(file(&app, &wid, &w["id"]).await, 422, "validation").await;

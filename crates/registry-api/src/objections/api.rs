@@ -136,3 +136,27 @@ pub struct ObjectionPage {
     #[oai(skip_serializing_if_is_none)]
     pub next_cursor: Option<String>,
 }
+
+/// Most characters of a statement or a reason.
+pub const MAX_TEXT_CHARS: usize = 2000;
+
+/// `value` trimmed, or the 422 for a blank (`objection.text_blank`) or too long
+/// (`objection.text_too_long`) text in `field`.
+pub fn checked_text<'a>(field: &str, value: &'a str) -> Result<&'a str, ApiError> {
+    let v = value.trim();
+    let (rule, message) = if v.is_empty() {
+        ("objection.text_blank", format!("{field} must not be blank"))
+    } else if v.chars().count() > MAX_TEXT_CHARS {
+        (
+            "objection.text_too_long",
+            format!("{field} must be at most {MAX_TEXT_CHARS} characters"),
+        )
+    } else {
+        return Ok(v);
+    };
+    Err(ApiError::validation(vec![crate::problem::ProblemField {
+        field: field.into(),
+        rule: rule.into(),
+        message,
+    }]))
+}

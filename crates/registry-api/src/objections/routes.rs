@@ -7,7 +7,9 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
 use registry_core::credit::CreditEntryKind;
 
-use super::api::{DecisionBody, Objection, ObjectionBody, ObjectionPage, ObjectionStatus, Outcome};
+use super::api::{
+    DecisionBody, Objection, ObjectionBody, ObjectionPage, ObjectionStatus, Outcome, checked_text,
+};
 use super::store;
 use crate::audit::{self, AuditEvent};
 use crate::auth::{Auth, Principal, Role};
@@ -75,6 +77,7 @@ pub async fn file(
 ) -> Result<FiledObjection, ApiError> {
     p.require(&[Role::Worker])?;
     let me = p.worker_id().ok_or_else(ApiError::not_found)?;
+    let statement = checked_text("statement", &body.value.statement)?;
     let entry = credit_store::find(&state.db, &body.value.entry_id)
         .await?
         .filter(|e| e.worker_id.as_deref() == Some(me))
@@ -92,7 +95,6 @@ pub async fn file(
         raw_body: &body.raw,
         worker_id: Some(me),
     };
-    let statement = body.value.statement.trim();
     let m = match create_once(
         state,
         ctx,
@@ -187,6 +189,7 @@ async fn decide(
 ) -> Result<OneObjection, ApiError> {
     const OP: &str = "decide_objection";
     p.require(&[Role::Admin])?;
+    let reason = checked_text("reason", &body.reason)?;
     let expected = expected_version(if_match)?;
     let txn = begin_write(&state.db).await?;
     let (current, worker) = match store::find_with_worker(&txn, id).await? {
@@ -209,7 +212,6 @@ async fn decide(
             ObjectionStatus::Rejected,
         ),
     };
-    let reason = body.reason.trim();
     let subject = StoredSubject::Worker {
         id: worker.id.clone(),
         region_code: worker.region_code.clone(),
