@@ -125,8 +125,24 @@ pub struct Numbered {
 }
 
 impl Numbered {
-    /// Numbers `rows` (in the order given, which must be `(recorded_at, id)`).
+    /// Numbers `rows` (in the order given, which must be `(recorded_at, id)`); workers and
+    /// units are numbered in order of appearance.
     pub fn new(rows: &[appraisal::Model]) -> Result<Self, ApiError> {
+        let mut others: HashMap<String, u64> = HashMap::new();
+        let mut n = Self::new_with(rows, &mut |id| {
+            let next = others.len() as u64 + 1;
+            *others.entry(id.to_owned()).or_insert(next)
+        })?;
+        n.others = others;
+        Ok(n)
+    }
+
+    /// Numbers `rows` like [`Numbered::new`], with the caller's numbers for worker and unit
+    /// ids (e.g. the ids of a `WorkerFacts` built from several tables).
+    pub fn new_with(
+        rows: &[appraisal::Model],
+        other: &mut dyn FnMut(&str) -> u64,
+    ) -> Result<Self, ApiError> {
         let mut n = Self::default();
         for (i, m) in rows.iter().enumerate() {
             n.numbers.insert(m.id.clone(), i as u64 + 1);
@@ -135,8 +151,8 @@ impl Numbered {
         for m in rows {
             let input = AppraisalInput {
                 id: n.number(&m.id),
-                worker_id: n.other(&m.worker_id),
-                unit_id: n.other(&m.unit_id),
+                worker_id: other(&m.worker_id),
+                unit_id: other(&m.unit_id),
                 year: m.year,
                 grade: CoreGrade::parse(&m.grade).map_err(ApiError::internal)?,
                 scores: stored_scores(m).map_err(ApiError::internal)?,
