@@ -21,6 +21,8 @@
 //!   [`credentials`], [`registrations`], [`continuing_education`], [`assignments`]), docs
 //!   and ops endpoints; [`scope`] scopes records through their worker; [`dates`] parses
 //!   `YYYY-MM-DD` in bodies.
+//! - [`policies`] (allowance policy versions as data), [`allowance_payments`] (one-off
+//!   payments), [`decisions`] (facts loader; allowance, ladder, staffing answers, `/me` views).
 //! - [`cli`]: the `registry-api` command line.
 //!
 //! ## Architecture invariants
@@ -33,6 +35,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod allowance_payments;
 pub mod appraisals;
 pub mod assignments;
 pub mod audit;
@@ -47,6 +50,7 @@ pub mod credit;
 pub mod crypto;
 pub mod dates;
 pub mod db;
+pub mod decisions;
 pub mod idempotency;
 pub mod listing;
 pub mod me_records;
@@ -56,6 +60,7 @@ pub mod mirror;
 pub mod objections;
 pub mod observe;
 pub mod payload;
+pub mod policies;
 pub mod posts;
 pub mod problem;
 pub mod records_errors;

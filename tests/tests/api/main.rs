@@ -3,8 +3,10 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod decisions_support;
 mod helpers;
 
+mod allowance;
 mod appraisals;
 mod assignments;
 mod auth;
@@ -13,10 +15,13 @@ mod continuing_education;
 mod credentials;
 mod credit;
 mod errors;
+mod ladder;
 mod objections;
 mod persistence;
+mod policies;
 mod posts;
 mod registrations;
 mod spec;
+mod staffing;
 mod units;
 mod workers;

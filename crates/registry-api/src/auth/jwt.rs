@@ -2,9 +2,9 @@
 //!
 //! Claims: `sub`, `role` (`admin` | `hr` | `worker`), `region` (admin and hr),
 //! `worker_id` (worker), `iss`, `aud`, `iat`, `exp`. Issuer, audience and expiry are always
-//! checked. `registry-api token` mints development tokens with the same secret.
+//! checked (30 s leeway on `exp` and `nbf`). `registry-api token` mints development tokens
+//! with the same secret. The signature itself is [`super::hs256`].
 
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use registry_core::ids::RegionCode;
 use serde::{Deserialize, Serialize};
 
@@ -26,20 +26,48 @@ pub struct Claims {
     pub worker_id: Option<String>,
     /// Issuer.
     pub iss: String,
-    /// Audience.
-    pub aud: String,
+    /// Audience: one, or a list (RFC 7519 §4.1.3).
+    pub aud: Audience,
     /// Issued at, seconds since the epoch.
     pub iat: i64,
     /// Expiry, seconds since the epoch.
     pub exp: i64,
+    /// Not before, seconds since the epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
 }
+
+/// The `aud` claim.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Audience {
+    /// A single audience.
+    One(String),
+    /// Several audiences.
+    Many(Vec<String>),
+}
+
+impl Audience {
+    fn includes(&self, aud: &str) -> bool {
+        match self {
+            Self::One(a) => a == aud,
+            Self::Many(all) => all.iter().any(|a| a == aud),
+        }
+    }
+}
+
+/// Clock skew tolerated on `exp` and `nbf`, in seconds.
+pub const LEEWAY_SECONDS: i64 = 30;
 
 /// Why a token was refused (never shown to the client beyond "invalid token").
 #[derive(Debug, thiserror::Error)]
 pub enum JwtError {
-    /// Signature, expiry, issuer or audience failed.
+    /// Shape, signature or header failed.
     #[error("token rejected: {0}")]
-    Rejected(#[from] jsonwebtoken::errors::Error),
+    Rejected(#[from] super::hs256::JwsError),
+    /// Expired, not yet valid, or for another issuer or audience.
+    #[error("token not acceptable: {0}")]
+    NotAcceptable(&'static str),
     /// The claims do not describe a valid principal.
     #[error("token claims invalid: {0}")]
     Claims(&'static str),
@@ -48,8 +76,9 @@ pub enum JwtError {
 /// Verifies tokens; built once at start.
 #[derive(Clone)]
 pub struct JwtVerifier {
-    key: DecodingKey,
-    validation: Validation,
+    secret: Vec<u8>,
+    issuer: String,
+    audience: String,
 }
 
 impl std::fmt::Debug for JwtVerifier {
@@ -61,20 +90,29 @@ impl std::fmt::Debug for JwtVerifier {
 impl JwtVerifier {
     /// A verifier for `config`.
     pub fn new(config: &JwtConfig) -> Self {
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.set_issuer(&[&config.issuer]);
-        validation.set_audience(&[&config.audience]);
-        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        validation.leeway = 30;
         Self {
-            key: DecodingKey::from_secret(&config.secret),
-            validation,
+            secret: config.secret.clone(),
+            issuer: config.issuer.clone(),
+            audience: config.audience.clone(),
         }
     }
 
     /// The principal a token stands for.
     pub fn verify(&self, token: &str) -> Result<Principal, JwtError> {
-        let claims = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation)?.claims;
+        let claims: Claims = super::hs256::verify(token, &self.secret)?;
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        if claims.exp + LEEWAY_SECONDS <= now {
+            return Err(JwtError::NotAcceptable("expired"));
+        }
+        if claims.nbf.is_some_and(|nbf| nbf - LEEWAY_SECONDS > now) {
+            return Err(JwtError::NotAcceptable("not yet valid"));
+        }
+        if claims.iss != self.issuer {
+            return Err(JwtError::NotAcceptable("issuer"));
+        }
+        if !claims.aud.includes(&self.audience) {
+            return Err(JwtError::NotAcceptable("audience"));
+        }
         principal_of(claims)
     }
 }
@@ -117,7 +155,7 @@ pub fn mint(
     region: Option<&RegionCode>,
     worker_id: Option<&str>,
     ttl: time::Duration,
-) -> Result<String, jsonwebtoken::errors::Error> {
+) -> Result<String, serde_json::Error> {
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let claims = Claims {
         sub: sub.to_owned(),
@@ -125,15 +163,12 @@ pub fn mint(
         region: region.map(|r| r.as_str().to_owned()),
         worker_id: worker_id.map(str::to_owned),
         iss: config.issuer.clone(),
-        aud: config.audience.clone(),
+        aud: Audience::One(config.audience.clone()),
         iat: now,
         exp: now + ttl.whole_seconds(),
+        nbf: None,
     };
-    jsonwebtoken::encode(
-        &Header::new(Algorithm::HS256),
-        &claims,
-        &EncodingKey::from_secret(&config.secret),
-    )
+    super::hs256::sign(&claims, &config.secret)
 }
 
 #[cfg(test)]
@@ -174,5 +209,18 @@ mod tests {
         assert!(JwtVerifier::new(&cfg).verify(&expired).is_err());
         let no_region = mint(&cfg, "a", Role::Hr, None, None, time::Duration::hours(1)).unwrap();
         assert!(JwtVerifier::new(&cfg).verify(&no_region).is_err());
+        let other_issuer = JwtConfig {
+            issuer: "elsewhere".into(),
+            ..cfg.clone()
+        };
+        assert!(matches!(
+            JwtVerifier::new(&other_issuer).verify(&t),
+            Err(JwtError::NotAcceptable("issuer"))
+        ));
+        let other_secret = JwtConfig::with_secret(vec![8u8; 32]);
+        assert!(matches!(
+            JwtVerifier::new(&other_secret).verify(&t),
+            Err(JwtError::Rejected(_))
+        ));
     }
 }

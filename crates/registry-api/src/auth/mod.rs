@@ -4,7 +4,8 @@
 //!   operation takes an [`Auth`] parameter (the documented security scheme) and asks the
 //!   principal, never the raw token, what is allowed.
 //! - [`api_key`]: keys for systems (`rk_…`, shown once, stored as SHA-256).
-//! - [`jwt`]: HS256 bearer tokens for people (issuer and audience checked).
+//! - [`jwt`]: HS256 bearer tokens for people (issuer and audience checked), signed and
+//!   verified by [`hs256`].
 //! - [`scheme`]: the poem-openapi security scheme that turns `Authorization: Bearer …` into a
 //!   principal; both kinds of credential travel in the same header.
 //!
@@ -13,6 +14,7 @@
 //! on the row that was fetched, so a hidden record costs no extra query and says nothing more.
 
 pub mod api_key;
+pub mod hs256;
 pub mod jwt;
 pub mod scheme;
 

@@ -52,7 +52,7 @@ fn me(p: &Principal) -> Result<&str, ApiError> {
 /// The worker's own records.
 pub struct MeRecordsApi;
 
-#[OpenApi(prefix_path = "/api/v1")]
+#[OpenApi(prefix_path = "/api/v1", tag = "Tags::Me")]
 impl MeRecordsApi {
     /// Read my appraisals
     ///
@@ -60,8 +60,7 @@ impl MeRecordsApi {
     #[oai(
         path = "/me/appraisals",
         method = "get",
-        operation_id = "list_my_appraisals",
-        tag = "Tags::Appraisals"
+        operation_id = "list_my_appraisals"
     )]
     async fn list_my_appraisals(
         &self,
@@ -82,8 +81,7 @@ impl MeRecordsApi {
     #[oai(
         path = "/me/credit-record",
         method = "get",
-        operation_id = "get_my_credit_record",
-        tag = "Tags::Credit"
+        operation_id = "get_my_credit_record"
     )]
     async fn get_my_credit_record(
         &self,
@@ -114,8 +112,7 @@ impl MeRecordsApi {
     #[oai(
         path = "/me/objections",
         method = "post",
-        operation_id = "file_objection",
-        tag = "Tags::Credit"
+        operation_id = "file_objection"
     )]
     async fn file_objection(
         &self,
@@ -144,8 +141,7 @@ impl MeRecordsApi {
     #[oai(
         path = "/me/objections",
         method = "get",
-        operation_id = "list_my_objections",
-        tag = "Tags::Credit"
+        operation_id = "list_my_objections"
     )]
     async fn list_my_objections(
         &self,

@@ -17,6 +17,7 @@ mod m0008_audit_subject;
 mod m0009_appraisals;
 mod m0010_credit_entries;
 mod m0011_objections;
+mod m0012_allowance;
 
 use sea_orm_migration::prelude::*;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0009_appraisals::Migration),
             Box::new(m0010_credit_entries::Migration),
             Box::new(m0011_objections::Migration),
+            Box::new(m0012_allowance::Migration),
         ]
     }
 }

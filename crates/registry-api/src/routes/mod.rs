@@ -13,14 +13,19 @@ pub mod ops;
 use poem::{Endpoint, EndpointExt, Route, get};
 use poem_openapi::OpenApiService;
 
+use crate::allowance_payments::routes::WorkerAllowancePaymentsApi;
 use crate::appraisals::routes::WorkerAppraisalsApi;
 use crate::assignments::routes::{AssignmentApi, AssignmentsApi};
 use crate::continuing_education::routes::{ContinuingEducationApi, WorkerContinuingEducationApi};
 use crate::credentials::routes::{CredentialApi, WorkerCredentialsApi};
 use crate::credit::routes::{CreditEntriesApi, OrganisationCreditApi, WorkerCreditApi};
+use crate::decisions::me::MeDecisionsApi;
+use crate::decisions::routes::WorkerDecisionsApi;
+use crate::decisions::staffing::RegionStaffingApi;
 use crate::me_records::routes::MeRecordsApi;
 use crate::objections::routes::ObjectionsApi;
 use crate::observe::Observe;
+use crate::policies::routes::{AllowancePoliciesApi, AllowancePolicyVersionApi};
 use crate::posts::routes::{PostApi, PostsApi};
 use crate::registrations::routes::{CredentialRegistrationsApi, RegistrationApi};
 use crate::state::AppState;
@@ -44,6 +49,14 @@ pub enum Tags {
     ContinuingEducation,
     /// Assignments of workers to posts.
     Assignments,
+    /// Allowance policies as data (versioned).
+    AllowancePolicies,
+    /// Allowance decisions, one-off payments and the exam ladder.
+    Allowance,
+    /// Staffing of regions against their targets.
+    Staffing,
+    /// The caller's own record (worker role).
+    Me,
     /// Annual appraisals of workers (append-only records).
     Appraisals,
     /// Credit records of workers and organisations, and objections (append-only records).
@@ -66,7 +79,19 @@ pub type Apis = (
     ContinuingEducationApi,
     AssignmentsApi,
     AssignmentApi,
+    DecisionApis,
     RecordsApis,
+);
+
+/// Policies, payments and decisions (a nested tuple: poem-openapi implements `OpenApi` for
+/// tuples of at most 16).
+pub type DecisionApis = (
+    AllowancePoliciesApi,
+    AllowancePolicyVersionApi,
+    WorkerAllowancePaymentsApi,
+    WorkerDecisionsApi,
+    RegionStaffingApi,
+    MeDecisionsApi,
 );
 
 /// The records' `#[OpenApi]` structs (appraisals, credit, objections, the worker's own).
@@ -96,6 +121,14 @@ pub fn api() -> Apis {
         ContinuingEducationApi,
         AssignmentsApi,
         AssignmentApi,
+        (
+            AllowancePoliciesApi,
+            AllowancePolicyVersionApi,
+            WorkerAllowancePaymentsApi,
+            WorkerDecisionsApi,
+            RegionStaffingApi,
+            MeDecisionsApi,
+        ),
         (
             WorkerAppraisalsApi,
             CreditEntriesApi,

@@ -2,6 +2,8 @@
 //! and PostgreSQL: ids are text (UUIDv7, so they sort by creation), money is integer fen,
 //! timestamps are UTC, the resident ID is only ever a sealed blob plus a keyed hash.
 
+pub mod allowance_payment;
+pub mod allowance_policy;
 pub mod api_key;
 pub mod appraisal;
 pub mod assignment;

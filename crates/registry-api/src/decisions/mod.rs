@@ -1,0 +1,19 @@
+//! Decisions: what the register answers, every rule from `registry-core`.
+//!
+//! - [`facts`]: loads one worker's facts from the tables into core `WorkerFacts`, mapping the
+//!   API's UUIDs to the core's `u64` ids and back ([`facts::FactIds`]), with each fact's
+//!   effective dates and the time it was recorded.
+//! - [`api`]: the response bodies (allowance decision, ladder answer, staffing report).
+//! - [`routes`]: `GET /api/v1/workers/{id}/allowance?month=`, `GET /api/v1/workers/{id}/ladder`;
+//!   [`me`]: the worker's own `/api/v1/me/allowance` and `/api/v1/me/ladder`;
+//!   [`staffing`]: `GET /api/v1/regions/{code}/staffing?date=`.
+//!
+//! Architecture invariant: nothing here decides anything; it gathers facts, calls
+//! `registry_core::allowance::decide`, `registry_core::ladder::next_step` or
+//! `registry_core::staffing::staffing_report`, and translates ids back.
+
+pub mod api;
+pub mod facts;
+pub mod me;
+pub mod routes;
+pub mod staffing;

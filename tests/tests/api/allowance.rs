@@ -1,0 +1,462 @@
+//! Allowance decisions end to end, written from the seed policies: the Chengdu-style sample
+//! policy pays a full-time, registered, appraised 社会工作师 in a community post its configured
+//! amount; 不合格, the serious list, a lapsed registration and part-time month 25 each block
+//! with their reason code; a one-off policy pays the difference on upgrade exactly once; the
+//! most specific region's policy wins; scoping, hr redaction of credit details and audit.
+
+use registry_api::db::entities::audit_log;
+use serde_json::{Value, json};
+use time::macros::date;
+
+use crate::both_backends;
+use crate::decisions_support::{
+    Setup, add_credential, appraise, codes, create_policy, get_ok, reason, register, sample_policy,
+    serious_listing, worker_in_post,
+};
+use crate::helpers::{Backend, TestApp, assert_problem, spawn_app};
+
+both_backends!(
+    chengdu_worker_gets_the_configured_amount,
+    previous_year_fail_blocks,
+    serious_list_blocks_and_hr_sees_no_credit_details,
+    lapsed_registration_blocks,
+    part_time_month_25_blocks,
+    one_off_pays_the_difference_on_upgrade_exactly_once,
+    most_specific_region_wins,
+    scoping_and_me,
+    bad_month_is_422,
+);
+
+/// A 社会工作师 (intermediate) of Jinjiang, Chengdu: certificate 2020-05-10, registered
+/// 2024-06-01 (valid to 2027-05-31), in a community post from 2023-01-01 on `basis`.
+async fn chengdu_worker(app: &TestApp, n: u32, basis: &str, start: &str) -> (Setup, String) {
+    let s = worker_in_post(
+        app,
+        n,
+        "510104",
+        "urban_community",
+        "intermediate",
+        "2020-05-10",
+        basis,
+        start,
+    )
+    .await;
+    let reg = register(app, &s.credential, "2024-06-01").await;
+    (s, reg)
+}
+
+fn allowance(worker: &str, month: &str) -> String {
+    format!("/api/v1/workers/{worker}/allowance?month={month}")
+}
+
+async fn chengdu_worker_gets_the_configured_amount(b: Backend) {
+    let app = spawn_app(b).await;
+    create_policy(&app, &sample_policy("chengdu-community-monthly.json")).await;
+    let (s, reg) = chengdu_worker(&app, 1, "full_time", "2023-01-01").await;
+    let appraisal = appraise(&app, &s, 2025, "pass").await;
+    let d = get_ok(&app, &allowance(&s.worker, "2026-03"), &app.admin("510000")).await;
+    assert_eq!(d["eligible"], true, "{d}");
+    assert_eq!(d["amount"], "800.00");
+    assert_eq!(d["level"], "intermediate");
+    assert_eq!(d["month"], "2026-03");
+    assert_eq!(d["reference_date"], "2026-03-31");
+    assert_eq!(d["policy"]["policy_id"], "cd-community-allowance");
+    assert_eq!(d["policy"]["version"], 1);
+    assert_eq!(d["policy"]["sample"], true);
+    assert_eq!(
+        codes(&d, "supports"),
+        [
+            "POLICY_APPLIED",
+            "CREDENTIAL_USED",
+            "REGISTRATION_VALID",
+            "POST_COVERED",
+            "APPRAISAL_MET",
+            "CREDIT_CLEAR",
+            "AMOUNT_MONTHLY"
+        ]
+    );
+    let used = reason(&d, "CREDENTIAL_USED");
+    assert_eq!(
+        used["evidence"],
+        json!([{"kind": "credential", "id": s.credential}])
+    );
+    assert_eq!(used["zh"], "按该证书等级计发");
+    let facts: Vec<(String, String)> = d["facts_used"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["kind"].as_str().unwrap().into(),
+                f["id"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        facts,
+        [
+            ("credential".to_owned(), s.credential.clone()),
+            ("registration".to_owned(), reg.clone()),
+            ("assignment".to_owned(), s.assignment.clone()),
+            ("appraisal".to_owned(), appraisal),
+        ]
+    );
+    let registration = &d["facts_used"][1];
+    assert_eq!(registration["effective_from"], "2024-06-01");
+    assert_eq!(registration["effective_until"], "2027-05-31");
+    assert!(registration["recorded_at"].is_string());
+    // Before the first registration month the Chengdu start rule is not met.
+    let early = get_ok(&app, &allowance(&s.worker, "2024-05"), &app.admin("510000")).await;
+    assert_eq!(early["eligible"], false);
+    assert_eq!(early["amount"], "0.00");
+    assert_eq!(codes(&early, "blocks"), ["REGISTRATION_MISSING"]);
+}
+
+async fn previous_year_fail_blocks(b: Backend) {
+    let app = spawn_app(b).await;
+    create_policy(&app, &sample_policy("chengdu-community-monthly.json")).await;
+    let (s, _) = chengdu_worker(&app, 1, "full_time", "2023-01-01").await;
+    let fail = appraise(&app, &s, 2025, "fail").await;
+    let d = get_ok(&app, &allowance(&s.worker, "2026-03"), &app.admin("510000")).await;
+    assert_eq!(d["eligible"], false);
+    assert_eq!(d["amount"], "0.00");
+    assert_eq!(codes(&d, "blocks"), ["APPRAISAL_BELOW_MINIMUM"]);
+    assert_eq!(
+        reason(&d, "APPRAISAL_BELOW_MINIMUM")["evidence"],
+        json!([{"kind": "appraisal", "id": fail}])
+    );
+    // 2025 is judged on the 2024 appraisal, which is missing: noted, not blocking.
+    let d = get_ok(&app, &allowance(&s.worker, "2025-03"), &app.admin("510000")).await;
+    assert_eq!(d["eligible"], true, "{d}");
+    assert_eq!(codes(&d, "notes"), ["APPRAISAL_MISSING"]);
+}
+
+async fn serious_list_blocks_and_hr_sees_no_credit_details(b: Backend) {
+    let app = spawn_app(b).await;
+    create_policy(&app, &sample_policy("chengdu-community-monthly.json")).await;
+    let (s, _) = chengdu_worker(&app, 1, "full_time", "2023-01-01").await;
+    appraise(&app, &s, 2025, "pass").await;
+    let entry = serious_listing(&app, &s, "510104", date!(2026 - 02 - 10)).await;
+    let d = get_ok(&app, &allowance(&s.worker, "2026-03"), &app.admin("510000")).await;
+    assert_eq!(d["eligible"], false);
+    assert_eq!(codes(&d, "blocks"), ["CREDIT_SERIOUS_LIST"]);
+    assert_eq!(
+        reason(&d, "CREDIT_SERIOUS_LIST")["evidence"],
+        json!([{"kind": "credit_entry", "id": entry}])
+    );
+    assert!(
+        d["facts_used"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["id"] == entry)
+    );
+    // The month before the listing is unaffected.
+    let jan = get_ok(&app, &allowance(&s.worker, "2026-01"), &app.admin("510000")).await;
+    assert_eq!(jan["eligible"], true);
+    assert_eq!(jan["amount"], "800.00");
+
+    // hr: the same answer and code, no credit entry id anywhere.
+    let resp = app
+        .get(&allowance(&s.worker, "2026-03"), &app.hr("510100"))
+        .await;
+    assert_eq!(resp.status(), 200);
+    let text = resp.text().await.unwrap();
+    assert!(!text.contains(&entry), "hr must not see credit entry ids");
+    let hr: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(hr["eligible"], false);
+    let listed = reason(&hr, "CREDIT_SERIOUS_LIST");
+    assert_eq!(listed["evidence"], json!([]));
+    assert_eq!(listed["evidence_redacted"], true);
+    assert!(
+        !hr["facts_used"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["kind"] == "credit_entry")
+    );
+    // The worker sees their own record in full.
+    let own = get_ok(
+        &app,
+        "/api/v1/me/allowance?month=2026-03",
+        &app.worker(&s.worker),
+    )
+    .await;
+    assert_eq!(
+        reason(&own, "CREDIT_SERIOUS_LIST")["evidence"],
+        json!([{"kind": "credit_entry", "id": entry}])
+    );
+}
+
+async fn lapsed_registration_blocks(b: Backend) {
+    let app = spawn_app(b).await;
+    create_policy(&app, &sample_policy("chengdu-community-monthly.json")).await;
+    let (s, reg) = chengdu_worker(&app, 1, "full_time", "2023-01-01").await;
+    let may = get_ok(&app, &allowance(&s.worker, "2027-05"), &app.admin("510000")).await;
+    assert_eq!(may["eligible"], true);
+    assert_eq!(
+        codes(&may, "notes"),
+        ["REGISTRATION_RENEWAL_DUE", "APPRAISAL_MISSING"]
+    );
+    let june = get_ok(&app, &allowance(&s.worker, "2027-06"), &app.admin("510000")).await;
+    assert_eq!(june["eligible"], false);
+    assert_eq!(codes(&june, "blocks"), ["REGISTRATION_LAPSED"]);
+    assert_eq!(
+        reason(&june, "REGISTRATION_LAPSED")["evidence"],
+        json!([{"kind": "registration", "id": reg}])
+    );
+}
+
+async fn part_time_month_25_blocks(b: Backend) {
+    let app = spawn_app(b).await;
+    create_policy(&app, &sample_policy("chengdu-community-monthly.json")).await;
+    let (s, _) = chengdu_worker(&app, 1, "part_time", "2024-01-15").await;
+    // December 2025 ends in part-time month 24: paid.
+    let dec = get_ok(&app, &allowance(&s.worker, "2025-12"), &app.admin("510000")).await;
+    assert_eq!(dec["eligible"], true, "{dec}");
+    assert_eq!(dec["amount"], "800.00");
+    // 31 January 2026 is in month 25: over the Chengdu limit of 24.
+    let jan = get_ok(&app, &allowance(&s.worker, "2026-01"), &app.admin("510000")).await;
+    assert_eq!(jan["eligible"], false);
+    assert_eq!(codes(&jan, "blocks"), ["PART_TIME_LIMIT_EXCEEDED"]);
+    assert_eq!(
+        reason(&jan, "PART_TIME_LIMIT_EXCEEDED")["evidence"],
+        json!([{"kind": "assignment", "id": s.assignment}])
+    );
+}
+
+async fn pay(app: &TestApp, worker: &str, level: &str, month: &str, amount: &str) {
+    let resp = app
+        .post(
+            &format!("/api/v1/workers/{worker}/allowance-payments"),
+            &app.admin("370000"),
+            &json!({"policy_id": "wh-credential-bonus", "level": level, "month": month, "amount": amount}),
+        )
+        .await;
+    assert_eq!(resp.status(), 201, "{:?}", resp.text().await);
+    let p: Value = resp.json().await.unwrap();
+    assert_eq!(p["amount"], amount);
+}
+
+async fn one_off_pays_the_difference_on_upgrade_exactly_once(b: Backend) {
+    let app = spawn_app(b).await;
+    create_policy(&app, &sample_policy("weihai-one-off.json")).await;
+    // A 助理社会工作师 of Weihai (Huancui) in an agency post.
+    let s = worker_in_post(
+        &app,
+        1,
+        "371002",
+        "agency",
+        "assistant",
+        "2019-09-01",
+        "full_time",
+        "2019-01-01",
+    )
+    .await;
+    let admin = app.admin("370000");
+    let first = get_ok(&app, &allowance(&s.worker, "2019-10"), &admin).await;
+    assert_eq!(first["eligible"], true, "{first}");
+    assert_eq!(first["amount"], "1000.00");
+    assert_eq!(first["policy"]["policy_id"], "wh-credential-bonus");
+    assert_eq!(first["policy"]["schedule_kind"], "one_off_per_level");
+    assert!(codes(&first, "supports").contains(&"AMOUNT_ONE_OFF".to_owned()));
+
+    // An unknown policy is refused, and nothing is recorded.
+    let resp = app
+        .post(
+            &format!("/api/v1/workers/{}/allowance-payments", s.worker),
+            &admin,
+            &json!({"policy_id": "nope", "level": "assistant", "month": "2019-10", "amount": "1000.00"}),
+        )
+        .await;
+    let problem = assert_problem(resp, 422, "validation").await;
+    assert_eq!(problem["errors"][0]["rule"], "payment.unknown_policy");
+
+    pay(&app, &s.worker, "assistant", "2019-10", "1000.00").await;
+    let after = get_ok(&app, &allowance(&s.worker, "2019-11"), &admin).await;
+    assert_eq!(after["eligible"], false);
+    assert_eq!(after["amount"], "0.00");
+    assert_eq!(codes(&after, "blocks"), ["ONE_OFF_ALREADY_PAID"]);
+
+    // Upgrade to 社会工作师 in 2023: only the difference (2000 - 1000) is due, once.
+    let upgraded = add_credential(&app, &s.worker, "1b", "intermediate", "2023-06-01").await;
+    let diff = get_ok(&app, &allowance(&s.worker, "2023-07"), &admin).await;
+    assert_eq!(diff["eligible"], true, "{diff}");
+    assert_eq!(diff["level"], "intermediate");
+    assert_eq!(diff["amount"], "1000.00");
+    let r = reason(&diff, "AMOUNT_ONE_OFF_DIFFERENCE");
+    assert!(
+        r["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["id"] == upgraded.as_str())
+    );
+    assert!(
+        r["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "payment")
+    );
+    pay(&app, &s.worker, "intermediate", "2023-07", "1000.00").await;
+    let again = get_ok(&app, &allowance(&s.worker, "2023-08"), &admin).await;
+    assert_eq!(again["eligible"], false);
+    assert_eq!(codes(&again, "blocks"), ["ONE_OFF_ALREADY_PAID"]);
+    // Payments are listed for whoever may read the worker.
+    let list = get_ok(
+        &app,
+        &format!("/api/v1/workers/{}/allowance-payments", s.worker),
+        &app.worker(&s.worker),
+    )
+    .await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 2);
+}
+
+async fn most_specific_region_wins(b: Backend) {
+    let app = spawn_app(b).await;
+    create_policy(&app, &sample_policy("chengdu-community-monthly.json")).await;
+    let mut sichuan = sample_policy("chengdu-community-monthly.json");
+    sichuan["id"] = json!("sc-community-allowance");
+    sichuan["region"] = json!("510000");
+    sichuan["name"] = json!("四川省社区专职工作者津贴（样例）");
+    sichuan["schedule"]["amounts"]["intermediate"] = json!("500.00");
+    create_policy(&app, &sichuan).await;
+    let (chengdu, _) = chengdu_worker(&app, 1, "full_time", "2023-01-01").await;
+    let d = get_ok(
+        &app,
+        &allowance(&chengdu.worker, "2026-03"),
+        &app.admin("510000"),
+    )
+    .await;
+    assert_eq!(d["policy"]["policy_id"], "cd-community-allowance");
+    assert_eq!(d["amount"], "800.00");
+    // A worker of Mianyang (510700) is covered by the province's policy only.
+    let s = worker_in_post(
+        &app,
+        2,
+        "510703",
+        "urban_community",
+        "intermediate",
+        "2020-05-10",
+        "full_time",
+        "2023-01-01",
+    )
+    .await;
+    register(&app, &s.credential, "2024-06-01").await;
+    let d = get_ok(&app, &allowance(&s.worker, "2026-03"), &app.admin("510000")).await;
+    assert_eq!(d["policy"]["policy_id"], "sc-community-allowance");
+    assert_eq!(d["policy"]["region"], "510000");
+    assert_eq!(d["amount"], "500.00");
+    // Outside every policy's region.
+    let beijing = worker_in_post(
+        &app,
+        3,
+        "110105",
+        "urban_community",
+        "intermediate",
+        "2020-05-10",
+        "full_time",
+        "2023-01-01",
+    )
+    .await;
+    let d = get_ok(
+        &app,
+        &allowance(&beijing.worker, "2026-03"),
+        &app.admin("110000"),
+    )
+    .await;
+    assert_eq!(d["eligible"], false);
+    assert_eq!(codes(&d, "blocks"), ["NO_POLICY"]);
+    assert!(d.get("policy").is_none());
+}
+
+async fn scoping_and_me(b: Backend) {
+    let app = spawn_app(b).await;
+    create_policy(&app, &sample_policy("chengdu-community-monthly.json")).await;
+    let (s, _) = chengdu_worker(&app, 1, "full_time", "2023-01-01").await;
+    let (other, _) = chengdu_worker(&app, 2, "full_time", "2023-01-01").await;
+    let audit_before = app.count::<audit_log::Entity>().await;
+    // The worker reads their own decision: not recorded in the audit log.
+    let own = get_ok(
+        &app,
+        "/api/v1/me/allowance?month=2026-03",
+        &app.worker(&s.worker),
+    )
+    .await;
+    assert_eq!(own["worker_id"], s.worker.as_str());
+    assert_eq!(own["amount"], "800.00");
+    let own = get_ok(
+        &app,
+        &allowance(&s.worker, "2026-03"),
+        &app.worker(&s.worker),
+    )
+    .await;
+    assert_eq!(own["eligible"], true);
+    assert_eq!(app.count::<audit_log::Entity>().await, audit_before);
+    // Another worker's decision is a 404 for a worker, as is an admin of another region.
+    assert_problem(
+        app.get(&allowance(&other.worker, "2026-03"), &app.worker(&s.worker))
+            .await,
+        404,
+        "not-found",
+    )
+    .await;
+    assert_problem(
+        app.get(&allowance(&s.worker, "2026-03"), &app.admin("110000"))
+            .await,
+        404,
+        "not-found",
+    )
+    .await;
+    assert_problem(
+        app.get(&allowance(&s.worker, "2026-03"), &app.hr("440000"))
+            .await,
+        404,
+        "not-found",
+    )
+    .await;
+    // /me is for workers only.
+    assert_problem(
+        app.get("/api/v1/me/allowance?month=2026-03", &app.admin("510000"))
+            .await,
+        403,
+        "forbidden",
+    )
+    .await;
+    // A read by the admin is recorded, naming the worker.
+    get_ok(&app, &allowance(&s.worker, "2026-03"), &app.admin("510000")).await;
+    assert_eq!(app.count::<audit_log::Entity>().await, audit_before + 1);
+    use sea_orm::{EntityTrait, QueryOrder};
+    let last = audit_log::Entity::find()
+        .order_by_desc(audit_log::Column::Seq)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(last.action, "get_worker_allowance");
+    assert_eq!(last.worker_id.as_deref(), Some(s.worker.as_str()));
+}
+
+async fn bad_month_is_422(b: Backend) {
+    let app = spawn_app(b).await;
+    let (s, _) = chengdu_worker(&app, 1, "full_time", "2023-01-01").await;
+    let problem = assert_problem(
+        app.get(&allowance(&s.worker, "2026-13"), &app.admin("510000"))
+            .await,
+        422,
+        "validation",
+    )
+    .await;
+    assert_eq!(problem["errors"][0]["field"], "month");
+    assert_problem(
+        app.get(
+            &format!("/api/v1/workers/{}/allowance", s.worker),
+            &app.admin("510000"),
+        )
+        .await,
+        422,
+        "validation",
+    )
+    .await;
+}
