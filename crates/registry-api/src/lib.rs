@@ -23,6 +23,9 @@
 //!   `YYYY-MM-DD` in bodies.
 //! - [`policies`] (allowance policy versions as data), [`allowance_payments`] (one-off
 //!   payments), [`decisions`] (facts loader; allowance, ladder, staffing answers, `/me` views).
+//! - Append-only records: [`appraisals`], [`credit`] (worker and organisation entries, status
+//!   at a date), [`objections`], [`me_records`] (the worker's own); [`records_errors`] their
+//!   documented error statuses.
 //! - [`cli`]: the `registry-api` command line.
 //!
 //! ## Architecture invariants
