@@ -1,5 +1,5 @@
 //! `/api/v1/objections` ([`ObjectionsApi`]: list, read, decide) and the filing used by
-//! `POST /api/v1/me/objections` ([`file`]).
+//! `POST /api/v1/me/objections` ([`file()`]).
 
 use poem::web::Data;
 use poem_openapi::param::{Header, Path, Query};
