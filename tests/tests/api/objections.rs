@@ -246,6 +246,26 @@ async fn objections_only_on_own_entries(b: Backend) {
     assert_eq!(file(&app, &wid, &w["id"]).await.status(), 201);
     let p = assert_problem(file(&app, &wid, &w["id"]).await, 422, "validation").await;
     assert_eq!(p["errors"][0]["rule"], "credit.objection_pending");
+    // The objection entry belongs to the objection record: no annulment by hand.
+    let filed: Value = app
+        .get("/api/v1/me/objections", &app.worker(&wid))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let p = assert_problem(
+        app.post(
+            "/api/v1/credit-entries",
+            &app.admin("510000"),
+            &json!({"worker_id": wid, "type": "annulment", "effective_on": "2026-12-31",
+                    "refers_to": filed["items"][0]["objection_entry_id"]}),
+        )
+        .await,
+        422,
+        "validation",
+    )
+    .await;
+    assert_eq!(p["errors"][0]["rule"], "credit.objection_via_workflow");
     // Others cannot read it.
     let mine: Value = app
         .get("/api/v1/me/objections", &app.worker(&other))

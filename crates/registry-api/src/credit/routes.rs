@@ -11,8 +11,8 @@ use sea_orm::DatabaseTransaction;
 use time::Date;
 
 use super::api::{
-    CreditEntry, CreditEntryBody, CreditRecordView, CreditStatusView, NumberedRecord, Subject,
-    SubjectBody,
+    CreditEntry, CreditEntryBody, CreditRecordView, CreditStatusView, EntryType, NumberedRecord,
+    Subject, SubjectBody,
 };
 use super::store::{self, StoredSubject};
 use crate::appraisals::store::serialize_on;
@@ -230,6 +230,20 @@ async fn organisation_subject(
     Ok(subject)
 }
 
+/// Whether `refers_to` names an objection entry (filed or outcome) of the worker's record.
+async fn annuls_objection(
+    state: &AppState,
+    worker_id: &str,
+    refers_to: Option<&str>,
+) -> Result<bool, ApiError> {
+    let Some(id) = refers_to else {
+        return Ok(false);
+    };
+    Ok(store::find(&state.db, id).await?.is_some_and(|e| {
+        e.worker_id.as_deref() == Some(worker_id) && e.kind.starts_with("objection_")
+    }))
+}
+
 /// Recording credit entries.
 pub struct CreditEntriesApi;
 
@@ -277,6 +291,17 @@ impl CreditEntriesApi {
                     .into());
                 }
                 let w = writable_worker(&state, p, &id).await?;
+                if b.kind == EntryType::Annulment
+                    && annuls_objection(&state, &w.id, b.refers_to.as_deref()).await?
+                {
+                    return Err(invalid(
+                        "refers_to",
+                        "credit.objection_via_workflow",
+                        "a worker's objection and its outcome are part of the objection record \
+                         and cannot be annulled here",
+                    )
+                    .into());
+                }
                 StoredSubject::Worker {
                     id: w.id,
                     region_code: w.region_code,
