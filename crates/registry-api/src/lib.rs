@@ -26,6 +26,9 @@
 //! - [`me`]: a worker's own views; [`verifications`]: public certificate verification;
 //!   [`rate_limit`]: per-IP and per-principal token buckets (429 + `Retry-After`).
 //! - [`audit_verify`], [`checkpoint`]: `registry-api audit verify|checkpoint`.
+//! - Append-only records: [`appraisals`], [`credit`] (worker and organisation entries, status
+//!   at a date), [`objections`], [`me_records`] (the worker's own); [`records_errors`] their
+//!   documented error statuses.
 //! - [`cli`]: the `registry-api` command line.
 //!
 //! ## Architecture invariants
@@ -39,6 +42,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod allowance_payments;
+pub mod appraisals;
 pub mod assignments;
 pub mod audit;
 pub mod auth;
@@ -48,20 +52,24 @@ pub mod config;
 pub mod continuing_education;
 pub mod create;
 pub mod credentials;
+pub mod credit;
 pub mod crypto;
 pub mod dates;
 pub mod db;
 pub mod decisions;
 pub mod idempotency;
 pub mod listing;
+pub mod me_records;
 pub mod metrics;
 pub mod migration;
 pub mod mirror;
+pub mod objections;
 pub mod observe;
 pub mod payload;
 pub mod policies;
 pub mod posts;
 pub mod problem;
+pub mod records_errors;
 pub mod registrations;
 pub mod routes;
 pub mod scope;

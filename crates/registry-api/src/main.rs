@@ -2,12 +2,11 @@
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
+use registry_api::AppState;
 use registry_api::auth::{Role, api_key, jwt};
 use registry_api::cli::{Cli, Command, KeysCommand};
 use registry_api::config::Config;
-use registry_api::{AppState, migration::Migrator};
 use registry_core::ids::RegionCode;
-use sea_orm_migration::MigratorTrait;
 
 fn init_logging() {
     use tracing_subscriber::EnvFilter;
@@ -82,8 +81,7 @@ async fn main() -> Result<()> {
             registry_api::serve(listener, state, shutdown_signal()).await?;
         }
         Command::Migrate => {
-            let db = registry_api::db::connect(&config).await?;
-            Migrator::up(&db, None).await?;
+            registry_api::db::migrate(&config).await?;
             eprintln!("migrations applied");
         }
         Command::Keys(cmd) => {

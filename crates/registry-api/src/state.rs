@@ -4,13 +4,11 @@
 use std::sync::Arc;
 
 use sea_orm::{DatabaseConnection, DbErr};
-use sea_orm_migration::MigratorTrait;
 
 use crate::auth::jwt::JwtVerifier;
 use crate::config::Config;
 use crate::crypto::PiiCipher;
 use crate::metrics::Metrics;
-use crate::migration::Migrator;
 use crate::rate_limit::Limiters;
 
 /// Shared state of the running service.
@@ -50,8 +48,8 @@ impl AppState {
 
     /// Connects to the configured database, applies pending migrations, and builds the state.
     pub async fn connect_and_migrate(config: &Config) -> Result<Self, DbErr> {
+        crate::db::migrate(config).await?;
         let db = crate::db::connect(config).await?;
-        Migrator::up(&db, None).await?;
         Ok(Self::new(config, db))
     }
 }

@@ -33,6 +33,20 @@ use crate::problem::ApiError;
 /// How long a request waits for a pooled connection before a 503.
 pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Applies pending migrations over a pool of exactly one connection, closed afterwards, so
+/// nothing else (a second pooled connection opening, a pool maintenance task) can contend for
+/// the SQLite write lock or a PostgreSQL table lock while the schema changes.
+pub async fn migrate(config: &Config) -> Result<(), DbErr> {
+    use sea_orm_migration::MigratorTrait;
+    let single = Config {
+        max_connections: 1,
+        ..config.clone()
+    };
+    let db = connect(&single).await?;
+    crate::migration::Migrator::up(&db, None).await?;
+    db.close().await
+}
+
 /// Opens the pool for `config.database`.
 pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbErr> {
     let sqlx_err = |e: sea_orm::sqlx::Error| DbErr::Conn(RuntimeErr::SqlxError(e.into()));

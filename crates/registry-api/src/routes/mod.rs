@@ -14,13 +14,17 @@ use poem::{Endpoint, EndpointExt, Route, get};
 use poem_openapi::OpenApiService;
 
 use crate::allowance_payments::routes::WorkerAllowancePaymentsApi;
+use crate::appraisals::routes::WorkerAppraisalsApi;
 use crate::assignments::routes::{AssignmentApi, AssignmentsApi};
 use crate::continuing_education::routes::{ContinuingEducationApi, WorkerContinuingEducationApi};
 use crate::credentials::routes::{CredentialApi, WorkerCredentialsApi};
+use crate::credit::routes::{CreditEntriesApi, OrganisationCreditApi, WorkerCreditApi};
 use crate::decisions::me::MeDecisionsApi;
 use crate::decisions::routes::WorkerDecisionsApi;
 use crate::decisions::staffing::RegionStaffingApi;
 use crate::me::routes::MeApi;
+use crate::me_records::routes::MeRecordsApi;
+use crate::objections::routes::ObjectionsApi;
 use crate::observe::Observe;
 use crate::policies::routes::{AllowancePoliciesApi, AllowancePolicyVersionApi};
 use crate::posts::routes::{PostApi, PostsApi};
@@ -57,11 +61,15 @@ pub enum Tags {
     Me,
     /// Public certificate verification (no login).
     Verifications,
+    /// Annual appraisals of workers (append-only records).
+    Appraisals,
+    /// Credit records of workers and organisations, and objections (append-only records).
+    Credit,
 }
 
 /// The `#[OpenApi]` structs of the service, one per path group, in nested tuples
 /// (poem-openapi implements `OpenApi` for tuples of at most 16).
-pub type Apis = (RegisterApis, DecisionApis, SelfServiceApis);
+pub type Apis = (RegisterApis, DecisionApis, RecordsApis, SelfServiceApis);
 
 /// The register: workers, units, posts, credentials, registrations, continuing education,
 /// assignments.
@@ -95,6 +103,16 @@ pub type DecisionApis = (
 /// A worker's own views and public verification.
 pub type SelfServiceApis = (MeApi, VerificationsApi);
 
+/// The records' `#[OpenApi]` structs (appraisals, credit, objections, the worker's own).
+pub type RecordsApis = (
+    WorkerAppraisalsApi,
+    CreditEntriesApi,
+    WorkerCreditApi,
+    OrganisationCreditApi,
+    ObjectionsApi,
+    MeRecordsApi,
+);
+
 /// Every `#[OpenApi]` struct of the service.
 pub fn api() -> Apis {
     (
@@ -121,6 +139,14 @@ pub fn api() -> Apis {
             WorkerDecisionsApi,
             RegionStaffingApi,
             MeDecisionsApi,
+        ),
+        (
+            WorkerAppraisalsApi,
+            CreditEntriesApi,
+            WorkerCreditApi,
+            OrganisationCreditApi,
+            ObjectionsApi,
+            MeRecordsApi,
         ),
         (MeApi, VerificationsApi),
     )
