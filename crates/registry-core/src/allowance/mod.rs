@@ -7,6 +7,7 @@
 mod decide;
 mod policy;
 mod reason;
+pub mod run;
 pub mod samples;
 mod worker_facts;
 
