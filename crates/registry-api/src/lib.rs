@@ -82,6 +82,7 @@ pub mod checkpoint;
 pub mod me;
 pub mod rate_limit;
 pub mod verifications;
+pub mod allowance_runs;
 
 use std::future::Future;
 use std::time::Duration;

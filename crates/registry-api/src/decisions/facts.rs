@@ -34,7 +34,7 @@ use registry_core::appraisal::{Appraisal, AppraisalInput, DimensionScores, Grade
 use registry_core::credit::{CreditEntry, CreditEntryInput, CreditEntryKind, CreditSubject};
 
 use crate::db::entities::{
-    appraisal, assignment, credential, credit_entry, post, registration, unit, worker,
+    allowance_payment, appraisal, assignment, credential, credit_entry, post, registration, unit, worker,
 };
 use crate::problem::ApiError;
 
@@ -96,6 +96,8 @@ pub struct LoadedFacts {
     pub education: Education,
     /// Periods of social-work experience (for the ladder).
     pub experience: Vec<Period>,
+    /// The unit (UUID) of each loaded assignment, by the assignment's core id.
+    pub assignment_units: BTreeMap<u64, String>,
 }
 
 fn code<T: DeserializeOwned>(s: &str) -> Result<T, ApiError> {
@@ -167,10 +169,110 @@ pub fn core_assignment(
     Assignment::new(id, worker, &core_post, period, basis).map_err(ApiError::internal)
 }
 
-/// Loads the worker's facts.
+/// One worker's rows, each list in the order its facts are numbered: credentials,
+/// registrations, assignments and payments by id; appraisals and (the worker's own) credit
+/// entries by `recorded_at`, then id.
+#[derive(Debug, Clone, Default)]
+pub struct WorkerRows {
+    /// `credentials` of the worker.
+    pub credentials: Vec<credential::Model>,
+    /// `registrations` of the worker.
+    pub registrations: Vec<registration::Model>,
+    /// `assignments` of the worker.
+    pub assignments: Vec<assignment::Model>,
+    /// `allowance_payments` of the worker.
+    pub payments: Vec<allowance_payment::Model>,
+    /// `appraisals` of the worker.
+    pub appraisals: Vec<appraisal::Model>,
+    /// `credit_entries` about the worker (subject `worker`).
+    pub credit_entries: Vec<credit_entry::Model>,
+}
+
+/// The posts and units that assignments point at, by id.
+#[derive(Debug, Clone, Default)]
+pub struct Places {
+    /// Posts by id.
+    pub posts: BTreeMap<String, post::Model>,
+    /// Units by id.
+    pub units: BTreeMap<String, unit::Model>,
+}
+
+impl Places {
+    /// Loads the posts of `assignments` and their units (two queries).
+    pub async fn load<'a, C: ConnectionTrait>(
+        conn: &C,
+        assignments: impl Iterator<Item = &'a assignment::Model>,
+    ) -> Result<Self, ApiError> {
+        let post_ids: BTreeSet<String> = assignments.map(|a| a.post_id.clone()).collect();
+        if post_ids.is_empty() {
+            return Ok(Self::default());
+        }
+        let posts: BTreeMap<String, post::Model> = post::Entity::find()
+            .filter(post::Column::Id.is_in(post_ids))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|p| (p.id.clone(), p))
+            .collect();
+        let unit_ids: BTreeSet<String> = posts.values().map(|p| p.unit_id.clone()).collect();
+        let units: BTreeMap<String, unit::Model> = unit::Entity::find()
+            .filter(unit::Column::Id.is_in(unit_ids))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|u| (u.id.clone(), u))
+            .collect();
+        Ok(Self { posts, units })
+    }
+}
+
+/// Loads the worker's facts (one query per table; [`super::bulk`] loads many workers with
+/// the same queries per chunk and [`assemble`]s each the same way).
 pub async fn load<C: ConnectionTrait>(
     conn: &C,
     w: &worker::Model,
+) -> Result<LoadedFacts, ApiError> {
+    let rows = WorkerRows {
+        credentials: credential::Entity::find()
+            .filter(credential::Column::WorkerId.eq(&w.id))
+            .order_by_asc(credential::Column::Id)
+            .all(conn)
+            .await?,
+        registrations: registration::Entity::find()
+            .filter(registration::Column::WorkerId.eq(&w.id))
+            .order_by_asc(registration::Column::Id)
+            .all(conn)
+            .await?,
+        assignments: assignment::Entity::find()
+            .filter(assignment::Column::WorkerId.eq(&w.id))
+            .order_by_asc(assignment::Column::Id)
+            .all(conn)
+            .await?,
+        payments: crate::allowance_payments::store::of_worker(conn, &w.id).await?,
+        appraisals: appraisal::Entity::find()
+            .filter(appraisal::Column::WorkerId.eq(&w.id))
+            .order_by_asc(appraisal::Column::RecordedAt)
+            .order_by_asc(appraisal::Column::Id)
+            .all(conn)
+            .await?,
+        credit_entries: credit_entry::Entity::find()
+            .filter(credit_entry::Column::WorkerId.eq(&w.id))
+            .filter(credit_entry::Column::SubjectKind.eq("worker"))
+            .order_by_asc(credit_entry::Column::RecordedAt)
+            .order_by_asc(credit_entry::Column::Id)
+            .all(conn)
+            .await?,
+    };
+    let places = Places::load(conn, rows.assignments.iter()).await?;
+    assemble(w, &rows, &places)
+}
+
+/// The worker's facts from its rows (no I/O): the one place rows become core facts, so a
+/// single-worker answer and a run decide from the same facts with the same ids.
+pub fn assemble(
+    w: &worker::Model,
+    rows: &WorkerRows,
+    places: &Places,
 ) -> Result<LoadedFacts, ApiError> {
     let mut ids = FactIds::default();
     let worker_id = ids.add(FactInfo {
@@ -183,12 +285,7 @@ pub async fn load<C: ConnectionTrait>(
     let region = RegionCode::parse(&w.region_code).map_err(ApiError::internal)?;
     let mut facts = WorkerFacts::new(worker_id, region);
 
-    let creds = credential::Entity::find()
-        .filter(credential::Column::WorkerId.eq(&w.id))
-        .order_by_asc(credential::Column::Id)
-        .all(conn)
-        .await?;
-    for m in &creds {
+    for m in &rows.credentials {
         let id = ids.add(FactInfo {
             kind: FactKind::Credential,
             id: m.id.clone(),
@@ -199,12 +296,7 @@ pub async fn load<C: ConnectionTrait>(
         facts.credentials.push(core_credential(m, id, worker_id)?);
     }
 
-    let regs = registration::Entity::find()
-        .filter(registration::Column::WorkerId.eq(&w.id))
-        .order_by_asc(registration::Column::Id)
-        .all(conn)
-        .await?;
-    for m in &regs {
+    for m in &rows.registrations {
         let Some(cred) = ids.core_id(FactKind::Credential, &m.credential_id) else {
             continue;
         };
@@ -222,29 +314,10 @@ pub async fn load<C: ConnectionTrait>(
         );
     }
 
-    let assignments = assignment::Entity::find()
-        .filter(assignment::Column::WorkerId.eq(&w.id))
-        .order_by_asc(assignment::Column::Id)
-        .all(conn)
-        .await?;
-    let post_ids: BTreeSet<String> = assignments.iter().map(|a| a.post_id.clone()).collect();
-    let posts: BTreeMap<String, post::Model> = post::Entity::find()
-        .filter(post::Column::Id.is_in(post_ids))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|p| (p.id.clone(), p))
-        .collect();
-    let unit_ids: BTreeSet<String> = posts.values().map(|p| p.unit_id.clone()).collect();
-    let units: BTreeMap<String, unit::Model> = unit::Entity::find()
-        .filter(unit::Column::Id.is_in(unit_ids))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|u| (u.id.clone(), u))
-        .collect();
+    let (posts, units) = (&places.posts, &places.units);
+    let mut assignment_units = BTreeMap::new();
     let mut experience = vec![Period::from(w.experience_start)];
-    for a in &assignments {
+    for a in &rows.assignments {
         let (Some(p), Some(u)) = (
             posts.get(&a.post_id),
             posts.get(&a.post_id).and_then(|p| units.get(&p.unit_id)),
@@ -273,6 +346,7 @@ pub async fn load<C: ConnectionTrait>(
             recorded_at: a.updated_at,
         });
         let core = core_assignment(a, id, worker_id, p, post_id, unit_id)?;
+        assignment_units.insert(id, u.id.clone());
         experience.push(core.period());
         facts.assignments.push(AssignmentFact {
             assignment: core,
@@ -286,7 +360,7 @@ pub async fn load<C: ConnectionTrait>(
         });
     }
 
-    for m in crate::allowance_payments::store::of_worker(conn, &w.id).await? {
+    for m in &rows.payments {
         let month = YearMonth::parse(&m.month).map_err(ApiError::internal)?;
         let id = ids.add(FactInfo {
             kind: FactKind::Payment,
@@ -304,8 +378,8 @@ pub async fn load<C: ConnectionTrait>(
         });
     }
 
-    load_appraisals(conn, w, worker_id, &mut ids, &mut facts).await?;
-    load_credit(conn, w, worker_id, &mut ids, &mut facts).await?;
+    add_appraisals(&rows.appraisals, worker_id, &mut ids, &mut facts)?;
+    add_credit(&rows.credit_entries, worker_id, &mut ids, &mut facts)?;
 
     let education = Education {
         level: code::<EducationLevel>(&w.education_level)?,
@@ -316,6 +390,7 @@ pub async fn load<C: ConnectionTrait>(
         ids,
         education,
         experience,
+        assignment_units,
     })
 }
 
@@ -330,20 +405,13 @@ fn score(v: Option<i16>) -> Result<Option<Score>, ApiError> {
 
 /// The worker's appraisals (corrections point at what they correct), in `recorded_at`, `id`
 /// order.
-async fn load_appraisals<C: ConnectionTrait>(
-    conn: &C,
-    w: &worker::Model,
+fn add_appraisals(
+    rows: &[appraisal::Model],
     worker_id: u64,
     ids: &mut FactIds,
     facts: &mut WorkerFacts,
 ) -> Result<(), ApiError> {
-    let rows = appraisal::Entity::find()
-        .filter(appraisal::Column::WorkerId.eq(&w.id))
-        .order_by_asc(appraisal::Column::RecordedAt)
-        .order_by_asc(appraisal::Column::Id)
-        .all(conn)
-        .await?;
-    for m in &rows {
+    for m in rows {
         ids.add(FactInfo {
             kind: FactKind::Appraisal,
             id: m.id.clone(),
@@ -352,7 +420,7 @@ async fn load_appraisals<C: ConnectionTrait>(
             recorded_at: m.recorded_at,
         });
     }
-    for m in &rows {
+    for m in rows {
         let id = ids.core_id(FactKind::Appraisal, &m.id).unwrap_or_default();
         let unit_id = ids.add(FactInfo {
             kind: FactKind::Unit,
@@ -403,21 +471,13 @@ fn credit_kind(m: &credit_entry::Model) -> Result<CreditEntryKind, ApiError> {
 }
 
 /// The worker's credit entries, in `recorded_at`, `id` order (the order of the core record).
-async fn load_credit<C: ConnectionTrait>(
-    conn: &C,
-    w: &worker::Model,
+fn add_credit(
+    rows: &[credit_entry::Model],
     worker_id: u64,
     ids: &mut FactIds,
     facts: &mut WorkerFacts,
 ) -> Result<(), ApiError> {
-    let rows = credit_entry::Entity::find()
-        .filter(credit_entry::Column::WorkerId.eq(&w.id))
-        .filter(credit_entry::Column::SubjectKind.eq("worker"))
-        .order_by_asc(credit_entry::Column::RecordedAt)
-        .order_by_asc(credit_entry::Column::Id)
-        .all(conn)
-        .await?;
-    for m in &rows {
+    for m in rows {
         ids.add(FactInfo {
             kind: FactKind::CreditEntry,
             id: m.id.clone(),
@@ -426,7 +486,7 @@ async fn load_credit<C: ConnectionTrait>(
             recorded_at: m.recorded_at,
         });
     }
-    for m in &rows {
+    for m in rows {
         let evidence_refs: Vec<String> =
             serde_json::from_str(&m.evidence_refs).map_err(ApiError::internal)?;
         let input = CreditEntryInput {

@@ -13,6 +13,7 @@
 //! `registry_core::staffing::staffing_report`, and translates ids back.
 
 pub mod api;
+pub mod bulk;
 pub mod facts;
 pub mod me;
 pub mod routes;

@@ -15,6 +15,7 @@ use poem_openapi::OpenApiService;
 
 use crate::allowance_payments::routes::WorkerAllowancePaymentsApi;
 use crate::appraisals::routes::WorkerAppraisalsApi;
+use crate::allowance_runs::routes::{AllowanceRunApi, AllowanceRunsApi};
 use crate::assignments::routes::{AssignmentApi, AssignmentsApi};
 use crate::continuing_education::routes::{ContinuingEducationApi, WorkerContinuingEducationApi};
 use crate::credentials::routes::{CredentialApi, WorkerCredentialsApi};
@@ -65,11 +66,22 @@ pub enum Tags {
     Appraisals,
     /// Credit records of workers and organisations, and objections (append-only records).
     Credit,
+    /// Allowance runs of a region and month: snapshots, differences, sign-off, exports.
+    AllowanceRuns,
 }
 
 /// The `#[OpenApi]` structs of the service, one per path group, in nested tuples
 /// (poem-openapi implements `OpenApi` for tuples of at most 16).
-pub type Apis = (RegisterApis, DecisionApis, RecordsApis, SelfServiceApis);
+pub type Apis = (
+    RegisterApis,
+    DecisionApis,
+    RecordsApis,
+    SelfServiceApis,
+    RunApis,
+);
+
+/// Allowance runs.
+pub type RunApis = (AllowanceRunsApi, AllowanceRunApi);
 
 /// The register: workers, units, posts, credentials, registrations, continuing education,
 /// assignments.
@@ -149,6 +161,7 @@ pub fn api() -> Apis {
             MeRecordsApi,
         ),
         (MeApi, VerificationsApi),
+        (AllowanceRunsApi, AllowanceRunApi),
     )
 }
 

@@ -4,6 +4,9 @@
 
 pub mod allowance_payment;
 pub mod allowance_policy;
+pub mod allowance_run;
+pub mod allowance_run_change;
+pub mod allowance_run_item;
 pub mod api_key;
 pub mod appraisal;
 pub mod assignment;

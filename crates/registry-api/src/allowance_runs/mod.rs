@@ -1,0 +1,17 @@
+//! Allowance runs: a whole region's allowance decisions for a month, kept as an immutable
+//! snapshot, compared with the previous run, signed off, paged and exported.
+//!
+//! - [`api`]: bodies (run summary with totals and changes, lines, pages) and stored totals.
+//! - [`compute`]: makes a run (set-oriented loading, core `decide`, core totals and diff).
+//! - [`store`]: queries on `allowance_runs`, `allowance_run_items`, `allowance_run_changes`.
+//! - [`export`]: CSV (streamed) and XLSX (constant memory) exports with Chinese headers.
+//! - [`routes`]: `/api/v1/allowance-runs...`.
+//!
+//! Architecture invariant: every amount, level and reason comes from core `decide`; totals
+//! and differences from core `allowance::run`.
+
+pub mod api;
+pub mod compute;
+pub mod export;
+pub mod routes;
+pub mod store;
