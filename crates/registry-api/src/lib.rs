@@ -77,12 +77,12 @@ pub mod state;
 pub mod units;
 pub mod workers;
 
+pub mod allowance_runs;
 pub mod audit_verify;
 pub mod checkpoint;
 pub mod me;
 pub mod rate_limit;
 pub mod verifications;
-pub mod allowance_runs;
 
 use std::future::Future;
 use std::time::Duration;

@@ -7,6 +7,7 @@ mod decisions_support;
 mod helpers;
 
 mod allowance;
+mod allowance_runs;
 mod appraisals;
 mod assignments;
 mod audit;

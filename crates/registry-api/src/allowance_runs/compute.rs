@@ -6,8 +6,8 @@
 
 use std::collections::BTreeSet;
 
-use registry_core::allowance::run::{self, Change, RunLine, RunTotals};
 use registry_core::Explain;
+use registry_core::allowance::run::{self, Change, RunLine, RunTotals};
 use registry_core::allowance::{PolicySet, decide};
 use registry_core::calendar::YearMonth;
 use registry_core::ids::RegionCode;
@@ -103,16 +103,16 @@ pub async fn make_run<C: ConnectionTrait>(
         };
         let loaded = load_chunk(conn, &workers).await?;
         let (lines, items) = decide_chunk(&id, &set, month, &workers, &loaded, &mut tally)?;
-        let before = match &prev_id {
-            Some(p) => store::items(conn, p, after.as_deref(), Some(&last), None)
+        store::insert_items(conn, items).await?;
+        // The first run of a region and month has nothing to compare with.
+        if let Some(p) = &prev_id {
+            let before = store::items(conn, p, after.as_deref(), Some(&last), None)
                 .await?
                 .iter()
                 .map(line_of)
-                .collect::<Result<Vec<_>, _>>()?,
-            None => Vec::new(),
-        };
-        store::insert_items(conn, items).await?;
-        tally.record(conn, &id, run::diff(&before, &lines)).await?;
+                .collect::<Result<Vec<_>, _>>()?;
+            tally.record(conn, &id, run::diff(&before, &lines)).await?;
+        }
         after = Some(last);
     }
     // Workers of the previous run no longer in the region.

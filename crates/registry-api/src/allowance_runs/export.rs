@@ -177,7 +177,10 @@ pub fn csv_stream(
                 return None;
             }
             let Some(after) = cursor else {
-                return Some((Ok(csv_header().into_bytes()), (db, run_id, Some(None), false)));
+                return Some((
+                    Ok(csv_header().into_bytes()),
+                    (db, run_id, Some(None), false),
+                ));
             };
             match next_rows(&db, &run_id, after.as_deref()).await {
                 Ok(rows) if rows.is_empty() => None,

@@ -74,10 +74,7 @@ pub enum ItemList {
 pub enum CsvExport {
     /// UTF-8 CSV with a byte-order mark, one line per worker.
     #[oai(status = 200, content_type = "text/csv; charset=utf-8")]
-    Ok(
-        Binary<Body>,
-        #[oai(header = "Content-Disposition")] String,
-    ),
+    Ok(Binary<Body>, #[oai(header = "Content-Disposition")] String),
 }
 
 /// An XLSX export.

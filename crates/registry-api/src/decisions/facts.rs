@@ -34,7 +34,8 @@ use registry_core::appraisal::{Appraisal, AppraisalInput, DimensionScores, Grade
 use registry_core::credit::{CreditEntry, CreditEntryInput, CreditEntryKind, CreditSubject};
 
 use crate::db::entities::{
-    allowance_payment, appraisal, assignment, credential, credit_entry, post, registration, unit, worker,
+    allowance_payment, appraisal, assignment, credential, credit_entry, post, registration, unit,
+    worker,
 };
 use crate::problem::ApiError;
 

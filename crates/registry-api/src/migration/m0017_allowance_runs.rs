@@ -143,12 +143,6 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("unit_id").string_len(36).null())
                     .col(ColumnDef::new("reasons").text().not_null())
                     .primary_key(Index::create().col("run_id").col("worker_id"))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("allowance_run_items_run_id_fk")
-                            .from("allowance_run_items", "run_id")
-                            .to("allowance_runs", "id"),
-                    )
                     .to_owned(),
             )
             .await?;
@@ -164,12 +158,6 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("before_reasons").text().null())
                     .col(ColumnDef::new("after_reasons").text().null())
                     .primary_key(Index::create().col("run_id").col("worker_id"))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("allowance_run_changes_run_id_fk")
-                            .from("allowance_run_changes", "run_id")
-                            .to("allowance_runs", "id"),
-                    )
                     .to_owned(),
             )
             .await?;

@@ -14,8 +14,8 @@ use poem::{Endpoint, EndpointExt, Route, get};
 use poem_openapi::OpenApiService;
 
 use crate::allowance_payments::routes::WorkerAllowancePaymentsApi;
-use crate::appraisals::routes::WorkerAppraisalsApi;
 use crate::allowance_runs::routes::{AllowanceRunApi, AllowanceRunsApi};
+use crate::appraisals::routes::WorkerAppraisalsApi;
 use crate::assignments::routes::{AssignmentApi, AssignmentsApi};
 use crate::continuing_education::routes::{ContinuingEducationApi, WorkerContinuingEducationApi};
 use crate::credentials::routes::{CredentialApi, WorkerCredentialsApi};
