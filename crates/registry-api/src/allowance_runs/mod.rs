@@ -5,7 +5,7 @@
 //! - [`compute`]: makes a run (set-oriented loading, core `decide`, core totals and diff).
 //! - [`store`]: queries on `allowance_runs`, `allowance_run_items`, `allowance_run_changes`.
 //! - [`export`]: CSV (streamed) and XLSX (constant memory) exports with Chinese headers.
-//! - [`routes`]: `/api/v1/allowance-runs...`.
+//! - [`routes`]: the `/api/v1/allowance-runs` operations.
 //!
 //! Architecture invariant: every amount, level and reason comes from core `decide`; totals
 //! and differences from core `allowance::run`.
