@@ -161,6 +161,18 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // The run's set-oriented loader reads registrations by worker (`worker_id IN (...)`).
+        manager
+            .create_index(
+                Index::create()
+                    .if_not_exists()
+                    .name("registrations_worker_id_id")
+                    .table("registrations")
+                    .col("worker_id")
+                    .col("id")
+                    .to_owned(),
+            )
+            .await?;
         let triggers = match manager.get_database_backend() {
             DbBackend::Postgres => postgres_triggers(),
             _ => sqlite_triggers(),
