@@ -21,6 +21,7 @@ both_backends!(
     signed_off_run_is_frozen_and_rerun_lists_changes,
     exports_round_trip_amounts_and_defuse_formulas,
     scoping_and_validation,
+    bulk_loader_equals_single_loader,
 );
 
 const RUNS: &str = "/api/v1/allowance-runs";
@@ -579,4 +580,39 @@ async fn scoping_and_validation(b: Backend) {
     let list = get_ok(&app, RUNS, &app.admin("510000")).await;
     assert_eq!(list["items"].as_array().unwrap().len(), 2);
     let _ = r.outside;
+}
+
+/// The set-oriented loader gives every worker exactly the facts (and fact ids) of the
+/// single-worker loader, across chunk boundaries (chunks of 2 here).
+async fn bulk_loader_equals_single_loader(b: Backend) {
+    use registry_api::decisions::{bulk, facts};
+    use registry_core::ids::RegionCode;
+
+    let app = spawn_app(b).await;
+    let r = setup(&app).await;
+    serious_listing(&app, &r.failed, "510104", date!(2026 - 02 - 10)).await;
+    let more = add_credential(&app, &r.assistant.worker, "9", "intermediate", "2025-06-01").await;
+    register(&app, &more, "2025-07-01").await;
+    appraise(&app, &r.assistant, 2024, "excellent").await;
+    let db = &app.state.db;
+    let region = RegionCode::parse("510000").unwrap();
+    let mut after: Option<String> = None;
+    let mut seen = 0;
+    loop {
+        let workers = bulk::next_workers(db, &region, after.as_deref(), 2)
+            .await
+            .unwrap();
+        let Some(last) = workers.last().map(|w| w.id.clone()) else {
+            break;
+        };
+        let loaded = bulk::load_chunk(db, &workers).await.unwrap();
+        for (w, bulk_facts) in workers.iter().zip(&loaded) {
+            let single = facts::load(db, w).await.unwrap();
+            assert_eq!(format!("{bulk_facts:?}"), format!("{single:?}"), "{}", w.id);
+            seen += 1;
+        }
+        after = Some(last);
+    }
+    // The four workers of Jinjiang; Lanzhou's is outside the region.
+    assert_eq!(seen, 4);
 }
