@@ -318,6 +318,7 @@ async fn signed_off_run_is_frozen_and_rerun_lists_changes(b: Backend) {
     assert_ne!(second["id"], first["id"]);
     assert_eq!(second["status"], "open");
     let c = &second["changes"];
+    let second_id = second["id"].as_str().unwrap();
     assert_eq!(c["previous_run_id"], id.as_str());
     assert_eq!(
         (
@@ -374,10 +375,21 @@ async fn signed_off_run_is_frozen_and_rerun_lists_changes(b: Backend) {
     assert!(reason_codes(&gained["before_reasons"]).contains(&"REGISTRATION_MISSING".to_owned()));
     assert_eq!(second["totals"]["amount"], "1600.00");
     // The new run decides from the changed register exactly as the single-worker answers.
-    let second_id = second["id"].as_str().unwrap();
     let lines = items(&app, second_id, &app.admin("510000")).await;
     let (sum, _) = assert_lines_match_single(&app, &lines, "2026-03").await;
     assert_eq!(sum, 160_000);
+    // The paged list gives the same three, one per page.
+    let mut paged = Vec::new();
+    let mut path = format!("{RUNS}/{second_id}/changes?limit=1");
+    loop {
+        let page = get_ok(&app, &path, &app.hr("510000")).await;
+        paged.extend(page["items"].as_array().unwrap().iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(c) => path = format!("{RUNS}/{second_id}/changes?limit=1&cursor={c}"),
+            None => break,
+        }
+    }
+    assert_eq!(Value::Array(paged), c["workers"]);
     // The failed worker did not change and is not listed.
     assert!(!c.to_string().contains(&r.failed.worker));
 }

@@ -224,7 +224,8 @@ pub struct Changes {
     pub lost: u64,
     /// Workers paid another amount.
     pub amount_changed: u64,
-    /// The changed workers in id order (at most [`MAX_CHANGES_SHOWN`]).
+    /// The changed workers in id order (at most 1000; all of them, paged, at
+    /// `GET /allowance-runs/{id}/changes`).
     pub workers: Vec<ChangeView>,
     /// True when there are more changes than `workers` shows.
     pub truncated: bool,
@@ -384,6 +385,17 @@ impl RunItem {
 pub struct RunItemPage {
     /// The lines, in worker id order.
     pub items: Vec<RunItem>,
+    /// Cursor of the next page, if any.
+    #[oai(skip_serializing_if_is_none)]
+    pub next_cursor: Option<String>,
+}
+
+/// A page of a run's changes.
+#[derive(Debug, Clone, Object)]
+#[oai(rename_all = "snake_case")]
+pub struct ChangePage {
+    /// The changed workers, in worker id order.
+    pub items: Vec<ChangeView>,
     /// Cursor of the next page, if any.
     #[oai(skip_serializing_if_is_none)]
     pub next_cursor: Option<String>,

@@ -11,7 +11,9 @@ use poem_openapi::payload::{Binary, Json};
 use poem_openapi::{ApiResponse, OpenApi};
 use registry_core::ids::RegionCode;
 
-use super::api::{AllowanceRun, MAX_CHANGES_SHOWN, RunBody, RunItem, RunItemPage, RunPage};
+use super::api::{
+    AllowanceRun, ChangePage, ChangeView, MAX_CHANGES_SHOWN, RunBody, RunItem, RunItemPage, RunPage,
+};
 use super::{compute, export, store};
 use crate::audit::{self, AuditEvent};
 use crate::auth::{Auth, Principal, Role};
@@ -32,6 +34,7 @@ use crate::workers::store::region_range;
 
 const RUN_CURSOR: &str = "run1:";
 const ITEM_CURSOR: &str = "rli1:";
+const CHANGE_CURSOR: &str = "rch1:";
 
 /// A run was made (or a retry with the same `Idempotency-Key` replayed).
 #[derive(ApiResponse)]
@@ -67,6 +70,14 @@ pub enum ItemList {
     /// The page.
     #[oai(status = 200)]
     Ok(Json<RunItemPage>),
+}
+
+/// A page of a run's changes.
+#[derive(ApiResponse)]
+pub enum ChangeList {
+    /// The page.
+    #[oai(status = 200)]
+    Ok(Json<ChangePage>),
 }
 
 /// A CSV export.
@@ -418,6 +429,60 @@ impl AllowanceRunApi {
         .await
         .map_err(ApiError::from)?;
         Ok(ItemList::Ok(Json(RunItemPage { items, next_cursor })))
+    }
+
+    /// List the differences of an allowance run from the previous run
+    ///
+    /// Admin and hr of the run's region; others get a 404. Every worker who gained, lost or
+    /// changed amount since the previous run of the same region and month, with the reason
+    /// codes before and after, in worker id order, in pages of `limit` (default 50, maximum
+    /// 200). Empty for the first run of a region and month.
+    #[oai(
+        path = "/allowance-runs/:id/changes",
+        method = "get",
+        operation_id = "list_allowance_run_changes"
+    )]
+    async fn list_allowance_run_changes(
+        &self,
+        auth: Auth,
+        state: Data<&AppState>,
+        request_id: RequestId,
+        /// Run id.
+        id: Path<String>,
+        /// `next_cursor` of the previous page.
+        #[oai(validator(min_length = 1, max_length = 200))]
+        cursor: Query<Option<String>>,
+        /// Page size: default 50, maximum 200.
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
+        limit: Query<Option<u32>>,
+    ) -> Result<ChangeList, Errors<ReadErrors>> {
+        let p = &auth.0;
+        let limit = page_size(limit.0);
+        let after = decode_cursor(CHANGE_CURSOR, cursor.0.as_deref())?;
+        let run = readable_run(&state, p, &id.0).await?;
+        let rows = store::changes_after(&state.db, &run.id, after.as_deref(), limit as u64 + 1)
+            .await
+            .map_err(ApiError::from)?;
+        let (rows, next_cursor) = finish_page(rows, limit, CHANGE_CURSOR, |m| &m.worker_id);
+        let items = rows
+            .iter()
+            .map(ChangeView::view)
+            .collect::<Result<Vec<_>, _>>()?;
+        audit::record_reads(
+            &state.db,
+            AuditEvent {
+                principal: p,
+                action: "list_allowance_run_changes",
+                resource: "allowance_run",
+                resource_id: &run.id,
+                request_id: request_id.as_str(),
+                worker_id: None,
+            },
+            rows.iter().map(|m| (run.id.as_str(), m.worker_id.as_str())),
+        )
+        .await
+        .map_err(ApiError::from)?;
+        Ok(ChangeList::Ok(Json(ChangePage { items, next_cursor })))
     }
 
     /// Export an allowance run as CSV

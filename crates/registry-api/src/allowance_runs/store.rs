@@ -92,9 +92,22 @@ pub async fn changes<C: ConnectionTrait>(
     run_id: &str,
     limit: u64,
 ) -> Result<Vec<allowance_run_change::Model>, DbErr> {
-    allowance_run_change::Entity::find()
-        .filter(allowance_run_change::Column::RunId.eq(run_id))
-        .order_by_asc(allowance_run_change::Column::WorkerId)
+    changes_after(conn, run_id, None, limit).await
+}
+
+/// At most `limit` changes of `run_id` after the worker id `after`, in worker order.
+pub async fn changes_after<C: ConnectionTrait>(
+    conn: &C,
+    run_id: &str,
+    after: Option<&str>,
+    limit: u64,
+) -> Result<Vec<allowance_run_change::Model>, DbErr> {
+    let mut q =
+        allowance_run_change::Entity::find().filter(allowance_run_change::Column::RunId.eq(run_id));
+    if let Some(after) = after {
+        q = q.filter(allowance_run_change::Column::WorkerId.gt(after));
+    }
+    q.order_by_asc(allowance_run_change::Column::WorkerId)
         .limit(limit)
         .all(conn)
         .await
