@@ -6,6 +6,7 @@
 //! Every migration runs in a transaction on both backends (`use_transaction`), so a failed
 //! migration leaves nothing half-applied.
 
+mod append_only;
 mod m0001_initial;
 mod m0002_units;
 mod m0003_posts;
