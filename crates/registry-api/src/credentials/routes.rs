@@ -19,7 +19,7 @@ use crate::mirror::Level;
 use crate::observe::RequestId;
 use crate::payload::JsonBody;
 use crate::problem::{
-    ApiError, CreateErrors, Errors, ProblemField, ProblemKind, ReadErrors, UpdateErrors,
+    ApiError, Errors, NestedCreateErrors, ProblemField, ProblemKind, ReadErrors, UpdateErrors,
 };
 use crate::routes::Tags;
 use crate::scope::{can_read_worker, can_write_worker, readable_worker, writable_worker};
@@ -109,7 +109,7 @@ impl WorkerCredentialsApi {
         #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
         idempotency_key: Header<Option<String>>,
         body: JsonBody<CredentialBody>,
-    ) -> Result<Idempotent<CreatedCredential>, Errors<CreateErrors>> {
+    ) -> Result<Idempotent<CreatedCredential>, Errors<NestedCreateErrors>> {
         let p = &auth.0;
         p.require(&[Role::Admin])?;
         let input = body.value.validate()?;

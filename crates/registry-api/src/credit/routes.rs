@@ -23,8 +23,9 @@ use crate::db::entities::credit_entry;
 use crate::db::now_utc;
 use crate::observe::RequestId;
 use crate::payload::JsonBody;
+use crate::problem::NestedCreateErrors;
 use crate::problem::{ApiError, Errors, ProblemField};
-use crate::records_errors::{ReadErrors403, RecordCreateErrors};
+use crate::records_errors::ReadErrors403;
 use crate::routes::Tags;
 use crate::scope::{readable_worker, writable_worker};
 use crate::state::AppState;
@@ -274,7 +275,7 @@ impl CreditEntriesApi {
         #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
         idempotency_key: Header<Option<String>>,
         body: JsonBody<CreditEntryBody>,
-    ) -> Result<Idempotent<CreatedEntry>, Errors<RecordCreateErrors>> {
+    ) -> Result<Idempotent<CreatedEntry>, Errors<NestedCreateErrors>> {
         let p = &auth.0;
         p.require(&[Role::Admin])?;
         let b = &body.value;
