@@ -99,7 +99,8 @@ pub struct Event {
     pub kind: EventKind,
     /// Resource type, e.g. `credential`.
     pub resource: String,
-    /// Id of the resource that changed.
+    /// Id of the resource that changed; for a policy version `<policy_id>/versions/<version>`
+    /// (read it at `/api/v1/allowance-policies/{resource_id}`).
     pub resource_id: String,
     /// The worker whose facts changed, when the resource belongs to one.
     #[oai(skip_serializing_if_is_none)]

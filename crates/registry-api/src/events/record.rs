@@ -84,8 +84,12 @@ pub async fn record_credit_entry(
 }
 
 /// The region of a change: the worker's (as written by this transaction), else the
-/// resource's own.
-async fn region_of(txn: &DatabaseTransaction, change: &Change<'_>) -> Result<String, DbErr> {
+/// resource's own; and, for a policy version, the id the API reads it by
+/// (`<policy_id>/versions/<version>`, since its row id is never shown).
+async fn region_of(
+    txn: &DatabaseTransaction,
+    change: &Change<'_>,
+) -> Result<(String, Option<String>), DbErr> {
     let id = change.worker_id.unwrap_or(change.resource_id).to_owned();
     let found: Option<String> = match (change.worker_id, change.resource) {
         (Some(_), _) | (None, "worker") => {
@@ -113,13 +117,20 @@ async fn region_of(txn: &DatabaseTransaction, change: &Change<'_>) -> Result<Str
                 .await?
         }
         (None, "allowance_policy") => {
-            allowance_policy::Entity::find()
+            let row: Option<(String, String, i32)> = allowance_policy::Entity::find()
                 .filter(allowance_policy::Column::Id.eq(id))
                 .select_only()
                 .column(allowance_policy::Column::RegionCode)
+                .column(allowance_policy::Column::PolicyId)
+                .column(allowance_policy::Column::Version)
                 .into_tuple()
                 .one(txn)
-                .await?
+                .await?;
+            return row
+                .map(|(region, policy, version)| {
+                    (region, Some(format!("{policy}/versions/{version}")))
+                })
+                .ok_or_else(|| not_found(change));
         }
         (None, other) => {
             return Err(DbErr::Custom(format!(
@@ -127,8 +138,11 @@ async fn region_of(txn: &DatabaseTransaction, change: &Change<'_>) -> Result<Str
             )));
         }
     };
-    found
-        .ok_or_else(|| DbErr::RecordNotFound(format!("{} {}", change.resource, change.resource_id)))
+    found.map(|r| (r, None)).ok_or_else(|| not_found(change))
+}
+
+fn not_found(change: &Change<'_>) -> DbErr {
+    DbErr::RecordNotFound(format!("{} {}", change.resource, change.resource_id))
 }
 
 async fn append(
@@ -140,7 +154,7 @@ async fn append(
         txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({AUDIT_LOCK_KEY})"))
             .await?;
     }
-    let region = region_of(txn, &change).await?;
+    let (region, public_id) = region_of(txn, &change).await?;
     let last: Option<i64> = event::Entity::find()
         .select_only()
         .column(event::Column::Seq)
@@ -154,7 +168,7 @@ async fn append(
         seq: Set(seq),
         kind: Set(kind.code().to_owned()),
         resource: Set(change.resource.to_owned()),
-        resource_id: Set(change.resource_id.to_owned()),
+        resource_id: Set(public_id.unwrap_or_else(|| change.resource_id.to_owned())),
         worker_id: Set(change.worker_id.map(str::to_owned)),
         region_code: Set(region),
         previous_region_code: Set(previous.map(str::to_owned)),

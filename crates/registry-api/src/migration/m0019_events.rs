@@ -43,7 +43,7 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("seq").big_integer().not_null().primary_key())
                     .col(ColumnDef::new("kind").string_len(48).not_null())
                     .col(ColumnDef::new("resource").string_len(32).not_null())
-                    .col(ColumnDef::new("resource_id").string_len(36).not_null())
+                    .col(ColumnDef::new("resource_id").text().not_null())
                     .col(ColumnDef::new("worker_id").string_len(36).null())
                     .col(ColumnDef::new("region_code").char_len(6).not_null())
                     .col(ColumnDef::new("previous_region_code").char_len(6).null())

@@ -15,7 +15,7 @@ pub struct Model {
     pub kind: String,
     /// Resource type, e.g. `credential`.
     pub resource: String,
-    /// Id of the resource that changed.
+    /// Id of the resource that changed (`<policy_id>/versions/<version>` for a policy).
     pub resource_id: String,
     /// The worker whose facts changed, if the resource belongs to one.
     pub worker_id: Option<String>,
