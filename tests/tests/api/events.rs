@@ -499,9 +499,9 @@ async fn events_are_scoped_by_region(b: Backend) {
                 .collect::<Vec<_>>()
         }
     };
-    assert_eq!(workers(app.admin("510000")).await, [chengdu.clone()]);
-    assert_eq!(workers(app.hr("510104")).await, [chengdu.clone()]);
-    assert_eq!(workers(app.admin("110000")).await, [beijing.clone()]);
+    assert_eq!(workers(app.admin("510000")).await, [chengdu.as_str()]);
+    assert_eq!(workers(app.hr("510104")).await, [chengdu.as_str()]);
+    assert_eq!(workers(app.admin("110000")).await, [beijing.as_str()]);
     assert!(workers(app.admin("510105")).await.is_empty());
     assert_eq!(
         workers(app.admin("000000")).await,
