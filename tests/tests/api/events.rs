@@ -21,6 +21,7 @@ both_backends!(
     events_are_scoped_by_region,
     policies_and_payments_are_reported,
     events_are_append_only_in_the_database,
+    a_write_failing_after_its_event_leaves_no_event,
 );
 
 /// One page after `after`: (items, next_cursor).
@@ -632,5 +633,52 @@ async fn events_are_append_only_in_the_database(b: Backend) {
     if b == Backend::Postgres {
         assert!(db.execute_unprepared("TRUNCATE events").await.is_err());
     }
+    assert_eq!(app.count::<event::Entity>().await, 1);
+}
+
+async fn a_write_failing_after_its_event_leaves_no_event(b: Backend) {
+    use registry_api::db::entities::credential;
+    let app = spawn_app(b).await;
+    let worker = app.create_worker(&new_worker(1, "510104")).await;
+    let path = app.url(&format!("/api/v1/workers/{}/credentials", id(&worker)));
+    // Make the last step of a keyed create (recording its Idempotency-Key, after the row, the
+    // audit entry and the event) fail.
+    let db = &app.state.db;
+    let inject: &[&str] = match b {
+        Backend::Sqlite => &[
+            "CREATE TRIGGER fail_keys BEFORE INSERT ON idempotency_keys \
+             BEGIN SELECT RAISE(ABORT, 'injected'); END",
+        ],
+        Backend::Postgres => &[
+            "CREATE FUNCTION fail_keys() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'injected'; END $$",
+            "CREATE TRIGGER fail_keys BEFORE INSERT ON idempotency_keys \
+             FOR EACH ROW EXECUTE FUNCTION fail_keys()",
+        ],
+    };
+    for sql in inject {
+        db.execute_unprepared(sql).await.unwrap();
+    }
+    let send = || {
+        app.client
+            .post(&path)
+            .bearer_auth(app.admin("000000"))
+            .header("Idempotency-Key", "k-1")
+            .json(&new_credential("C-1"))
+            .send()
+    };
+    assert_eq!(send().await.unwrap().status(), 500);
+    assert_eq!(app.count::<credential::Entity>().await, 0);
+    assert_eq!(
+        app.count::<event::Entity>().await,
+        0,
+        "rolled back with the write"
+    );
+    let drop = match b {
+        Backend::Sqlite => "DROP TRIGGER fail_keys",
+        Backend::Postgres => "DROP TRIGGER fail_keys ON idempotency_keys",
+    };
+    db.execute_unprepared(drop).await.unwrap();
+    assert_eq!(send().await.unwrap().status(), 201);
     assert_eq!(app.count::<event::Entity>().await, 1);
 }

@@ -2,7 +2,7 @@
 //! payroll systems can follow the register without polling every worker.
 //!
 //! - [`relevance`]: the one table of which writes are reported and with which kind.
-//! - [`record`]: the write side; [`record::record`] is called next to `audit::append`, in
+//! - [`mod@record`]: the write side; [`record()`] is called next to `audit::append`, in
 //!   the write's own transaction: centrally in `crate::create::create_once` for every
 //!   create, in the `If-Match` update handlers (credentials, assignments, posts, units,
 //!   workers) and in `crate::credit::routes::append_entry` for credit entries. A rejected

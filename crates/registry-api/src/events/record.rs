@@ -58,7 +58,7 @@ impl<'a> Change<'a> {
 }
 
 /// Appends the event for `change` inside `txn` when the table of
-/// [`relevance`](super::relevance) reports it; returns its `seq` (`None`: not relevant).
+/// [`relevance`] reports it; returns its `seq` (`None`: not relevant).
 /// Call it next to `audit::append`, in the same transaction.
 pub async fn record(txn: &DatabaseTransaction, change: Change<'_>) -> Result<Option<i64>, DbErr> {
     match relevance::kind(change.resource, change.action) {
