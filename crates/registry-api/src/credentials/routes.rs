@@ -14,6 +14,7 @@ use crate::auth::{Auth, Principal, Role};
 use crate::concurrency::{etag, expected_version, stale};
 use crate::create::{CreateCtx, Idempotent, create_once};
 use crate::db::{begin_write, entities::credential, is_unique_violation};
+use crate::events::{self, Change};
 use crate::listing::{decode_cursor, finish_page, page_size};
 use crate::mirror::Level;
 use crate::observe::RequestId;
@@ -330,6 +331,11 @@ async fn update(
             request_id: request_id.as_str(),
             worker_id: Some(&current.worker_id),
         },
+    )
+    .await?;
+    events::record(
+        &txn,
+        Change::updated("credential", id, Some(&current.worker_id)),
     )
     .await?;
     let m = store::find(&txn, id)

@@ -21,6 +21,7 @@ use crate::auth::{Auth, Principal, Role};
 use crate::create::{CreateCtx, Idempotent, create_once};
 use crate::db::entities::credit_entry;
 use crate::db::now_utc;
+use crate::events;
 use crate::observe::RequestId;
 use crate::payload::JsonBody;
 use crate::problem::NestedCreateErrors;
@@ -68,7 +69,9 @@ pub struct NewEntry<'a> {
 }
 
 /// Appends `new` to `subject`'s record inside `txn` when core's `CreditRecord::append`
-/// allows it (422 naming the rule otherwise) and stores it as row `id`.
+/// allows it (422 naming the rule otherwise) and stores it as row `id`, with the
+/// `credit_entry.created` change-feed event of a worker's entry (every entry, also an
+/// objection's, is appended here, so this is where the feed hears of them).
 pub async fn append_entry(
     txn: &DatabaseTransaction,
     subject: &StoredSubject,
@@ -91,7 +94,9 @@ pub async fn append_entry(
         now_utc().date(),
         new.texts,
     )?;
-    Ok(store::insert(txn, id, subject, &fields).await?)
+    let m = store::insert(txn, id, subject, &fields).await?;
+    events::record_credit_entry(txn, &m.id, m.worker_id.as_deref()).await?;
+    Ok(m)
 }
 
 /// A record with its status at `as_of`.

@@ -20,6 +20,7 @@ mod m0010_credit_entries;
 mod m0011_objections;
 mod m0012_allowance;
 mod m0016_idempotent_response;
+mod m0019_events;
 
 use sea_orm_migration::prelude::*;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0011_objections::Migration),
             Box::new(m0012_allowance::Migration),
             Box::new(m0016_idempotent_response::Migration),
+            Box::new(m0019_events::Migration),
         ]
     }
 }

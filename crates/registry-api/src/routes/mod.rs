@@ -22,6 +22,7 @@ use crate::credit::routes::{CreditEntriesApi, OrganisationCreditApi, WorkerCredi
 use crate::decisions::me::MeDecisionsApi;
 use crate::decisions::routes::WorkerDecisionsApi;
 use crate::decisions::staffing::RegionStaffingApi;
+use crate::events::routes::EventsApi;
 use crate::me::routes::MeApi;
 use crate::me_records::routes::MeRecordsApi;
 use crate::objections::routes::ObjectionsApi;
@@ -65,11 +66,19 @@ pub enum Tags {
     Appraisals,
     /// Credit records of workers and organisations, and objections (append-only records).
     Credit,
+    /// The change feed: eligibility-relevant changes for payroll systems to follow.
+    Events,
 }
 
 /// The `#[OpenApi]` structs of the service, one per path group, in nested tuples
 /// (poem-openapi implements `OpenApi` for tuples of at most 16).
-pub type Apis = (RegisterApis, DecisionApis, RecordsApis, SelfServiceApis);
+pub type Apis = (
+    RegisterApis,
+    DecisionApis,
+    RecordsApis,
+    SelfServiceApis,
+    EventsApi,
+);
 
 /// The register: workers, units, posts, credentials, registrations, continuing education,
 /// assignments.
@@ -149,6 +158,7 @@ pub fn api() -> Apis {
             MeRecordsApi,
         ),
         (MeApi, VerificationsApi),
+        EventsApi,
     )
 }
 
