@@ -2,7 +2,6 @@
 //! numbered by `seq` in commit order (see `crate::events`). Append-only: triggers refuse
 //! UPDATE and DELETE on both backends (and TRUNCATE on PostgreSQL), like `audit_log`.
 
-use sea_orm::{ConnectionTrait, DbBackend};
 use sea_orm_migration::prelude::*;
 
 pub struct Migration;
@@ -12,22 +11,6 @@ impl MigrationName for Migration {
         "m0019_events"
     }
 }
-
-const SQLITE_TRIGGERS: [&str; 2] = [
-    "CREATE TRIGGER events_no_update BEFORE UPDATE ON events \
-     BEGIN SELECT RAISE(ABORT, 'events is append-only'); END",
-    "CREATE TRIGGER events_no_delete BEFORE DELETE ON events \
-     BEGIN SELECT RAISE(ABORT, 'events is append-only'); END",
-];
-
-const POSTGRES_TRIGGERS: [&str; 3] = [
-    "CREATE FUNCTION events_append_only() RETURNS trigger LANGUAGE plpgsql AS \
-     $$ BEGIN RAISE EXCEPTION 'events is append-only'; END $$",
-    "CREATE TRIGGER events_no_update_delete BEFORE UPDATE OR DELETE ON events \
-     FOR EACH ROW EXECUTE FUNCTION events_append_only()",
-    "CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events \
-     FOR EACH STATEMENT EXECUTE FUNCTION events_append_only()",
-];
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -55,14 +38,6 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        let triggers: &[&str] = match manager.get_database_backend() {
-            DbBackend::Postgres => &POSTGRES_TRIGGERS,
-            _ => &SQLITE_TRIGGERS,
-        };
-        let conn = manager.get_connection();
-        for sql in triggers {
-            conn.execute_unprepared(sql).await?;
-        }
-        Ok(())
+        super::append_only::make_append_only(manager, "events").await
     }
 }
