@@ -1,7 +1,8 @@
 //! The write path of every create: one transaction holding the row, its audit entry and
 //! (with an `Idempotency-Key`) the idempotency record with the first response.
 //!
-//! [`create_once`] looks the key up, runs the resource's insert, appends the audit entry,
+//! [`create_once`] looks the key up, runs the resource's insert, appends the audit entry
+//! (and the change-feed event, when [`crate::events::relevance`] reports the resource),
 //! renders the response, records the key with that response and commits. A replay answers
 //! with the recorded response exactly (status, body, `Location`, `ETag`), even if the
 //! resource changed since. When a concurrent twin with the same key commits first (a unique
@@ -22,6 +23,7 @@ use sea_orm::{ConnectionTrait, DatabaseTransaction};
 use crate::audit::{self, AuditEvent};
 use crate::auth::Principal;
 use crate::db::{begin_write, is_unique_violation};
+use crate::events::{self, Change};
 use crate::idempotency::{self, Prior, StoredResponse};
 use crate::observe::RequestId;
 use crate::problem::{ApiError, ProblemKind};
@@ -172,6 +174,7 @@ where
             },
         )
         .await?;
+        events::record(&txn, Change::created(ctx.resource, &id, worker_id)).await?;
         let response = respond(m)?;
         let Some((key, fp)) = idem else {
             txn.commit().await?;

@@ -30,6 +30,7 @@
 //!   at a date), [`objections`], [`me_records`] (the worker's own); [`records_errors`] their
 //!   documented error statuses.
 //! - [`cli`]: the `registry-api` command line.
+//! - [`events`]: the change feed (`GET /events`), one event per eligibility-relevant write.
 //!
 //! ## Architecture invariants
 //! - Every 4xx/5xx leaves as `application/problem+json` ([`observe`] guarantees it).
@@ -83,6 +84,8 @@ pub mod checkpoint;
 pub mod me;
 pub mod rate_limit;
 pub mod verifications;
+
+pub mod events;
 
 use std::future::Future;
 use std::time::Duration;

@@ -358,6 +358,11 @@ error_set!(
     CreateErrors => [400, 401, 403, 405, 406, 409, 413, 415, 422, 429, 500, 503]
 );
 error_set!(
+    /// Errors of a create under a parent resource (`/workers/{id}/...`): also 404 when the
+    /// parent is missing or outside the caller's scope.
+    NestedCreateErrors => [400, 401, 403, 404, 405, 406, 409, 413, 415, 422, 429, 500, 503]
+);
+error_set!(
     /// Errors of an update guarded by `If-Match`.
     UpdateErrors => [400, 401, 403, 404, 405, 406, 409, 412, 413, 415, 422, 428, 429, 500, 503]
 );

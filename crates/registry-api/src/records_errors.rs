@@ -1,6 +1,6 @@
 //! The error statuses the record operations (appraisals, credit, objections) document
 //! besides the shared sets of [`crate::problem`]: their reads answer 403 to roles that never
-//! see them (hr and credit), and their creates 404 for a subject outside the caller's scope.
+//! see them (hr and credit).
 
 use crate::problem::ErrorSet;
 
@@ -10,14 +10,4 @@ pub struct ReadErrors403;
 
 impl ErrorSet for ReadErrors403 {
     const STATUSES: &'static [u16] = &[401, 403, 404, 405, 406, 422, 429, 500, 503];
-}
-
-/// Errors of a create of a record that belongs to a subject (404 when it is out of scope).
-#[derive(Debug)]
-pub struct RecordCreateErrors;
-
-impl ErrorSet for RecordCreateErrors {
-    const STATUSES: &'static [u16] = &[
-        400, 401, 403, 404, 405, 406, 409, 413, 415, 422, 429, 500, 503,
-    ];
 }

@@ -605,7 +605,7 @@ async fn bulk_loader_equals_single_loader(b: Backend) {
     serious_listing(&app, &r.failed, "510104", date!(2026 - 02 - 10)).await;
     let more = add_credential(&app, &r.assistant.worker, "9", "intermediate", "2025-06-01").await;
     register(&app, &more, "2025-07-01").await;
-    appraise(&app, &r.assistant, 2024, "excellent").await;
+    appraise(&app, &r.assistant, 2024, "pass").await;
     let db = &app.state.db;
     let region = RegionCode::parse("510000").unwrap();
     let mut after: Option<String> = None;

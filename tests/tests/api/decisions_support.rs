@@ -1,12 +1,9 @@
 //! Shared setup of the decision tests: sample policies posted through the API, a worker with
-//! credential, registration and assignment, and (until the records endpoints land) appraisals
-//! and credit entries written straight into their tables.
+//! credential, registration and assignment, and appraisals and credit entries recorded
+//! through the records endpoints.
 
-use registry_api::db::entities::{appraisal, credit_entry};
 use registry_core::allowance::samples::SAMPLE_POLICY_FILES;
-use sea_orm::{ActiveModelTrait, Set};
 use serde_json::{Value, json};
-use time::macros::date;
 
 use crate::helpers::{TestApp, new_unit, new_worker};
 
@@ -128,53 +125,41 @@ pub async fn register(app: &TestApp, credential: &str, on: &str) -> String {
     .await
 }
 
-/// Writes an appraisal row (the records endpoints are another branch's); returns its id.
+/// Records an appraisal of `year` through `POST /workers/{id}/appraisals`; returns its id.
 pub async fn appraise(app: &TestApp, s: &Setup, year: i32, grade: &str) -> String {
-    let id = uuid::Uuid::now_v7().to_string();
-    appraisal::ActiveModel {
-        id: Set(id.clone()),
-        worker_id: Set(s.worker.clone()),
-        unit_id: Set(s.unit.clone()),
-        year: Set(year),
-        grade: Set(grade.to_owned()),
-        score_ethics: Set(None),
-        score_performance: Set(None),
-        score_satisfaction: Set(None),
-        recorded_on: Set(date!(2026 - 01 - 10)),
-        corrects_id: Set(None),
-        recorded_at: Set(time::OffsetDateTime::now_utc()),
-    }
-    .insert(&app.state.db)
+    created_id(
+        app,
+        &format!("/api/v1/workers/{}/appraisals", s.worker),
+        &json!({
+            "year": year,
+            "unit_id": s.unit,
+            "grade": grade,
+            "recorded_on": "2026-01-10",
+        }),
+    )
     .await
-    .expect("insert appraisal");
-    id
 }
 
-/// Writes a serious-list entry effective on `on` (straight into the table); returns its id.
+/// Puts the worker on the serious list effective on `on` through `POST /credit-entries`
+/// (as an admin of `region`); returns the entry id.
 pub async fn serious_listing(app: &TestApp, s: &Setup, region: &str, on: time::Date) -> String {
-    let id = uuid::Uuid::now_v7().to_string();
-    credit_entry::ActiveModel {
-        id: Set(id.clone()),
-        subject_kind: Set("worker".into()),
-        worker_id: Set(Some(s.worker.clone())),
-        organisation_credit_code: Set(None),
-        region_code: Set(region.to_owned()),
-        kind: Set("serious_listing".into()),
-        fine_amount_fen: Set(None),
-        abnormal_cause: Set(None),
-        serious_cause: Set(Some("court_listed_debtor".into())),
-        list_kind: Set(None),
-        points_to_id: Set(None),
-        effective_on: Set(on),
-        legal_basis: Set("《社会组织信用信息管理办法》".into()),
-        evidence_refs: Set("[\"(2026)川01执123号\"]".into()),
-        note: Set(None),
-        recorded_at: Set(time::OffsetDateTime::now_utc()),
-    }
-    .insert(&app.state.db)
-    .await
-    .expect("insert credit entry");
-    id
+    let resp = app
+        .post(
+            "/api/v1/credit-entries",
+            &app.admin(region),
+            &json!({
+                "worker_id": s.worker,
+                "type": "serious_listing",
+                "serious_cause": "court_listed_debtor",
+                "effective_on": on.to_string(),
+                "legal_basis": "《社会组织信用信息管理办法》",
+                "evidence_refs": ["(2026)川01执123号"],
+            }),
+        )
+        .await;
+    assert_eq!(resp.status(), 201, "{:?}", resp.text().await);
+    let v: Value = resp.json().await.expect("json");
+    v["id"].as_str().expect("id").to_owned()
 }
 
 /// GETs `path` with `token`, asserts 200 and returns the JSON.

@@ -17,6 +17,7 @@ mod continuing_education;
 mod credentials;
 mod credit;
 mod errors;
+mod events;
 mod idempotency;
 mod ladder;
 mod me;

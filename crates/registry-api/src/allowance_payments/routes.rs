@@ -14,7 +14,7 @@ use crate::db::entities::allowance_payment;
 use crate::listing::{decode_cursor, finish_page, page_size};
 use crate::observe::RequestId;
 use crate::payload::JsonBody;
-use crate::problem::{ApiError, CreateErrors, Errors, ProblemField, ReadErrors};
+use crate::problem::{ApiError, Errors, NestedCreateErrors, ProblemField, ReadErrors};
 use crate::routes::Tags;
 use crate::scope::{readable_worker, writable_worker};
 use crate::state::AppState;
@@ -63,7 +63,7 @@ impl WorkerAllowancePaymentsApi {
         #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
         idempotency_key: Header<Option<String>>,
         body: JsonBody<PaymentBody>,
-    ) -> Result<Idempotent<CreatedPayment>, Errors<CreateErrors>> {
+    ) -> Result<Idempotent<CreatedPayment>, Errors<NestedCreateErrors>> {
         let p = &auth.0;
         p.require(&[Role::Admin])?;
         let input = body.value.validate()?;

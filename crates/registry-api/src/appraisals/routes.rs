@@ -14,8 +14,8 @@ use crate::create::{CreateCtx, Idempotent, create_once};
 use crate::db::now_utc;
 use crate::observe::RequestId;
 use crate::payload::JsonBody;
+use crate::problem::NestedCreateErrors;
 use crate::problem::{ApiError, Errors, ProblemField, ReadErrors};
-use crate::records_errors::RecordCreateErrors;
 use crate::routes::Tags;
 use crate::scope::{readable_worker, writable_worker};
 use crate::state::AppState;
@@ -164,7 +164,7 @@ impl WorkerAppraisalsApi {
         #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
         idempotency_key: Header<Option<String>>,
         body: JsonBody<AppraisalBody>,
-    ) -> Result<Idempotent<CreatedAppraisal>, Errors<RecordCreateErrors>> {
+    ) -> Result<Idempotent<CreatedAppraisal>, Errors<NestedCreateErrors>> {
         let p = &auth.0;
         p.require(&[Role::Admin])?;
         let worker = writable_worker(&state, p, &worker_id.0).await?;

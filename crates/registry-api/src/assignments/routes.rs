@@ -15,6 +15,7 @@ use crate::concurrency::{etag, expected_version, stale};
 use crate::create::{CreateCtx, Idempotent, create_once};
 use crate::db::begin_write;
 use crate::db::entities::{assignment, worker};
+use crate::events::{self, Change};
 use crate::listing::{decode_cursor, finish_page, page_size, region_visible};
 use crate::observe::RequestId;
 use crate::payload::JsonBody;
@@ -327,6 +328,11 @@ async fn update(
             request_id: request_id.as_str(),
             worker_id: Some(&current.worker_id),
         },
+    )
+    .await?;
+    events::record(
+        &txn,
+        Change::updated("assignment", id, Some(&current.worker_id)),
     )
     .await?;
     let m = store::find(&txn, id)

@@ -15,7 +15,7 @@ use crate::db::entities::continuing_education as ce;
 use crate::listing::{decode_cursor, finish_page, page_size};
 use crate::observe::RequestId;
 use crate::payload::JsonBody;
-use crate::problem::{ApiError, CreateErrors, Errors, ReadErrors};
+use crate::problem::{ApiError, Errors, NestedCreateErrors, ReadErrors};
 use crate::routes::Tags;
 use crate::scope::{can_read_worker, readable_worker, writable_worker};
 use crate::state::AppState;
@@ -74,7 +74,7 @@ impl WorkerContinuingEducationApi {
         #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
         idempotency_key: Header<Option<String>>,
         body: JsonBody<CreateContinuingEducation>,
-    ) -> Result<Idempotent<CreatedContinuingEducation>, Errors<CreateErrors>> {
+    ) -> Result<Idempotent<CreatedContinuingEducation>, Errors<NestedCreateErrors>> {
         let p = &auth.0;
         p.require(&[Role::Admin])?;
         let input = body.value.validate()?;

@@ -14,12 +14,13 @@ use crate::auth::{Auth, Principal, Role};
 use crate::concurrency::{etag, expected_version, stale};
 use crate::create::{CreateCtx, Idempotent, create_once};
 use crate::db::{begin_write, entities::credential, is_unique_violation};
+use crate::events::{self, Change};
 use crate::listing::{decode_cursor, finish_page, page_size};
 use crate::mirror::Level;
 use crate::observe::RequestId;
 use crate::payload::JsonBody;
 use crate::problem::{
-    ApiError, CreateErrors, Errors, ProblemField, ProblemKind, ReadErrors, UpdateErrors,
+    ApiError, Errors, NestedCreateErrors, ProblemField, ProblemKind, ReadErrors, UpdateErrors,
 };
 use crate::routes::Tags;
 use crate::scope::{can_read_worker, can_write_worker, readable_worker, writable_worker};
@@ -109,7 +110,7 @@ impl WorkerCredentialsApi {
         #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
         idempotency_key: Header<Option<String>>,
         body: JsonBody<CredentialBody>,
-    ) -> Result<Idempotent<CreatedCredential>, Errors<CreateErrors>> {
+    ) -> Result<Idempotent<CreatedCredential>, Errors<NestedCreateErrors>> {
         let p = &auth.0;
         p.require(&[Role::Admin])?;
         let input = body.value.validate()?;
@@ -330,6 +331,11 @@ async fn update(
             request_id: request_id.as_str(),
             worker_id: Some(&current.worker_id),
         },
+    )
+    .await?;
+    events::record(
+        &txn,
+        Change::updated("credential", id, Some(&current.worker_id)),
     )
     .await?;
     let m = store::find(&txn, id)

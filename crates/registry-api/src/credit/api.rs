@@ -300,7 +300,9 @@ pub fn core_subject(m: &credit_entry::Model) -> Result<CreditSubject, ApiError> 
     }
 }
 
-fn stored_kind(m: &credit_entry::Model) -> Result<CreditEntryKind, ApiError> {
+/// The core kind of a stored entry (the one mapping from columns back to core, shared with
+/// the decisions' facts loader).
+pub fn stored_kind(m: &credit_entry::Model) -> Result<CreditEntryKind, ApiError> {
     let list = || -> Result<CoreList, ApiError> {
         match m.list_kind.as_deref() {
             Some("abnormal") => Ok(CoreList::Abnormal),

@@ -21,10 +21,12 @@ use crate::auth::{Auth, Principal, Role};
 use crate::create::{CreateCtx, Idempotent, create_once};
 use crate::db::entities::credit_entry;
 use crate::db::now_utc;
+use crate::events;
 use crate::observe::RequestId;
 use crate::payload::JsonBody;
+use crate::problem::NestedCreateErrors;
 use crate::problem::{ApiError, Errors, ProblemField};
-use crate::records_errors::{ReadErrors403, RecordCreateErrors};
+use crate::records_errors::ReadErrors403;
 use crate::routes::Tags;
 use crate::scope::{readable_worker, writable_worker};
 use crate::state::AppState;
@@ -67,7 +69,9 @@ pub struct NewEntry<'a> {
 }
 
 /// Appends `new` to `subject`'s record inside `txn` when core's `CreditRecord::append`
-/// allows it (422 naming the rule otherwise) and stores it as row `id`.
+/// allows it (422 naming the rule otherwise) and stores it as row `id`, with the
+/// `credit_entry.created` change-feed event of a worker's entry (every entry, also an
+/// objection's, is appended here, so this is where the feed hears of them).
 pub async fn append_entry(
     txn: &DatabaseTransaction,
     subject: &StoredSubject,
@@ -90,7 +94,9 @@ pub async fn append_entry(
         now_utc().date(),
         new.texts,
     )?;
-    Ok(store::insert(txn, id, subject, &fields).await?)
+    let m = store::insert(txn, id, subject, &fields).await?;
+    events::record_credit_entry(txn, &m.id, m.worker_id.as_deref()).await?;
+    Ok(m)
 }
 
 /// A record with its status at `as_of`.
@@ -274,7 +280,7 @@ impl CreditEntriesApi {
         #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
         idempotency_key: Header<Option<String>>,
         body: JsonBody<CreditEntryBody>,
-    ) -> Result<Idempotent<CreatedEntry>, Errors<RecordCreateErrors>> {
+    ) -> Result<Idempotent<CreatedEntry>, Errors<NestedCreateErrors>> {
         let p = &auth.0;
         p.require(&[Role::Admin])?;
         let b = &body.value;

@@ -31,7 +31,7 @@ use serde::de::DeserializeOwned;
 use time::{Date, OffsetDateTime};
 
 use registry_core::appraisal::{Appraisal, AppraisalInput, DimensionScores, Grade, Score};
-use registry_core::credit::{CreditEntry, CreditEntryInput, CreditEntryKind, CreditSubject};
+use registry_core::credit::{CreditEntry, CreditEntryInput, CreditSubject};
 
 use crate::db::entities::{
     allowance_payment, appraisal, assignment, credential, credit_entry, post, registration, unit,
@@ -455,22 +455,6 @@ fn add_appraisals(
     Ok(())
 }
 
-/// The kind of a stored credit entry, rebuilt from its columns.
-fn credit_kind(m: &credit_entry::Model) -> Result<CreditEntryKind, ApiError> {
-    let mut v = serde_json::json!({ "type": m.kind });
-    if let Some(fen) = m.fine_amount_fen {
-        v["amount"] =
-            serde_json::Value::String(Yuan::from_fen(fen).map_err(ApiError::internal)?.to_string());
-    }
-    if let Some(c) = m.abnormal_cause.as_ref().or(m.serious_cause.as_ref()) {
-        v["cause"] = serde_json::Value::String(c.clone());
-    }
-    if let Some(l) = &m.list_kind {
-        v["list"] = serde_json::Value::String(l.clone());
-    }
-    serde_json::from_value(v).map_err(ApiError::internal)
-}
-
 /// The worker's credit entries, in `recorded_at`, `id` order (the order of the core record).
 fn add_credit(
     rows: &[credit_entry::Model],
@@ -495,7 +479,7 @@ fn add_credit(
                 .core_id(FactKind::CreditEntry, &m.id)
                 .unwrap_or_default(),
             subject: CreditSubject::Worker(worker_id),
-            kind: credit_kind(m)?,
+            kind: crate::credit::api::stored_kind(m)?,
             effective_on: m.effective_on,
             recorded_at: m.recorded_at.date(),
             points_to: m

@@ -16,8 +16,9 @@ use crate::objections::api::{ObjectionBody, ObjectionPage};
 use crate::objections::routes::{FiledObjection, file, own};
 use crate::observe::RequestId;
 use crate::payload::JsonBody;
+use crate::problem::NestedCreateErrors;
 use crate::problem::{ApiError, Errors};
-use crate::records_errors::{ReadErrors403, RecordCreateErrors};
+use crate::records_errors::ReadErrors403;
 use crate::routes::Tags;
 use crate::state::AppState;
 
@@ -124,7 +125,7 @@ impl MeRecordsApi {
         #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
         idempotency_key: Header<Option<String>>,
         body: JsonBody<ObjectionBody>,
-    ) -> Result<Idempotent<FiledObjection>, Errors<RecordCreateErrors>> {
+    ) -> Result<Idempotent<FiledObjection>, Errors<NestedCreateErrors>> {
         Ok(file(
             &state,
             &auth.0,

@@ -1,7 +1,6 @@
 //! Annual appraisals (年度考评): append-only. A correction is a new row whose `corrects_id`
 //! names the appraisal it replaces; triggers refuse UPDATE and DELETE on both backends.
 
-use sea_orm::{ConnectionTrait, DbBackend};
 use sea_orm_migration::prelude::*;
 
 pub struct Migration;
@@ -11,22 +10,6 @@ impl MigrationName for Migration {
         "m0009_appraisals"
     }
 }
-
-const SQLITE_TRIGGERS: [&str; 2] = [
-    "CREATE TRIGGER appraisals_no_update BEFORE UPDATE ON appraisals \
-     BEGIN SELECT RAISE(ABORT, 'appraisals is append-only'); END",
-    "CREATE TRIGGER appraisals_no_delete BEFORE DELETE ON appraisals \
-     BEGIN SELECT RAISE(ABORT, 'appraisals is append-only'); END",
-];
-
-const POSTGRES_TRIGGERS: [&str; 3] = [
-    "CREATE FUNCTION appraisals_append_only() RETURNS trigger LANGUAGE plpgsql AS \
-     $$ BEGIN RAISE EXCEPTION 'appraisals is append-only'; END $$",
-    "CREATE TRIGGER appraisals_no_update_delete BEFORE UPDATE OR DELETE ON appraisals \
-     FOR EACH ROW EXECUTE FUNCTION appraisals_append_only()",
-    "CREATE TRIGGER appraisals_no_truncate BEFORE TRUNCATE ON appraisals \
-     FOR EACH STATEMENT EXECUTE FUNCTION appraisals_append_only()",
-];
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -91,14 +74,6 @@ impl MigrationTrait for Migration {
                 )
                 .await?;
         }
-        let triggers: &[&str] = match manager.get_database_backend() {
-            DbBackend::Postgres => &POSTGRES_TRIGGERS,
-            _ => &SQLITE_TRIGGERS,
-        };
-        let conn = manager.get_connection();
-        for sql in triggers {
-            conn.execute_unprepared(sql).await?;
-        }
-        Ok(())
+        super::append_only::make_append_only(manager, "appraisals").await
     }
 }

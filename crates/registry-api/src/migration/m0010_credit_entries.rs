@@ -2,7 +2,6 @@
 //! objections, objection outcomes and annulments are new rows whose `points_to_id` names the
 //! entry they concern; triggers refuse UPDATE and DELETE on both backends.
 
-use sea_orm::{ConnectionTrait, DbBackend};
 use sea_orm_migration::prelude::*;
 
 pub struct Migration;
@@ -12,22 +11,6 @@ impl MigrationName for Migration {
         "m0010_credit_entries"
     }
 }
-
-const SQLITE_TRIGGERS: [&str; 2] = [
-    "CREATE TRIGGER credit_entries_no_update BEFORE UPDATE ON credit_entries \
-     BEGIN SELECT RAISE(ABORT, 'credit_entries is append-only'); END",
-    "CREATE TRIGGER credit_entries_no_delete BEFORE DELETE ON credit_entries \
-     BEGIN SELECT RAISE(ABORT, 'credit_entries is append-only'); END",
-];
-
-const POSTGRES_TRIGGERS: [&str; 3] = [
-    "CREATE FUNCTION credit_entries_append_only() RETURNS trigger LANGUAGE plpgsql AS \
-     $$ BEGIN RAISE EXCEPTION 'credit_entries is append-only'; END $$",
-    "CREATE TRIGGER credit_entries_no_update_delete BEFORE UPDATE OR DELETE ON credit_entries \
-     FOR EACH ROW EXECUTE FUNCTION credit_entries_append_only()",
-    "CREATE TRIGGER credit_entries_no_truncate BEFORE TRUNCATE ON credit_entries \
-     FOR EACH STATEMENT EXECUTE FUNCTION credit_entries_append_only()",
-];
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -97,14 +80,6 @@ impl MigrationTrait for Migration {
                 )
                 .await?;
         }
-        let triggers: &[&str] = match manager.get_database_backend() {
-            DbBackend::Postgres => &POSTGRES_TRIGGERS,
-            _ => &SQLITE_TRIGGERS,
-        };
-        let conn = manager.get_connection();
-        for sql in triggers {
-            conn.execute_unprepared(sql).await?;
-        }
-        Ok(())
+        super::append_only::make_append_only(manager, "credit_entries").await
     }
 }

@@ -5,7 +5,6 @@
 //! change: closing an open-ended version when a later version replaces it (see
 //! `crate::policies`). `allowance_payments` is append-only (triggers refuse UPDATE and DELETE).
 
-use sea_orm::{ConnectionTrait, DbBackend};
 use sea_orm_migration::prelude::*;
 
 pub struct Migration;
@@ -15,20 +14,6 @@ impl MigrationName for Migration {
         "m0012_allowance"
     }
 }
-
-const SQLITE_PAYMENT_TRIGGERS: [&str; 2] = [
-    "CREATE TRIGGER allowance_payments_no_update BEFORE UPDATE ON allowance_payments \
-     BEGIN SELECT RAISE(ABORT, 'allowance_payments is append-only'); END",
-    "CREATE TRIGGER allowance_payments_no_delete BEFORE DELETE ON allowance_payments \
-     BEGIN SELECT RAISE(ABORT, 'allowance_payments is append-only'); END",
-];
-
-const POSTGRES_PAYMENT_TRIGGERS: [&str; 2] = [
-    "CREATE FUNCTION allowance_payments_append_only() RETURNS trigger LANGUAGE plpgsql AS \
-     $$ BEGIN RAISE EXCEPTION 'allowance_payments is append-only'; END $$",
-    "CREATE TRIGGER allowance_payments_no_update_delete BEFORE UPDATE OR DELETE \
-     ON allowance_payments FOR EACH ROW EXECUTE FUNCTION allowance_payments_append_only()",
-];
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -101,14 +86,6 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        let triggers: &[&str] = match manager.get_database_backend() {
-            DbBackend::Postgres => &POSTGRES_PAYMENT_TRIGGERS,
-            _ => &SQLITE_PAYMENT_TRIGGERS,
-        };
-        let conn = manager.get_connection();
-        for sql in triggers {
-            conn.execute_unprepared(sql).await?;
-        }
-        Ok(())
+        super::append_only::make_append_only(manager, "allowance_payments").await
     }
 }

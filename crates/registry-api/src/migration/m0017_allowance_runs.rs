@@ -25,30 +25,20 @@ const FROZEN: &str = "NEW.id = OLD.id AND NEW.region_code = OLD.region_code \
      AND NEW.eligible = OLD.eligible AND NEW.amount_fen = OLD.amount_fen";
 
 fn sqlite_triggers() -> Vec<String> {
-    let mut v = vec![format!(
-        "CREATE TRIGGER allowance_runs_signed_off_once BEFORE UPDATE ON allowance_runs \
-         WHEN NOT (OLD.status = 'open' AND NEW.status = 'signed_off' AND {FROZEN}) \
-         BEGIN SELECT RAISE(ABORT, 'an allowance run changes only once, when signed off'); END"
-    )];
-    v.push(
+    vec![
+        format!(
+            "CREATE TRIGGER allowance_runs_signed_off_once BEFORE UPDATE ON allowance_runs \
+             WHEN NOT (OLD.status = 'open' AND NEW.status = 'signed_off' AND {FROZEN}) \
+             BEGIN SELECT RAISE(ABORT, 'an allowance run changes only once, when signed off'); END"
+        ),
         "CREATE TRIGGER allowance_runs_no_delete BEFORE DELETE ON allowance_runs \
          BEGIN SELECT RAISE(ABORT, 'allowance runs are never deleted'); END"
             .to_owned(),
-    );
-    for t in ["allowance_run_items", "allowance_run_changes"] {
-        for op in ["UPDATE", "DELETE"] {
-            v.push(format!(
-                "CREATE TRIGGER {t}_no_{} BEFORE {op} ON {t} \
-                 BEGIN SELECT RAISE(ABORT, '{t} is append-only'); END",
-                op.to_lowercase()
-            ));
-        }
-    }
-    v
+    ]
 }
 
 fn postgres_triggers() -> Vec<String> {
-    let mut v = vec![
+    vec![
         format!(
             "CREATE FUNCTION allowance_runs_guard() RETURNS trigger LANGUAGE plpgsql AS \
              $$ BEGIN IF TG_OP = 'UPDATE' AND OLD.status = 'open' AND NEW.status = 'signed_off' \
@@ -58,24 +48,13 @@ fn postgres_triggers() -> Vec<String> {
         "CREATE TRIGGER allowance_runs_guard BEFORE UPDATE OR DELETE ON allowance_runs \
          FOR EACH ROW EXECUTE FUNCTION allowance_runs_guard()"
             .to_owned(),
-        "CREATE FUNCTION allowance_runs_append_only() RETURNS trigger LANGUAGE plpgsql AS \
-         $$ BEGIN RAISE EXCEPTION 'allowance runs are append-only'; END $$"
+        "CREATE FUNCTION allowance_runs_no_truncate() RETURNS trigger LANGUAGE plpgsql AS \
+         $$ BEGIN RAISE EXCEPTION 'allowance runs are never deleted'; END $$"
             .to_owned(),
         "CREATE TRIGGER allowance_runs_no_truncate BEFORE TRUNCATE ON allowance_runs \
-         FOR EACH STATEMENT EXECUTE FUNCTION allowance_runs_append_only()"
+         FOR EACH STATEMENT EXECUTE FUNCTION allowance_runs_no_truncate()"
             .to_owned(),
-    ];
-    for t in ["allowance_run_items", "allowance_run_changes"] {
-        v.push(format!(
-            "CREATE TRIGGER {t}_no_update_delete BEFORE UPDATE OR DELETE ON {t} \
-             FOR EACH ROW EXECUTE FUNCTION allowance_runs_append_only()"
-        ));
-        v.push(format!(
-            "CREATE TRIGGER {t}_no_truncate BEFORE TRUNCATE ON {t} \
-             FOR EACH STATEMENT EXECUTE FUNCTION allowance_runs_append_only()"
-        ));
-    }
-    v
+    ]
 }
 
 #[async_trait::async_trait]
@@ -180,6 +159,9 @@ impl MigrationTrait for Migration {
         let conn = manager.get_connection();
         for sql in triggers {
             conn.execute_unprepared(&sql).await?;
+        }
+        for table in ["allowance_run_items", "allowance_run_changes"] {
+            super::append_only::make_append_only(manager, table).await?;
         }
         Ok(())
     }

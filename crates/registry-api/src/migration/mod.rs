@@ -6,6 +6,7 @@
 //! Every migration runs in a transaction on both backends (`use_transaction`), so a failed
 //! migration leaves nothing half-applied.
 
+mod append_only;
 mod m0001_initial;
 mod m0002_units;
 mod m0003_posts;
@@ -20,6 +21,7 @@ mod m0011_objections;
 mod m0012_allowance;
 mod m0016_idempotent_response;
 mod m0017_allowance_runs;
+mod m0019_events;
 
 use sea_orm_migration::prelude::*;
 
@@ -44,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0012_allowance::Migration),
             Box::new(m0016_idempotent_response::Migration),
             Box::new(m0017_allowance_runs::Migration),
+            Box::new(m0019_events::Migration),
         ]
     }
 }

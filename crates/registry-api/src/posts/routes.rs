@@ -13,6 +13,7 @@ use crate::auth::{Auth, Principal, Role};
 use crate::concurrency::{etag, expected_version, stale};
 use crate::create::{CreateCtx, Idempotent, create_once};
 use crate::db::{begin_write, entities::post};
+use crate::events::{self, Change, relevance};
 use crate::listing::{decode_cursor, finish_page, page_size, region_visible};
 use crate::mirror::Level;
 use crate::observe::RequestId;
@@ -263,6 +264,9 @@ async fn update(
     let m = store::find(&txn, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
+    if relevance::post_update(&current, &m) {
+        events::record(&txn, Change::updated("post", id, None)).await?;
+    }
     txn.commit().await?;
     one(m)
 }

@@ -16,7 +16,7 @@ use crate::db::entities::registration;
 use crate::listing::{decode_cursor, finish_page, page_size};
 use crate::observe::RequestId;
 use crate::payload::JsonBody;
-use crate::problem::{ApiError, CreateErrors, Errors, ReadErrors};
+use crate::problem::{ApiError, Errors, NestedCreateErrors, ReadErrors};
 use crate::routes::Tags;
 use crate::scope::{can_read_worker, can_write_worker};
 use crate::state::AppState;
@@ -73,7 +73,7 @@ impl CredentialRegistrationsApi {
         #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
         idempotency_key: Header<Option<String>>,
         body: JsonBody<CreateRegistration>,
-    ) -> Result<Idempotent<CreatedRegistration>, Errors<CreateErrors>> {
+    ) -> Result<Idempotent<CreatedRegistration>, Errors<NestedCreateErrors>> {
         let p = &auth.0;
         p.require(&[Role::Admin])?;
         let credential =

@@ -23,6 +23,7 @@ use crate::credit::routes::{CreditEntriesApi, OrganisationCreditApi, WorkerCredi
 use crate::decisions::me::MeDecisionsApi;
 use crate::decisions::routes::WorkerDecisionsApi;
 use crate::decisions::staffing::RegionStaffingApi;
+use crate::events::routes::EventsApi;
 use crate::me::routes::MeApi;
 use crate::me_records::routes::MeRecordsApi;
 use crate::objections::routes::ObjectionsApi;
@@ -66,6 +67,8 @@ pub enum Tags {
     Appraisals,
     /// Credit records of workers and organisations, and objections (append-only records).
     Credit,
+    /// The change feed: eligibility-relevant changes for payroll systems to follow.
+    Events,
     /// Allowance runs of a region and month: snapshots, differences, sign-off, exports.
     AllowanceRuns,
 }
@@ -77,6 +80,7 @@ pub type Apis = (
     DecisionApis,
     RecordsApis,
     SelfServiceApis,
+    EventsApi,
     RunApis,
 );
 
@@ -161,6 +165,7 @@ pub fn api() -> Apis {
             MeRecordsApi,
         ),
         (MeApi, VerificationsApi),
+        EventsApi,
         (AllowanceRunsApi, AllowanceRunApi),
     )
 }

@@ -14,6 +14,7 @@ use crate::auth::{Auth, Principal, Role};
 use crate::concurrency::{etag, expected_version, stale};
 use crate::create::{CreateCtx, Idempotent, create_once};
 use crate::db::{begin_write, entities::unit};
+use crate::events::{self, Change, relevance};
 use crate::listing::{decode_cursor, finish_page, page_size, region_visible};
 use crate::observe::RequestId;
 use crate::payload::JsonBody;
@@ -272,6 +273,9 @@ async fn update(
     let m = store::find(&txn, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
+    if relevance::unit_update(&current, &m) {
+        events::record(&txn, Change::updated("unit", id, None)).await?;
+    }
     txn.commit().await?;
     one(m)
 }

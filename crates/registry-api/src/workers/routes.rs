@@ -15,6 +15,7 @@ use crate::auth::{Auth, Principal, Role, Scope};
 use crate::concurrency::{etag, expected_version, stale};
 use crate::create::{CreateCtx, Idempotent, WORKER_RESOURCE, create_once};
 use crate::db::{begin_write, entities::worker, is_unique_violation};
+use crate::events::{self, Change, relevance};
 use crate::observe::RequestId;
 use crate::payload::JsonBody;
 use crate::problem::{
@@ -330,6 +331,13 @@ async fn update(
     let m = store::find(&txn, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
+    if relevance::worker_update(&current, &m) {
+        let change = Change {
+            previous_region: Some(&current.region_code),
+            ..Change::updated("worker", id, Some(id))
+        };
+        events::record(&txn, change).await?;
+    }
     txn.commit().await?;
     let tag = etag(m.version);
     Ok(OneWorker::Ok(Json(Worker::view(m, p, &state.pii)?), tag))

@@ -14,6 +14,7 @@ pub mod audit_log;
 pub mod continuing_education;
 pub mod credential;
 pub mod credit_entry;
+pub mod event;
 pub mod idempotency_key;
 pub mod objection;
 pub mod post;

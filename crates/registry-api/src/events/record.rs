@@ -1,0 +1,180 @@
+//! The write side of the feed: [`record`] appends one event inside the write's transaction.
+//!
+//! `seq` is taken as `last + 1` while holding the audit log's lock
+//! ([`crate::audit::AUDIT_LOCK_KEY`] via `pg_advisory_xact_lock` on PostgreSQL, the
+//! `BEGIN IMMEDIATE` write lock on SQLite), which is held until the transaction ends. Every
+//! transaction that records an event also appends an audit entry, so one lock serialises
+//! both (taken twice in one transaction it is re-entrant; there is no second lock to
+//! deadlock on, whatever order a handler calls `audit::append` and [`record`] in).
+
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+
+use super::api::EventKind;
+use super::relevance::{self, Action};
+use crate::audit::AUDIT_LOCK_KEY;
+use crate::db::entities::{allowance_policy, event, post, unit, worker};
+use crate::db::now_utc;
+
+/// A write that may be reported.
+#[derive(Debug, Clone, Copy)]
+pub struct Change<'a> {
+    /// Resource type as in the audit log, e.g. `credential`.
+    pub resource: &'a str,
+    /// Create or update.
+    pub action: Action,
+    /// Id of the written row.
+    pub resource_id: &'a str,
+    /// The worker the row belongs to, if any (a worker's own row names itself).
+    pub worker_id: Option<&'a str>,
+    /// For a worker update: the region before it.
+    pub previous_region: Option<&'a str>,
+}
+
+impl<'a> Change<'a> {
+    /// A create of `resource` `id`, belonging to `worker_id` if any.
+    pub fn created(resource: &'a str, id: &'a str, worker_id: Option<&'a str>) -> Self {
+        Self {
+            resource,
+            action: Action::Created,
+            resource_id: id,
+            worker_id,
+            previous_region: None,
+        }
+    }
+
+    /// An update of `resource` `id`, belonging to `worker_id` if any.
+    pub fn updated(resource: &'a str, id: &'a str, worker_id: Option<&'a str>) -> Self {
+        Self {
+            resource,
+            action: Action::Updated,
+            resource_id: id,
+            worker_id,
+            previous_region: None,
+        }
+    }
+}
+
+/// Appends the event for `change` inside `txn` when the table of
+/// [`relevance`] reports it; returns its `seq` (`None`: not relevant).
+/// Call it next to `audit::append`, in the same transaction.
+pub async fn record(txn: &DatabaseTransaction, change: Change<'_>) -> Result<Option<i64>, DbErr> {
+    match relevance::kind(change.resource, change.action) {
+        Some(kind) => append(txn, kind, change).await.map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Appends the `credit_entry.created` event of a worker's credit entry inside `txn`
+/// (organisation entries are not reported).
+pub async fn record_credit_entry(
+    txn: &DatabaseTransaction,
+    entry_id: &str,
+    worker_id: Option<&str>,
+) -> Result<Option<i64>, DbErr> {
+    let Some(worker_id) = worker_id else {
+        return Ok(None);
+    };
+    let change = Change::created(relevance::CREDIT_ENTRY, entry_id, Some(worker_id));
+    append(txn, EventKind::CreditEntryCreated, change)
+        .await
+        .map(Some)
+}
+
+/// The region of a change: the worker's (as written by this transaction), else the
+/// resource's own; and, for a policy version, the id the API reads it by
+/// (`<policy_id>/versions/<version>`, since its row id is never shown).
+async fn region_of(
+    txn: &DatabaseTransaction,
+    change: &Change<'_>,
+) -> Result<(String, Option<String>), DbErr> {
+    let id = change.worker_id.unwrap_or(change.resource_id).to_owned();
+    let found: Option<String> = match (change.worker_id, change.resource) {
+        (Some(_), _) | (None, "worker") => {
+            worker::Entity::find_by_id(id)
+                .select_only()
+                .column(worker::Column::RegionCode)
+                .into_tuple()
+                .one(txn)
+                .await?
+        }
+        (None, "post") => {
+            post::Entity::find_by_id(id)
+                .select_only()
+                .column(post::Column::RegionCode)
+                .into_tuple()
+                .one(txn)
+                .await?
+        }
+        (None, "unit") => {
+            unit::Entity::find_by_id(id)
+                .select_only()
+                .column(unit::Column::RegionCode)
+                .into_tuple()
+                .one(txn)
+                .await?
+        }
+        (None, "allowance_policy") => {
+            let row: Option<(String, String, i32)> = allowance_policy::Entity::find()
+                .filter(allowance_policy::Column::Id.eq(id))
+                .select_only()
+                .column(allowance_policy::Column::RegionCode)
+                .column(allowance_policy::Column::PolicyId)
+                .column(allowance_policy::Column::Version)
+                .into_tuple()
+                .one(txn)
+                .await?;
+            return row
+                .map(|(region, policy, version)| {
+                    (region, Some(format!("{policy}/versions/{version}")))
+                })
+                .ok_or_else(|| not_found(change));
+        }
+        (None, other) => {
+            return Err(DbErr::Custom(format!(
+                "no region for a {other} event without a worker"
+            )));
+        }
+    };
+    found.map(|r| (r, None)).ok_or_else(|| not_found(change))
+}
+
+fn not_found(change: &Change<'_>) -> DbErr {
+    DbErr::RecordNotFound(format!("{} {}", change.resource, change.resource_id))
+}
+
+async fn append(
+    txn: &DatabaseTransaction,
+    kind: EventKind,
+    change: Change<'_>,
+) -> Result<i64, DbErr> {
+    if txn.get_database_backend() == DbBackend::Postgres {
+        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({AUDIT_LOCK_KEY})"))
+            .await?;
+    }
+    let (region, public_id) = region_of(txn, &change).await?;
+    let last: Option<i64> = event::Entity::find()
+        .select_only()
+        .column(event::Column::Seq)
+        .order_by_desc(event::Column::Seq)
+        .into_tuple()
+        .one(txn)
+        .await?;
+    let seq = last.unwrap_or(0) + 1;
+    let previous = change.previous_region.filter(|p| *p != region);
+    event::Entity::insert(event::ActiveModel {
+        seq: Set(seq),
+        kind: Set(kind.code().to_owned()),
+        resource: Set(change.resource.to_owned()),
+        resource_id: Set(public_id.unwrap_or_else(|| change.resource_id.to_owned())),
+        worker_id: Set(change.worker_id.map(str::to_owned)),
+        region_code: Set(region),
+        previous_region_code: Set(previous.map(str::to_owned)),
+        occurred_at: Set(now_utc()),
+    })
+    .exec_without_returning(txn)
+    .await?;
+    Ok(seq)
+}
