@@ -29,7 +29,7 @@
 //! - Append-only records: [`appraisals`], [`credit`] (worker and organisation entries, status
 //!   at a date), [`objections`], [`me_records`] (the worker's own); [`records_errors`] their
 //!   documented error statuses.
-//! - [`cli`]: the `registry-api` command line.
+//! - [`cli`]: the `registry-api` command line; [`bulk`]: its CSV `import` and `export`.
 //!
 //! ## Architecture invariants
 //! - Every 4xx/5xx leaves as `application/problem+json` ([`observe`] guarantees it).
@@ -82,6 +82,8 @@ pub mod checkpoint;
 pub mod me;
 pub mod rate_limit;
 pub mod verifications;
+
+pub mod bulk;
 
 use std::future::Future;
 use std::time::Duration;
