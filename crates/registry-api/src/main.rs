@@ -122,8 +122,9 @@ async fn main() -> Result<()> {
             }
             let stdout = std::io::stdout().lock();
             let progress = std::io::IsTerminal::is_terminal(&std::io::stderr());
-            let n = registry_api::bulk::export(&state, args.entity, region.as_ref(), stdout, progress)
-                .await?;
+            let n =
+                registry_api::bulk::export(&state, args.entity, region.as_ref(), stdout, progress)
+                    .await?;
             eprintln!("exported {n} {}", args.entity.name());
         }
         Command::Serve(args) => {

@@ -33,7 +33,9 @@ fn admin_url() -> String {
 }
 
 fn with_db_name(url: &str, name: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
     let prefix = base.rsplit_once('/').map_or(base, |(p, _)| p);
     match query {
         Some(q) => format!("{prefix}/{name}?{q}"),
@@ -80,8 +82,14 @@ impl Db {
             .args(args)
             .env("REGISTRY_DATABASE_URL", &self.url)
             .env("REGISTRY_DATA_KEY", &self.data_key)
-            .env("REGISTRY_AUDIT_KEY", DataKey::generate().unwrap().to_base64())
-            .env("REGISTRY_JWT_SECRET", "cli-test-secret-cli-test-secret-cli!")
+            .env(
+                "REGISTRY_AUDIT_KEY",
+                DataKey::generate().unwrap().to_base64(),
+            )
+            .env(
+                "REGISTRY_JWT_SECRET",
+                "cli-test-secret-cli-test-secret-cli!",
+            )
             .env("REGISTRY_LOG", "error")
             .env("RUST_BACKTRACE", "0")
             .output()
@@ -122,9 +130,8 @@ const W2: &str = "0190a000-0000-7000-8000-0000000000c2";
 
 /// One small register, one file per entity.
 fn register(dir: &Path) -> Vec<(&'static str, PathBuf)> {
-    let units = format!(
-        "id,region_code,name,unit_type,credit_code\n{UNIT},110101,东城社工站,agency,\n"
-    );
+    let units =
+        format!("id,region_code,name,unit_type,credit_code\n{UNIT},110101,东城社工站,agency,\n");
     let posts = format!(
         "id,unit_id,title,min_level,grade,part_time_allowed\n\
          {POST},{UNIT},个案社工,assistant,8,true\n"
@@ -203,7 +210,10 @@ async fn bad_rows_on(db: &Db, dir: &Path) {
     let rejected = std::fs::read_to_string(&rejected).unwrap();
     let lines: Vec<&str> = rejected.lines().collect();
     assert_eq!(lines.len(), 2, "{rejected}");
-    assert!(lines[0].starts_with("line,errors,region_code,resident_id"), "{rejected}");
+    assert!(
+        lines[0].starts_with("line,errors,region_code,resident_id"),
+        "{rejected}"
+    );
     assert!(
         lines[1].starts_with("3,\"field resident_id: rule resident_id.check_char: "),
         "{rejected}"
@@ -258,7 +268,15 @@ async fn export_import_moves_a_register_between_backends_and_back() {
     import_all(&sqlite, &register(&dir));
     let from_sqlite = export_all(&sqlite, &dir, "sqlite");
     for (entity, text) in ENTITIES.iter().zip(read_all(&from_sqlite)) {
-        assert_eq!(text.lines().count(), 1 + if *entity == "units" || *entity == "posts" { 1 } else { 2 }, "{entity}: {text}");
+        assert_eq!(
+            text.lines().count(),
+            1 + if *entity == "units" || *entity == "posts" {
+                1
+            } else {
+                2
+            },
+            "{entity}: {text}"
+        );
     }
 
     // SQLite → PostgreSQL (another data key: resident IDs are re-sealed) → identical export
@@ -273,7 +291,10 @@ async fn export_import_moves_a_register_between_backends_and_back() {
         assert!(out.status.success(), "{out:?}");
         assert!(stderr(&out).contains(" 0 inserted, "), "{entity}: {out:?}");
     }
-    assert_eq!(read_all(&from_pg), read_all(&export_all(&pg, &dir, "pg-again")));
+    assert_eq!(
+        read_all(&from_pg),
+        read_all(&export_all(&pg, &dir, "pg-again"))
+    );
 
     // a changed row with the same key is a conflict, not an overwrite
     let workers = std::fs::read_to_string(&from_pg[2].1)
@@ -291,7 +312,10 @@ async fn export_import_moves_a_register_between_backends_and_back() {
     // and back: PostgreSQL → a fresh SQLite file → identical export
     let back = Db::sqlite(&dir, "back");
     import_all(&back, &from_pg);
-    assert_eq!(read_all(&from_pg), read_all(&export_all(&back, &dir, "back")));
+    assert_eq!(
+        read_all(&from_pg),
+        read_all(&export_all(&back, &dir, "back"))
+    );
 
     pg.drop_pg().await;
     std::fs::remove_dir_all(&dir).ok();

@@ -176,10 +176,9 @@ impl Kind for Assignments {
     }
 
     fn values(&self, r: &Row) -> Result<Vec<Value>, anyhow::Error> {
-        let id = r
-            .id
-            .clone()
-            .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+        let id =
+            r.id.clone()
+                .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
         Ok(vec![
             id.into(),
             r.body.worker_id.clone().into(),

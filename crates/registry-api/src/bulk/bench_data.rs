@@ -83,7 +83,12 @@ pub fn write(dir: &Path, n: u64) -> anyhow::Result<()> {
             format!("00000001-0000-7000-8000-{i:012x}"),
             worker_id(i),
             "national_exam".to_owned(),
-            if i % 2 == 0 { "assistant" } else { "intermediate" }.to_owned(),
+            if i % 2 == 0 {
+                "assistant"
+            } else {
+                "intermediate"
+            }
+            .to_owned(),
             format!("BENCH{i:010}"),
             "北京市民政局".to_owned(),
             issue.year().to_string(),

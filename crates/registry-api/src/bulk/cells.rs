@@ -228,7 +228,11 @@ impl Meta {
     }
 
     /// The three export cells.
-    pub fn cells(version: i64, created_at: OffsetDateTime, updated_at: OffsetDateTime) -> [String; 3] {
+    pub fn cells(
+        version: i64,
+        created_at: OffsetDateTime,
+        updated_at: OffsetDateTime,
+    ) -> [String; 3] {
         [
             version.to_string(),
             timestamp(created_at),

@@ -16,7 +16,9 @@ use sea_orm::{
 
 use super::cells::{self, Cells, Meta};
 use super::{Entity, Kind, Verdict, changed, conflict, unknown_reference};
-use crate::credentials::api::{CredentialBody, CredentialFields, CredentialStatus, Scheme, scheme_code};
+use crate::credentials::api::{
+    CredentialBody, CredentialFields, CredentialStatus, Scheme, scheme_code,
+};
 use crate::db::entities::{credential, worker};
 use crate::mirror::Level;
 use crate::problem::ProblemField;
@@ -48,7 +50,10 @@ fn diff(r: &Row, m: &credential::Model) -> Vec<&'static str> {
         ("worker_id", r.worker_id == m.worker_id),
         ("scheme", scheme_code(c.scheme()) == m.scheme),
         ("level", c.level().code() == m.level),
-        ("issuing_authority", c.issuing_authority() == m.issuing_authority),
+        (
+            "issuing_authority",
+            c.issuing_authority() == m.issuing_authority,
+        ),
         ("exam_year", c.exam_year() == m.exam_year),
         ("issue_date", c.issue_date() == m.issue_date),
         (
@@ -201,10 +206,9 @@ impl Kind for Credentials {
     }
 
     fn values(&self, r: &Row) -> Result<Vec<Value>, anyhow::Error> {
-        let id = r
-            .id
-            .clone()
-            .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+        let id =
+            r.id.clone()
+                .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
         let c = &r.fields.credential;
         Ok(vec![
             id.into(),

@@ -23,15 +23,36 @@ pub async fn export(
 ) -> anyhow::Result<u64> {
     match entity {
         Entity::Workers => {
-            run(&super::workers::Workers { pii: &state.pii }, state, region, out, progress).await
+            run(
+                &super::workers::Workers { pii: &state.pii },
+                state,
+                region,
+                out,
+                progress,
+            )
+            .await
         }
         Entity::Units => run(&super::units::Units, state, region, out, progress).await,
         Entity::Posts => run(&super::posts::Posts, state, region, out, progress).await,
         Entity::Credentials => {
-            run(&super::credentials::Credentials, state, region, out, progress).await
+            run(
+                &super::credentials::Credentials,
+                state,
+                region,
+                out,
+                progress,
+            )
+            .await
         }
         Entity::Assignments => {
-            run(&super::assignments::Assignments, state, region, out, progress).await
+            run(
+                &super::assignments::Assignments,
+                state,
+                region,
+                out,
+                progress,
+            )
+            .await
         }
     }
 }
@@ -72,7 +93,9 @@ async fn run<K: Kind>(
     let mut after: Option<String> = None;
     let mut total = 0;
     loop {
-        let (records, last) = k.page(&state.db, region, after.as_deref(), EXPORT_PAGE).await?;
+        let (records, last) = k
+            .page(&state.db, region, after.as_deref(), EXPORT_PAGE)
+            .await?;
         let n = records.len() as u64;
         for r in records {
             w.write_record(&r)?;

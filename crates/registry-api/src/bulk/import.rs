@@ -65,7 +65,15 @@ pub async fn import(
     opts: &ImportOptions,
 ) -> anyhow::Result<ImportReport> {
     match entity {
-        Entity::Workers => run(&super::workers::Workers { pii: &state.pii }, state, input, opts).await,
+        Entity::Workers => {
+            run(
+                &super::workers::Workers { pii: &state.pii },
+                state,
+                input,
+                opts,
+            )
+            .await
+        }
         Entity::Units => run(&super::units::Units, state, input, opts).await,
         Entity::Posts => run(&super::posts::Posts, state, input, opts).await,
         Entity::Credentials => run(&super::credentials::Credentials, state, input, opts).await,

@@ -158,10 +158,9 @@ impl Kind for Posts {
     }
 
     fn values(&self, r: &Row) -> Result<Vec<Value>, anyhow::Error> {
-        let id = r
-            .id
-            .clone()
-            .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+        let id =
+            r.id.clone()
+                .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
         Ok(vec![
             id.into(),
             r.unit_id.clone().into(),

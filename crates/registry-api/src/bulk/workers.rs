@@ -183,10 +183,9 @@ impl Kind for Workers<'_> {
     }
 
     fn values(&self, r: &Row) -> Result<Vec<Value>, anyhow::Error> {
-        let id = r
-            .id
-            .clone()
-            .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+        let id =
+            r.id.clone()
+                .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
         let sealed = self.pii.seal(&r.resident_id)?;
         Ok(vec![
             id.into(),
