@@ -121,7 +121,8 @@ async fn main() -> Result<()> {
                 );
             }
             let stdout = std::io::stdout().lock();
-            let progress = std::io::IsTerminal::is_terminal(&std::io::stderr());
+            // progress on stderr: a bar on a terminal, plain lines otherwise
+            let progress = true;
             let n =
                 registry_api::bulk::export(&state, args.entity, region.as_ref(), stdout, progress)
                     .await?;
