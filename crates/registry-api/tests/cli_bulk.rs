@@ -19,7 +19,14 @@ use registry_api::bulk::bench_data::resident_id;
 use registry_api::crypto::DataKey;
 use sea_orm::{ConnectionTrait, Database};
 
-const ENTITIES: [&str; 5] = ["units", "posts", "workers", "credentials", "assignments"];
+const ENTITIES: [&str; 6] = [
+    "units",
+    "posts",
+    "workers",
+    "credentials",
+    "assignments",
+    "registrations",
+];
 
 struct Db {
     url: String,
@@ -153,12 +160,19 @@ fn register(dir: &Path) -> Vec<(&'static str, PathBuf)> {
          0190a000-0000-7000-8000-0000000000e1,{W1},{POST},2020-01-01,,part_time\n\
          0190a000-0000-7000-8000-0000000000e2,{W2},{POST},2019-02-01,2021-12-31,full_time\n"
     );
+    let registrations = "id,credential_id,kind,registered_on\n\
+         0190a000-0000-7000-8000-0000000000f1,0190a000-0000-7000-8000-0000000000d1,first,2016-07-01\n\
+         0190a000-0000-7000-8000-0000000000f2,0190a000-0000-7000-8000-0000000000d1,renewal,2019-06-20\n";
     vec![
         ("units", write(dir, "units.csv", &units)),
         ("posts", write(dir, "posts.csv", &posts)),
         ("workers", write(dir, "workers.csv", &workers)),
         ("credentials", write(dir, "credentials.csv", &credentials)),
         ("assignments", write(dir, "assignments.csv", &assignments)),
+        (
+            "registrations",
+            write(dir, "registrations.csv", registrations),
+        ),
     ]
 }
 

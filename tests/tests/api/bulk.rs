@@ -10,12 +10,13 @@ use serde_json::{Value, json};
 use crate::both_backends;
 use crate::helpers::{Backend, TestApp, new_post, new_unit, new_worker, resident_id, spawn_app};
 
-const ORDER: [Entity; 5] = [
+const ORDER: [Entity; 6] = [
     Entity::Units,
     Entity::Posts,
     Entity::Workers,
     Entity::Credentials,
     Entity::Assignments,
+    Entity::Registrations,
 ];
 
 async fn export(app: &TestApp, entity: Entity) -> String {
@@ -37,8 +38,8 @@ async fn import(app: &TestApp, entity: Entity, csv: &str) -> bulk::ImportReport 
     .unwrap()
 }
 
-/// A unit, a post, two workers with a credential each, one assignment; returns the paths of
-/// every record.
+/// A unit, a post, two workers with a registered credential each, one assignment; returns
+/// the paths of every record.
 async fn seed(app: &TestApp) -> Vec<String> {
     let admin = app.admin("000000");
     let unit = app.create_unit(&new_unit(1, "510104")).await;
@@ -51,6 +52,19 @@ async fn seed(app: &TestApp) -> Vec<String> {
         let (w, c) = app.worker_with_credential(n, "510104").await;
         paths.push(format!("/api/v1/workers/{w}"));
         paths.push(format!("/api/v1/credentials/{c}"));
+        let resp = app
+            .post(
+                &format!("/api/v1/credentials/{c}/registrations"),
+                &admin,
+                &json!({"kind": "first", "registered_on": "2019-10-01"}),
+            )
+            .await;
+        assert_eq!(resp.status(), 201);
+        let r: Value = resp.json().await.unwrap();
+        paths.push(format!(
+            "/api/v1/registrations/{}",
+            r["id"].as_str().unwrap()
+        ));
         if n == 1 {
             let resp = app
                 .post(

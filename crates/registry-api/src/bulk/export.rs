@@ -22,6 +22,10 @@ pub async fn export(
     progress: bool,
 ) -> anyhow::Result<u64> {
     match entity {
+        Entity::Registrations => {
+            let k = super::registrations::Registrations;
+            run(&k, state, region, out, progress).await
+        }
         Entity::Workers => {
             run(
                 &super::workers::Workers { pii: &state.pii },

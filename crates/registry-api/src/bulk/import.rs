@@ -78,6 +78,9 @@ pub async fn import(
         Entity::Posts => run(&super::posts::Posts, state, input, opts).await,
         Entity::Credentials => run(&super::credentials::Credentials, state, input, opts).await,
         Entity::Assignments => run(&super::assignments::Assignments, state, input, opts).await,
+        Entity::Registrations => {
+            run(&super::registrations::Registrations, state, input, opts).await
+        }
     }
 }
 

@@ -9,7 +9,8 @@
 //! - [`export`]: the driver: keyset pages of [`EXPORT_PAGE`] rows, written as they come, with
 //!   ONE audit entry (`export_<entity>`) since an export reads personal records.
 //! - [`cells`]: one CSV row by column name; parses cells into values, errors name the column.
-//! - [`workers`], [`units`], [`posts`], [`credentials`], [`assignments`]: one [`Kind`] each:
+//! - [`workers`], [`units`], [`posts`], [`credentials`], [`assignments`], [`registrations`]:
+//!   one [`Kind`] each:
 //!   header, validation (the API's own `validate`), keys, insert values, export rows.
 //! - [`progress`]: a progress bar on a terminal, plain lines otherwise.
 //! - [`bench_data`]: deterministic CSVs of N workers with credentials, for timing imports.
@@ -31,6 +32,7 @@ pub mod export;
 pub mod import;
 pub mod posts;
 pub mod progress;
+pub mod registrations;
 pub mod units;
 pub mod workers;
 
@@ -61,6 +63,8 @@ pub enum Entity {
     Credentials,
     /// `assignments` (referencing workers and posts by id).
     Assignments,
+    /// `registrations` (referencing credentials by id).
+    Registrations,
 }
 
 impl Entity {
@@ -72,6 +76,7 @@ impl Entity {
             Self::Posts => "posts",
             Self::Credentials => "credentials",
             Self::Assignments => "assignments",
+            Self::Registrations => "registrations",
         }
     }
 }
