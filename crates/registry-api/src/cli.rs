@@ -1,4 +1,5 @@
-//! The `registry-api` command line: `serve`, `migrate`, `openapi`, `keys`, `token`, `audit`.
+//! The `registry-api` command line: `serve`, `migrate`, `openapi`, `keys`, `token`, `audit`,
+//! `import`, `export`.
 //!
 //! Database settings are global flags with `REGISTRY_*` fallbacks; secrets come from the
 //! environment only (see [`crate::config`]).
@@ -50,6 +51,50 @@ pub enum Command {
     /// Check the audit log's hash chain, or take a signed checkpoint of its head.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Import a CSV file (see README "Bulk import and export"); writes nothing unless every
+    /// row is valid (or `--skip-invalid`).
+    Import(ImportArgs),
+    /// Export rows as CSV to stdout, in the import format (workers: resident IDs in clear).
+    Export(ExportArgs),
+    /// Write deterministic CSVs of N workers with credentials, for timing imports.
+    #[command(hide = true)]
+    BenchData(BenchDataArgs),
+}
+
+/// `import` options.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// What the file holds.
+    pub entity: crate::bulk::Entity,
+    /// The CSV file (UTF-8, with a header).
+    pub file: std::path::PathBuf,
+    /// Write the valid rows even if some rows are invalid.
+    #[arg(long, requires = "rejected")]
+    pub skip_invalid: bool,
+    /// Write the rejected rows, with their errors, to this CSV file.
+    #[arg(long)]
+    pub rejected: Option<std::path::PathBuf>,
+}
+
+/// `export` options.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// What to export.
+    pub entity: crate::bulk::Entity,
+    /// Only rows of this region and the regions it contains.
+    #[arg(long)]
+    pub region: Option<String>,
+}
+
+/// `bench-data` options.
+#[derive(Debug, Args)]
+pub struct BenchDataArgs {
+    /// Number of workers (one credential each).
+    #[arg(long, default_value_t = 100_000)]
+    pub workers: u64,
+    /// Directory for `workers.csv` and `credentials.csv`.
+    #[arg(long)]
+    pub out: std::path::PathBuf,
 }
 
 /// `audit` subcommands (see [`crate::audit_verify`]).

@@ -29,7 +29,7 @@
 //! - Append-only records: [`appraisals`], [`credit`] (worker and organisation entries, status
 //!   at a date), [`objections`], [`me_records`] (the worker's own); [`records_errors`] their
 //!   documented error statuses.
-//! - [`cli`]: the `registry-api` command line.
+//! - [`cli`]: the `registry-api` command line; [`bulk`]: its CSV `import` and `export`.
 //! - [`events`]: the change feed (`GET /events`), one event per eligibility-relevant write.
 //!
 //! ## Architecture invariants
@@ -86,6 +86,7 @@ pub mod rate_limit;
 pub mod verifications;
 
 pub mod events;
+pub mod bulk;
 
 use std::future::Future;
 use std::time::Duration;

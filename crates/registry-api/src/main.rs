@@ -4,7 +4,7 @@ use anyhow::{Context, Result, bail};
 use clap::Parser;
 use registry_api::AppState;
 use registry_api::auth::{Role, api_key, jwt};
-use registry_api::cli::{Cli, Command, KeysCommand};
+use registry_api::cli::{Cli, Command, ImportArgs, KeysCommand};
 use registry_api::config::Config;
 use registry_core::ids::RegionCode;
 
@@ -53,12 +53,48 @@ fn parse_region(s: &str) -> Result<RegionCode> {
     RegionCode::parse(s).map_err(|e| anyhow::anyhow!("--region {s:?}: {e}"))
 }
 
+/// Runs `import`; prints every error and a summary to stderr. False (exit 1) when rows were
+/// rejected, unless `--skip-invalid` wrote the others (then only a bad header fails).
+async fn bulk_import(state: &AppState, args: &ImportArgs) -> Result<bool> {
+    use registry_api::bulk::{ImportOptions, import};
+    let file = std::fs::File::open(&args.file)
+        .with_context(|| format!("cannot open {}", args.file.display()))?;
+    let opts = ImportOptions {
+        skip_invalid: args.skip_invalid,
+        rejected: args.rejected.clone(),
+        progress: true,
+    };
+    let report = import(state, args.entity, std::io::BufReader::new(file), &opts).await?;
+    for e in &report.errors {
+        eprintln!("{e}");
+    }
+    let name = args.entity.name();
+    if report.written || report.errors.is_empty() {
+        eprintln!(
+            "{name}: {} rows, {} inserted, {} unchanged, {} rejected (batch {})",
+            report.rows, report.inserted, report.unchanged, report.rejected, report.batch_id
+        );
+    } else {
+        eprintln!(
+            "{name}: {} of {} rows rejected; nothing written",
+            report.rejected, report.rows
+        );
+    }
+    let header_ok = report.errors.iter().all(|e| e.line > 1);
+    Ok(report.errors.is_empty() || (args.skip_invalid && header_ok))
+}
+
 #[tokio::main]
 async fn main() -> Result<()> {
     let cli = Cli::parse();
     init_logging();
     if let Command::Openapi = cli.command {
         print!("{}", registry_api::spec_yaml());
+        return Ok(());
+    }
+    if let Command::BenchData(args) = &cli.command {
+        registry_api::bulk::bench_data::write(&args.out, args.workers)?;
+        eprintln!("wrote {} workers to {}", args.workers, args.out.display());
         return Ok(());
     }
     let mut config = Config::load(&cli.database_url, cli.db_max_connections)
@@ -68,7 +104,30 @@ async fn main() -> Result<()> {
         config.rate_limits = args.rate_limits();
     }
     match cli.command {
-        Command::Openapi => unreachable!("handled above"),
+        Command::Openapi | Command::BenchData(_) => unreachable!("handled above"),
+        Command::Import(args) => {
+            let state = AppState::connect_and_migrate(&config).await?;
+            if !bulk_import(&state, &args).await? {
+                std::process::exit(1);
+            }
+        }
+        Command::Export(args) => {
+            let state = AppState::connect_and_migrate(&config).await?;
+            let region = args.region.as_deref().map(parse_region).transpose()?;
+            if args.entity == registry_api::bulk::Entity::Workers {
+                eprintln!(
+                    "warning: this file holds resident ID numbers in clear: it is personal data; \
+                     keep it encrypted and delete it after the import"
+                );
+            }
+            let stdout = std::io::stdout().lock();
+            // progress on stderr: a bar on a terminal, plain lines otherwise
+            let progress = true;
+            let n =
+                registry_api::bulk::export(&state, args.entity, region.as_ref(), stdout, progress)
+                    .await?;
+            eprintln!("exported {n} {}", args.entity.name());
+        }
         Command::Serve(args) => {
             let state = AppState::connect_and_migrate(&config)
                 .await

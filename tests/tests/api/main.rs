@@ -12,6 +12,7 @@ mod appraisals;
 mod assignments;
 mod audit;
 mod auth;
+mod bulk;
 mod busy;
 mod continuing_education;
 mod credentials;
