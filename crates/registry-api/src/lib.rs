@@ -85,8 +85,8 @@ pub mod me;
 pub mod rate_limit;
 pub mod verifications;
 
-pub mod events;
 pub mod bulk;
+pub mod events;
 
 use std::future::Future;
 use std::time::Duration;

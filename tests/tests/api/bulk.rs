@@ -156,7 +156,11 @@ async fn moves_to_the_other_backend(b: Backend) {
         v
     };
     let source_feed = sorted(feed(&source, 0).await);
-    assert_eq!(source_feed.len(), 5, "2 credentials, 2 registrations, 1 assignment");
+    assert_eq!(
+        source_feed.len(),
+        5,
+        "2 credentials, 2 registrations, 1 assignment"
+    );
     assert_eq!(sorted(feed(&target, 0).await), source_feed);
     let events = target.count::<event::Entity>().await;
 
@@ -269,13 +273,17 @@ async fn imports_are_in_the_feed(b: Backend) {
     let last = api[0]["seq"].as_i64().unwrap();
 
     // N credentials → exactly N credential.created events, in file order, consecutive seq
-    const HEADER: &str = "id,worker_id,scheme,level,certificate_number,issuing_authority,issue_date\n";
+    const HEADER: &str =
+        "id,worker_id,scheme,level,certificate_number,issuing_authority,issue_date\n";
     let workers = [&chengdu, &beijing, &chengdu, &beijing, &beijing];
     let ids: Vec<String> = (1..=workers.len())
         .map(|n| format!("0190a000-0000-7000-8000-{n:012}"))
         .collect();
     let row = |n: usize, worker: &str, level: &str| {
-        format!("{},{worker},national_exam,{level},IMP-{n},某厅,2019-09-01\n", ids[n])
+        format!(
+            "{},{worker},national_exam,{level},IMP-{n},某厅,2019-09-01\n",
+            ids[n]
+        )
     };
     let csv: String = workers
         .iter()
@@ -283,11 +291,20 @@ async fn imports_are_in_the_feed(b: Backend) {
         .map(|(n, w)| row(n, w, "assistant"))
         .collect();
     let report = import(&app, Entity::Credentials, &format!("{HEADER}{csv}")).await;
-    assert_eq!((report.inserted, report.events), (5, 5), "{:?}", report.errors);
+    assert_eq!(
+        (report.inserted, report.events),
+        (5, 5),
+        "{:?}",
+        report.errors
+    );
     let new = feed(&app, last).await;
     assert_eq!(new.len(), 5, "{new:?}");
     for (n, e) in new.iter().enumerate() {
-        let region = if *workers[n] == chengdu { "510104" } else { "110105" };
+        let region = if *workers[n] == chengdu {
+            "510104"
+        } else {
+            "110105"
+        };
         assert_eq!(
             what(e),
             (
@@ -341,7 +358,12 @@ async fn imports_are_in_the_feed(b: Backend) {
         ids[0], ids[1]
     );
     let report = import(&app, Entity::Registrations, &csv).await;
-    assert_eq!((report.inserted, report.events), (2, 2), "{:?}", report.errors);
+    assert_eq!(
+        (report.inserted, report.events),
+        (2, 2),
+        "{:?}",
+        report.errors
+    );
     let unit = app.create_unit(&new_unit(1, "510104")).await;
     let post = app.create_post(&new_post(&unit["id"], "个案社工")).await;
     let csv = format!(
@@ -350,7 +372,12 @@ async fn imports_are_in_the_feed(b: Backend) {
         post["id"].as_str().unwrap()
     );
     let report = import(&app, Entity::Assignments, &csv).await;
-    assert_eq!((report.inserted, report.events), (1, 1), "{:?}", report.errors);
+    assert_eq!(
+        (report.inserted, report.events),
+        (1, 1),
+        "{:?}",
+        report.errors
+    );
     let new: Vec<_> = feed(&app, last + 5).await.iter().map(what).collect();
     let expect = |kind: &str, resource: &str, id: &str, worker: &str, region: &str| {
         (

@@ -326,7 +326,10 @@ impl FeedColumns {
         }
         let at = |c: &str| {
             K::COLUMNS.iter().position(|k| *k == c).with_context(|| {
-                format!("{} rows are reported to the feed but have no {c}", K::RESOURCE)
+                format!(
+                    "{} rows are reported to the feed but have no {c}",
+                    K::RESOURCE
+                )
             })
         };
         Ok(Some(Self {

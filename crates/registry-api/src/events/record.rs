@@ -130,9 +130,9 @@ pub async fn record_created_batch(
     for chunk in rows.chunks(BATCH_ROWS) {
         let mut models = Vec::with_capacity(chunk.len());
         for row in chunk {
-            let region = regions.get(&row.worker_id).ok_or_else(|| {
-                DbErr::RecordNotFound(format!("worker of {resource} {}", row.id))
-            })?;
+            let region = regions
+                .get(&row.worker_id)
+                .ok_or_else(|| DbErr::RecordNotFound(format!("worker of {resource} {}", row.id)))?;
             seq += 1;
             models.push(event::ActiveModel {
                 seq: Set(seq),
