@@ -6,7 +6,10 @@
 //! refused import. (The real binary is exercised in `crates/registry-api/tests/cli_bulk.rs`.)
 
 use registry_api::bulk::{self, Entity, ImportOptions};
+use registry_api::db::begin_write;
 use registry_api::db::entities::{audit_log, event, worker};
+use registry_api::events::{CreatedRow, record_created_batch};
+use sea_orm::DbErr;
 use serde_json::{Value, json};
 
 use crate::both_backends;
@@ -422,8 +425,58 @@ async fn imports_are_in_the_feed(b: Backend) {
     assert_eq!(seqs, (1..=9).collect::<Vec<_>>(), "gap-free");
 }
 
+/// The batch writer on its own: a row whose worker is not stored fails the whole batch
+/// (nothing is appended once the caller rolls back); resources the feed does not report and
+/// empty batches append nothing.
+async fn a_batch_naming_an_unknown_worker_fails(b: Backend) {
+    let app = spawn_app(b).await;
+    let (w, _) = app.worker_with_credential(1, "510104").await;
+    let row = |id: &str, worker: &str| CreatedRow {
+        id: id.to_owned(),
+        worker_id: worker.to_owned(),
+    };
+    let txn = begin_write(&app.state.db).await.unwrap();
+    let rows = [
+        row("0190a000-0000-7000-8000-000000000301", &w),
+        row(
+            "0190a000-0000-7000-8000-000000000302",
+            "0190a000-0000-7000-8000-000000000999",
+        ),
+    ];
+    let err = record_created_batch(&txn, "credential", &rows)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, DbErr::RecordNotFound(_)), "{err:?}");
+    txn.rollback().await.unwrap();
+    assert_eq!(app.count::<event::Entity>().await, 1, "the API's own event");
+
+    let txn = begin_write(&app.state.db).await.unwrap();
+    assert_eq!(
+        record_created_batch(&txn, "worker", &rows[..1])
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        record_created_batch(&txn, "credential", &[]).await.unwrap(),
+        0
+    );
+    assert_eq!(
+        record_created_batch(&txn, "credential", &rows[..1])
+            .await
+            .unwrap(),
+        1
+    );
+    txn.commit().await.unwrap();
+    let all = feed(&app, 0).await;
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[1]["seq"], 2);
+    assert_eq!(all[1]["region_code"], "510104");
+}
+
 both_backends!(
     moves_to_the_other_backend,
     one_bad_row_writes_nothing,
-    imports_are_in_the_feed
+    imports_are_in_the_feed,
+    a_batch_naming_an_unknown_worker_fails
 );

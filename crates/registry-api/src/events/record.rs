@@ -9,8 +9,7 @@
 //! both (taken twice in one transaction it is re-entrant; there is no second lock to
 //! deadlock on, whatever order a handler calls `audit::append` and [`record`] in).
 
-use std::collections::{HashMap, HashSet};
-
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set,
@@ -105,12 +104,16 @@ pub const BATCH_ROWS: usize = 1_000;
 /// of [`relevance`] reports creates of `resource`: for each row the event [`record`] appends
 /// through `crate::create::create_once` (kind, resource id, worker id, the worker's region as
 /// `txn` sees it), but numbered `last + 1 ..= last + n` with `last` read ONCE under the same
-/// lock as [`record`], and written by multi-row `INSERT`s. Returns the number of events
-/// appended (0 when `resource` is not reported or `rows` is empty; then nothing is locked).
+/// lock as [`record`]. Returns the number of events appended (0 when `resource` is not
+/// reported or `rows` is empty; then nothing is locked).
+///
+/// One statement per [`BATCH_ROWS`] rows: `INSERT INTO events … SELECT … FROM (VALUES (seq,
+/// id, worker_id), …) JOIN workers`, so the regions are read by the database in the same
+/// statement (no lookup round trips). A row whose worker is not stored drops out of the join;
+/// that is an error ([`DbErr::RecordNotFound`]) and the caller rolls the whole write back.
 ///
 /// For bulk writes of worker-owned resources (`crate::bulk::import`): call it next to the
-/// batch's `audit::append`, in the same transaction. Every row's worker must be stored;
-/// otherwise it fails and the caller rolls the whole write back.
+/// batch's `audit::append`, in the same transaction.
 pub async fn record_created_batch(
     txn: &DatabaseTransaction,
     resource: &str,
@@ -123,59 +126,62 @@ pub async fn record_created_batch(
         return Ok(0);
     }
     lock(txn).await?;
-    let regions = worker_regions(txn, rows).await?;
     let mut seq = last_seq(txn).await?;
     let occurred_at = now_utc();
+    let v = Alias::new("v");
+    let (v_seq, v_id, v_worker) = (
+        Alias::new("column1"),
+        Alias::new("column2"),
+        Alias::new("column3"),
+    );
     let mut appended = 0;
     for chunk in rows.chunks(BATCH_ROWS) {
-        let mut models = Vec::with_capacity(chunk.len());
-        for row in chunk {
-            let region = regions
-                .get(&row.worker_id)
-                .ok_or_else(|| DbErr::RecordNotFound(format!("worker of {resource} {}", row.id)))?;
-            seq += 1;
-            models.push(event::ActiveModel {
-                seq: Set(seq),
-                kind: Set(kind.code().to_owned()),
-                resource: Set(resource.to_owned()),
-                resource_id: Set(row.id.clone()),
-                worker_id: Set(Some(row.worker_id.clone())),
-                region_code: Set(region.clone()),
-                previous_region_code: Set(None),
-                occurred_at: Set(occurred_at),
-            });
+        let values: Vec<(i64, String, String)> = chunk
+            .iter()
+            .map(|row| {
+                seq += 1;
+                (seq, row.id.clone(), row.worker_id.clone())
+            })
+            .collect();
+        let select = Query::select()
+            .expr(Expr::col((v.clone(), v_seq.clone())))
+            .expr(Expr::val(kind.code()))
+            .expr(Expr::val(resource))
+            .expr(Expr::col((v.clone(), v_id.clone())))
+            .expr(Expr::col((v.clone(), v_worker.clone())))
+            .column((worker::Entity, worker::Column::RegionCode))
+            .expr(Expr::val(occurred_at))
+            .from_values(values, v.clone())
+            .inner_join(
+                worker::Entity,
+                Expr::col((worker::Entity, worker::Column::Id))
+                    .equals((v.clone(), v_worker.clone())),
+            )
+            .to_owned();
+        let mut stmt = Query::insert();
+        stmt.into_table(event::Entity)
+            .columns([
+                event::Column::Seq,
+                event::Column::Kind,
+                event::Column::Resource,
+                event::Column::ResourceId,
+                event::Column::WorkerId,
+                event::Column::RegionCode,
+                event::Column::OccurredAt,
+            ])
+            .select_from(select)
+            .map_err(|e| DbErr::Custom(e.to_string()))?;
+        let n = txn.execute(&stmt).await?.rows_affected();
+        if n != chunk.len() as u64 {
+            return Err(DbErr::RecordNotFound(format!(
+                "the worker of {} of {} {resource} rows",
+                chunk.len() as u64 - n,
+                chunk.len()
+            )));
         }
-        appended += event::Entity::insert_many(models)
-            .exec_without_returning(txn)
-            .await?;
+        appended += n;
     }
     Ok(appended)
-}
-
-/// The region of every worker named in `rows`, as `txn` sees it.
-async fn worker_regions(
-    txn: &DatabaseTransaction,
-    rows: &[CreatedRow],
-) -> Result<HashMap<String, String>, DbErr> {
-    let ids: Vec<&str> = rows
-        .iter()
-        .map(|r| r.worker_id.as_str())
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    let mut regions = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(BATCH_ROWS) {
-        let found: Vec<(String, String)> = worker::Entity::find()
-            .select_only()
-            .column(worker::Column::Id)
-            .column(worker::Column::RegionCode)
-            .filter(worker::Column::Id.is_in(chunk.iter().copied()))
-            .into_tuple()
-            .all(txn)
-            .await?;
-        regions.extend(found);
-    }
-    Ok(regions)
 }
 
 /// The region of a change: the worker's (as written by this transaction), else the
