@@ -71,8 +71,13 @@ async fn bulk_import(state: &AppState, args: &ImportArgs) -> Result<bool> {
     let name = args.entity.name();
     if report.written || report.errors.is_empty() {
         eprintln!(
-            "{name}: {} rows, {} inserted, {} unchanged, {} rejected (batch {})",
-            report.rows, report.inserted, report.unchanged, report.rejected, report.batch_id
+            "{name}: {} rows, {} inserted, {} unchanged, {} rejected, {} feed events (batch {})",
+            report.rows,
+            report.inserted,
+            report.unchanged,
+            report.rejected,
+            report.events,
+            report.batch_id
         );
     } else {
         eprintln!(

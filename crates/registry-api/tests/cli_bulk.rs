@@ -254,10 +254,27 @@ async fn a_bad_row_writes_nothing_unless_skipped_on_both_backends() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// The count before `what` in the summary line, e.g. `3` for `what` = ` inserted`.
+fn summary_count(err: &str, what: &str) -> u64 {
+    let at = err.find(what).unwrap_or_else(|| panic!("{what} in {err}"));
+    let start = err[..at].rfind(' ').map_or(0, |i| i + 1);
+    err[start..at].parse().unwrap()
+}
+
 fn import_all(db: &Db, files: &[(&str, PathBuf)]) {
     for (entity, file) in files {
         let out = db.import(entity, file);
         assert!(out.status.success(), "{entity}: {out:?}");
+        // one change-feed event per inserted credential, assignment, registration
+        let err = stderr(&out);
+        let inserted = summary_count(&err, " inserted,");
+        let reported = ["credentials", "assignments", "registrations"].contains(entity);
+        assert_eq!(
+            summary_count(&err, " feed events"),
+            if reported { inserted } else { 0 },
+            "{entity}: {err}"
+        );
+        assert!(inserted > 0, "{entity}: {err}");
     }
 }
 
@@ -304,6 +321,10 @@ async fn export_import_moves_a_register_between_backends_and_back() {
         let out = pg.import(entity, file);
         assert!(out.status.success(), "{out:?}");
         assert!(stderr(&out).contains(" 0 inserted, "), "{entity}: {out:?}");
+        assert!(
+            stderr(&out).contains(" 0 feed events "),
+            "{entity}: {out:?}"
+        );
     }
     assert_eq!(
         read_all(&from_pg),

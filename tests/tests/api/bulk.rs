@@ -1,14 +1,54 @@
 //! Bulk import and export (`registry_api::bulk`), in-process on both backends: records made
 //! through the API, exported, imported into a deployment on the OTHER backend (with another
 //! data key), read back through the API there: the same JSON, and the same export.
-//! (The real binary is exercised in `crates/registry-api/tests/cli_bulk.rs`.)
+//! Imports are in the change feed: one `.created` event per imported credential,
+//! registration and assignment, as the API's create would append; none for skipped rows or a
+//! refused import. (The real binary is exercised in `crates/registry-api/tests/cli_bulk.rs`.)
 
 use registry_api::bulk::{self, Entity, ImportOptions};
-use registry_api::db::entities::{audit_log, worker};
+use registry_api::db::begin_write;
+use registry_api::db::entities::{audit_log, event, worker};
+use registry_api::events::{CreatedRow, record_created_batch};
+use sea_orm::DbErr;
 use serde_json::{Value, json};
 
 use crate::both_backends;
 use crate::helpers::{Backend, TestApp, new_post, new_unit, new_worker, resident_id, spawn_app};
+
+/// The events with `seq` above `after` (0: all), as the national admin follows the feed.
+async fn feed(app: &TestApp, after: i64) -> Vec<Value> {
+    let admin = app.admin("000000");
+    let mut all = Vec::new();
+    let mut url = "/api/v1/events?limit=200".to_owned();
+    loop {
+        let resp = app.get(&url, &admin).await;
+        assert_eq!(resp.status(), 200);
+        let body: Value = resp.json().await.unwrap();
+        let items = body["items"].as_array().unwrap().clone();
+        if items.is_empty() {
+            return all;
+        }
+        let cursor = body["next_cursor"].as_str().unwrap();
+        url = format!("/api/v1/events?limit=200&after={cursor}");
+        all.extend(
+            items
+                .into_iter()
+                .filter(|e| e["seq"].as_i64().unwrap() > after),
+        );
+    }
+}
+
+/// What an event says about a change, without its position and time.
+fn what(e: &Value) -> (String, String, String, String, String) {
+    let text = |k: &str| e[k].as_str().unwrap_or_default().to_owned();
+    (
+        text("kind"),
+        text("resource"),
+        text("resource_id"),
+        text("worker_id"),
+        text("region_code"),
+    )
+}
 
 const ORDER: [Entity; 6] = [
     Entity::Units,
@@ -112,6 +152,20 @@ async fn moves_to_the_other_backend(b: Backend) {
     assert_eq!(before, after);
     // the resident ID was re-sealed with the target's key and reads back in clear
     assert_eq!(after[2]["resident_id"], json!(resident_id(1)));
+    // the target's feed tells what the source's told of the same records (other order)
+    let sorted = |events: Vec<Value>| {
+        let mut v: Vec<_> = events.iter().map(what).collect();
+        v.sort();
+        v
+    };
+    let source_feed = sorted(feed(&source, 0).await);
+    assert_eq!(
+        source_feed.len(),
+        5,
+        "2 credentials, 2 registrations, 1 assignment"
+    );
+    assert_eq!(sorted(feed(&target, 0).await), source_feed);
+    let events = target.count::<event::Entity>().await;
 
     // importing the same files again changes nothing, not even the audit log
     let audit = target.count::<audit_log::Entity>().await;
@@ -122,6 +176,7 @@ async fn moves_to_the_other_backend(b: Backend) {
         assert!(report.unchanged > 0);
     }
     assert_eq!(target.count::<audit_log::Entity>().await, audit);
+    assert_eq!(target.count::<event::Entity>().await, events);
 }
 
 async fn one_bad_row_writes_nothing(b: Backend) {
@@ -190,6 +245,9 @@ async fn one_bad_row_writes_nothing(b: Backend) {
     assert_eq!((report.inserted, report.rejected), (2, 1));
     assert_eq!(app.count::<worker::Entity>().await, 2);
     assert_eq!(app.count::<audit_log::Entity>().await, audit + 1);
+    // creating workers is not in the feed (as through the API)
+    assert_eq!(report.events, 0);
+    assert_eq!(app.count::<event::Entity>().await, 0);
 
     // a credential for an unknown worker names the reference
     let csv = "worker_id,scheme,level,certificate_number,issuing_authority,issue_date\n\
@@ -205,4 +263,220 @@ async fn one_bad_row_writes_nothing(b: Backend) {
     );
 }
 
-both_backends!(moves_to_the_other_backend, one_bad_row_writes_nothing);
+async fn imports_are_in_the_feed(b: Backend) {
+    let app = spawn_app(b).await;
+    // one credential through the API first: the import's events follow its event
+    let (chengdu, _) = app.worker_with_credential(1, "510104").await;
+    let beijing = app.create_worker(&new_worker(2, "110105")).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let api = feed(&app, 0).await;
+    assert_eq!(api.len(), 1);
+    let last = api[0]["seq"].as_i64().unwrap();
+
+    // N credentials → exactly N credential.created events, in file order, consecutive seq
+    const HEADER: &str =
+        "id,worker_id,scheme,level,certificate_number,issuing_authority,issue_date\n";
+    let workers = [&chengdu, &beijing, &chengdu, &beijing, &beijing];
+    let ids: Vec<String> = (1..=workers.len())
+        .map(|n| format!("0190a000-0000-7000-8000-{n:012}"))
+        .collect();
+    let row = |n: usize, worker: &str, level: &str| {
+        format!(
+            "{},{worker},national_exam,{level},IMP-{n},某厅,2019-09-01\n",
+            ids[n]
+        )
+    };
+    let csv: String = workers
+        .iter()
+        .enumerate()
+        .map(|(n, w)| row(n, w, "assistant"))
+        .collect();
+    let report = import(&app, Entity::Credentials, &format!("{HEADER}{csv}")).await;
+    assert_eq!(
+        (report.inserted, report.events),
+        (5, 5),
+        "{:?}",
+        report.errors
+    );
+    let new = feed(&app, last).await;
+    assert_eq!(new.len(), 5, "{new:?}");
+    for (n, e) in new.iter().enumerate() {
+        let region = if *workers[n] == chengdu {
+            "510104"
+        } else {
+            "110105"
+        };
+        assert_eq!(
+            what(e),
+            (
+                "credential.created".to_owned(),
+                "credential".to_owned(),
+                ids[n].clone(),
+                workers[n].clone(),
+                region.to_owned()
+            )
+        );
+        assert_eq!(e["seq"].as_i64().unwrap(), last + 1 + n as i64);
+    }
+    // the same fields as the API's own event
+    let keys = |e: &Value| e.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    assert_eq!(keys(&new[0]), keys(&api[0]));
+    // scoped like any event: Beijing's hr sees Beijing's three
+    let resp = app.get("/api/v1/events", &app.hr("110000")).await;
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["items"].as_array().unwrap().len(), 3);
+
+    // re-importing the same file appends nothing
+    let events = app.count::<event::Entity>().await;
+    let report = import(&app, Entity::Credentials, &format!("{HEADER}{csv}")).await;
+    assert_eq!(
+        (report.inserted, report.unchanged, report.events),
+        (0, 5, 0)
+    );
+    assert_eq!(app.count::<event::Entity>().await, events);
+
+    // an import refused for one bad row appends nothing either (the others were new)
+    let more: Vec<String> = (6..=8)
+        .map(|n| format!("0190a000-0000-7000-8000-{n:012}"))
+        .collect();
+    let bad = format!(
+        "{HEADER}{},{chengdu},national_exam,assistant,IMP-6,某厅,2019-09-01\n\
+         {},{chengdu},national_exam,wizard,IMP-7,某厅,2019-09-01\n\
+         {},{beijing},national_exam,assistant,IMP-8,某厅,2019-09-01\n",
+        more[0], more[1], more[2]
+    );
+    let report = import(&app, Entity::Credentials, &bad).await;
+    assert!(!report.written);
+    assert_eq!((report.rejected, report.events), (1, 0));
+    assert_eq!(app.count::<event::Entity>().await, events);
+    assert!(feed(&app, last + 5).await.is_empty());
+
+    // registrations and assignments: registration.created / assignment.created with the worker
+    let csv = format!(
+        "id,credential_id,kind,registered_on\n\
+         0190a000-0000-7000-8000-000000000101,{},first,2019-10-01\n\
+         0190a000-0000-7000-8000-000000000102,{},first,2019-10-01\n",
+        ids[0], ids[1]
+    );
+    let report = import(&app, Entity::Registrations, &csv).await;
+    assert_eq!(
+        (report.inserted, report.events),
+        (2, 2),
+        "{:?}",
+        report.errors
+    );
+    let unit = app.create_unit(&new_unit(1, "510104")).await;
+    let post = app.create_post(&new_post(&unit["id"], "个案社工")).await;
+    let csv = format!(
+        "id,worker_id,post_id,start,basis\n\
+         0190a000-0000-7000-8000-000000000201,{chengdu},{},2024-01-15,full_time\n",
+        post["id"].as_str().unwrap()
+    );
+    let report = import(&app, Entity::Assignments, &csv).await;
+    assert_eq!(
+        (report.inserted, report.events),
+        (1, 1),
+        "{:?}",
+        report.errors
+    );
+    let new: Vec<_> = feed(&app, last + 5).await.iter().map(what).collect();
+    let expect = |kind: &str, resource: &str, id: &str, worker: &str, region: &str| {
+        (
+            kind.to_owned(),
+            resource.to_owned(),
+            id.to_owned(),
+            worker.to_owned(),
+            region.to_owned(),
+        )
+    };
+    assert_eq!(
+        new,
+        [
+            expect(
+                "registration.created",
+                "registration",
+                "0190a000-0000-7000-8000-000000000101",
+                &chengdu,
+                "510104"
+            ),
+            expect(
+                "registration.created",
+                "registration",
+                "0190a000-0000-7000-8000-000000000102",
+                &beijing,
+                "110105"
+            ),
+            expect(
+                "assignment.created",
+                "assignment",
+                "0190a000-0000-7000-8000-000000000201",
+                &chengdu,
+                "510104"
+            ),
+        ]
+    );
+    let seqs: Vec<i64> = feed(&app, 0)
+        .await
+        .iter()
+        .map(|e| e["seq"].as_i64().unwrap())
+        .collect();
+    assert_eq!(seqs, (1..=9).collect::<Vec<_>>(), "gap-free");
+}
+
+/// The batch writer on its own: a row whose worker is not stored fails the whole batch
+/// (nothing is appended once the caller rolls back); resources the feed does not report and
+/// empty batches append nothing.
+async fn a_batch_naming_an_unknown_worker_fails(b: Backend) {
+    let app = spawn_app(b).await;
+    let (w, _) = app.worker_with_credential(1, "510104").await;
+    let row = |id: &str, worker: &str| CreatedRow {
+        id: id.to_owned(),
+        worker_id: worker.to_owned(),
+    };
+    let txn = begin_write(&app.state.db).await.unwrap();
+    let rows = [
+        row("0190a000-0000-7000-8000-000000000301", &w),
+        row(
+            "0190a000-0000-7000-8000-000000000302",
+            "0190a000-0000-7000-8000-000000000999",
+        ),
+    ];
+    let err = record_created_batch(&txn, "credential", &rows)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, DbErr::RecordNotFound(_)), "{err:?}");
+    txn.rollback().await.unwrap();
+    assert_eq!(app.count::<event::Entity>().await, 1, "the API's own event");
+
+    let txn = begin_write(&app.state.db).await.unwrap();
+    assert_eq!(
+        record_created_batch(&txn, "worker", &rows[..1])
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        record_created_batch(&txn, "credential", &[]).await.unwrap(),
+        0
+    );
+    assert_eq!(
+        record_created_batch(&txn, "credential", &rows[..1])
+            .await
+            .unwrap(),
+        1
+    );
+    txn.commit().await.unwrap();
+    let all = feed(&app, 0).await;
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[1]["seq"], 2);
+    assert_eq!(all[1]["region_code"], "510104");
+}
+
+both_backends!(
+    moves_to_the_other_backend,
+    one_bad_row_writes_nothing,
+    imports_are_in_the_feed,
+    a_batch_naming_an_unknown_worker_fails
+);

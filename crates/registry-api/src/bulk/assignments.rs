@@ -63,6 +63,7 @@ impl Kind for Assignments {
         "updated_at",
     ];
     const REQUIRED: &'static [&'static str] = &["worker_id", "post_id", "start", "basis"];
+    const RESOURCE: &'static str = "assignment";
     const TABLE: &'static str = "assignments";
     const COLUMNS: &'static [&'static str] = &[
         "id",

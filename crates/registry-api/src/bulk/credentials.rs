@@ -90,6 +90,7 @@ impl Kind for Credentials {
         "issuing_authority",
         "issue_date",
     ];
+    const RESOURCE: &'static str = "credential";
     const TABLE: &'static str = "credentials";
     const COLUMNS: &'static [&'static str] = Self::HEADER;
 

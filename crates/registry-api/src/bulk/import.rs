@@ -8,19 +8,24 @@
 //!    rows go in ONE write transaction as chunked multi-row `INSERT`s ([`super::batch`]) with
 //!    ONE audit entry (`import_<entity>`, resource `import`, resource id = the batch id; the
 //!    per-row alternative would double the write time for 100,000 rows and the batch id already
-//!    ties every row to the entry through the file). Identical stored rows are skipped, so a
-//!    re-import writes nothing and records no entry.
+//!    ties every row to the entry through the file), and one change-feed event per new row the
+//!    feed reports (credentials, registrations, assignments: the events their API creates
+//!    append), numbered consecutively by [`events::record_created_batch`]. Identical stored rows
+//!    are skipped, so a re-import writes nothing and records no entry and no event.
 
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::PathBuf;
 
 use anyhow::Context;
+use sea_orm::Value;
 
 use super::cells::Cells;
 use super::progress::Progress;
 use super::{Entity, Kind, RowError, Verdict, batch, cli_principal};
 use crate::audit::{self, AuditEvent};
+use crate::events::relevance::{self, Action};
+use crate::events::{self, CreatedRow};
 use crate::problem::ProblemField;
 use crate::state::AppState;
 
@@ -53,6 +58,8 @@ pub struct ImportReport {
     pub rejected: u64,
     /// Every broken rule, by line.
     pub errors: Vec<RowError>,
+    /// Change-feed events appended (one per inserted eligibility-relevant row).
+    pub events: u64,
     /// Whether anything was written.
     pub written: bool,
 }
@@ -268,12 +275,19 @@ async fn run<K: Kind>(
         return Ok(report);
     }
     let mut p = progress(opts, &format!("writing {name}"), Some(new.len() as u64));
+    let feed = FeedColumns::of::<K>()?;
+    let mut created = Vec::new();
     let txn = crate::db::begin_write(&state.db).await?;
     for chunk in new.chunks(batch::chunk_rows(K::COLUMNS.len())) {
         let values = chunk
             .iter()
             .map(|r| k.values(r))
             .collect::<Result<Vec<_>, _>>()?;
+        if let Some(feed) = &feed {
+            for v in &values {
+                created.push(feed.row(v)?);
+            }
+        }
         report.inserted += batch::insert(&txn, K::TABLE, K::COLUMNS, values).await?;
         p.inc(chunk.len() as u64);
     }
@@ -291,10 +305,49 @@ async fn run<K: Kind>(
         },
     )
     .await?;
+    report.events = events::record_created_batch(&txn, K::RESOURCE, &created).await?;
     txn.commit().await?;
     p.finish();
     report.written = true;
     Ok(report)
+}
+
+/// Where the change feed finds a new row's id and worker among its insert values, for a
+/// [`Kind`] whose creates the feed reports (`None`: it does not, so rows are not collected).
+struct FeedColumns {
+    id: usize,
+    worker_id: usize,
+}
+
+impl FeedColumns {
+    fn of<K: Kind>() -> anyhow::Result<Option<Self>> {
+        if relevance::kind(K::RESOURCE, Action::Created).is_none() {
+            return Ok(None);
+        }
+        let at = |c: &str| {
+            K::COLUMNS.iter().position(|k| *k == c).with_context(|| {
+                format!(
+                    "{} rows are reported to the feed but have no {c}",
+                    K::RESOURCE
+                )
+            })
+        };
+        Ok(Some(Self {
+            id: at("id")?,
+            worker_id: at("worker_id")?,
+        }))
+    }
+
+    fn row(&self, values: &[Value]) -> anyhow::Result<CreatedRow> {
+        let text = |i: usize| match values.get(i) {
+            Some(Value::String(Some(s))) => Ok(s.clone()),
+            _ => Err(anyhow::anyhow!("column {i} of a new row is not an id")),
+        };
+        Ok(CreatedRow {
+            id: text(self.id)?,
+            worker_id: text(self.worker_id)?,
+        })
+    }
 }
 
 fn write_rejected<R>(
@@ -323,4 +376,52 @@ fn write_rejected<R>(
     }
     w.flush()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{assignments, credentials, posts, registrations, units, workers};
+    use super::*;
+
+    #[test]
+    fn the_feed_finds_id_and_worker_of_every_reported_kind() {
+        let at = |f: Option<FeedColumns>| f.map(|f| (f.id, f.worker_id));
+        assert_eq!(
+            at(FeedColumns::of::<credentials::Credentials>().unwrap()),
+            Some((0, 1))
+        );
+        assert_eq!(
+            at(FeedColumns::of::<assignments::Assignments>().unwrap()),
+            Some((0, 1))
+        );
+        assert_eq!(
+            at(FeedColumns::of::<registrations::Registrations>().unwrap()),
+            Some((0, 2))
+        );
+        // creates of workers, units and posts are not reported
+        assert!(at(FeedColumns::of::<workers::Workers<'static>>().unwrap()).is_none());
+        assert!(at(FeedColumns::of::<units::Units>().unwrap()).is_none());
+        assert!(at(FeedColumns::of::<posts::Posts>().unwrap()).is_none());
+    }
+
+    #[test]
+    fn a_created_row_is_read_from_its_values() {
+        let f = FeedColumns {
+            id: 0,
+            worker_id: 2,
+        };
+        let values = [
+            Value::from("r-1".to_owned()),
+            Value::from("c-1".to_owned()),
+            Value::from("w-1".to_owned()),
+        ];
+        assert_eq!(
+            f.row(&values).unwrap(),
+            CreatedRow {
+                id: "r-1".into(),
+                worker_id: "w-1".into()
+            }
+        );
+        assert!(f.row(&values[..2]).is_err());
+    }
 }

@@ -5,7 +5,8 @@
 //! - [`import`]: the driver: read every row, validate every row ([`Kind::parse`], then
 //!   [`Kind::check`] against storage), then write all valid rows in one transaction of
 //!   chunked multi-row `INSERT`s ([`batch`]) with ONE audit entry (`import_<entity>`, resource
-//!   `import`, resource id = the batch id), or nothing at all.
+//!   `import`, resource id = the batch id) and one change-feed event per eligibility-relevant
+//!   row (`crate::events::record_created_batch`), or nothing at all.
 //! - [`export`]: the driver: keyset pages of [`EXPORT_PAGE`] rows, written as they come, with
 //!   ONE audit entry (`export_<entity>`) since an export reads personal records.
 //! - [`cells`]: one CSV row by column name; parses cells into values, errors name the column.
@@ -138,6 +139,10 @@ pub trait Kind {
     const HEADER: &'static [&'static str];
     /// Columns the header must contain (the others may be missing or blank).
     const REQUIRED: &'static [&'static str];
+    /// Resource type in the audit log and the change feed (`credential`, ...): an imported
+    /// row appends the event `crate::events::relevance` lists for a create of it, if any
+    /// (then [`Kind::COLUMNS`] must hold `id` and `worker_id`).
+    const RESOURCE: &'static str;
     /// The table.
     const TABLE: &'static str;
     /// The table columns [`Kind::values`] fills, in order.

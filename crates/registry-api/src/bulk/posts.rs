@@ -67,6 +67,7 @@ impl Kind for Posts {
         "updated_at",
     ];
     const REQUIRED: &'static [&'static str] = &["unit_id", "title", "part_time_allowed"];
+    const RESOURCE: &'static str = "post";
     const TABLE: &'static str = "posts";
     const COLUMNS: &'static [&'static str] = &[
         "id",

@@ -44,6 +44,7 @@ impl Kind for Registrations {
     const HEADER: &'static [&'static str] =
         &["id", "credential_id", "kind", "registered_on", "created_at"];
     const REQUIRED: &'static [&'static str] = &["credential_id", "kind", "registered_on"];
+    const RESOURCE: &'static str = "registration";
     const TABLE: &'static str = "registrations";
     const COLUMNS: &'static [&'static str] = &[
         "id",

@@ -57,6 +57,7 @@ impl Kind for Units {
         "updated_at",
     ];
     const REQUIRED: &'static [&'static str] = &["region_code", "name", "unit_type"];
+    const RESOURCE: &'static str = "unit";
     const TABLE: &'static str = "units";
     const COLUMNS: &'static [&'static str] = Self::HEADER;
 

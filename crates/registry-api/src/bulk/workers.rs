@@ -83,6 +83,7 @@ impl Kind for Workers<'_> {
         "social_work_major",
         "experience_start",
     ];
+    const RESOURCE: &'static str = "worker";
     const TABLE: &'static str = "workers";
     const COLUMNS: &'static [&'static str] = &[
         "id",

@@ -5,8 +5,11 @@
 //! - [`mod@record`]: the write side; [`record()`] is called next to `audit::append`, in
 //!   the write's own transaction: centrally in `crate::create::create_once` for every
 //!   create, in the `If-Match` update handlers (credentials, assignments, posts, units,
-//!   workers) and in `crate::credit::routes::append_entry` for credit entries. A rejected
-//!   write rolls back with its event; an idempotent replay writes nothing and so no event.
+//!   workers) and in `crate::credit::routes::append_entry` for credit entries; and
+//!   [`record_created_batch()`] in `crate::bulk::import`, one event per imported row (the
+//!   same events the API's creates append; rows skipped as already stored append none). A
+//!   rejected write rolls back with its event; an idempotent replay writes nothing and so no
+//!   event.
 //! - [`store`], [`api`], [`routes`]: the read side.
 //!
 //! ## Architecture invariant: a follower never misses an event
@@ -35,4 +38,4 @@ pub mod relevance;
 pub mod routes;
 pub mod store;
 
-pub use record::{Change, record, record_credit_entry};
+pub use record::{Change, CreatedRow, record, record_created_batch, record_credit_entry};

@@ -1,12 +1,15 @@
-//! The write side of the feed: [`record`] appends one event inside the write's transaction.
+//! The write side of the feed: [`record`] appends one event inside the write's transaction;
+//! [`record_created_batch`] appends the create events of a bulk write (one per row) in one go.
 //!
 //! `seq` is taken as `last + 1` while holding the audit log's lock
 //! ([`crate::audit::AUDIT_LOCK_KEY`] via `pg_advisory_xact_lock` on PostgreSQL, the
-//! `BEGIN IMMEDIATE` write lock on SQLite), which is held until the transaction ends. Every
+//! `BEGIN IMMEDIATE` write lock on SQLite), which is held until the transaction ends (a batch
+//! takes `last` once and numbers its rows `last + 1 ..= last + n`). Every
 //! transaction that records an event also appends an audit entry, so one lock serialises
 //! both (taken twice in one transaction it is re-entrant; there is no second lock to
 //! deadlock on, whatever order a handler calls `audit::append` and [`record`] in).
 
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set,
@@ -83,6 +86,104 @@ pub async fn record_credit_entry(
         .map(Some)
 }
 
+/// One row of a batch create (see [`record_created_batch`]): the new row's id and the
+/// worker it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreatedRow {
+    /// Id of the inserted row.
+    pub id: String,
+    /// The worker the row belongs to.
+    pub worker_id: String,
+}
+
+/// Rows per multi-row event `INSERT` (8 columns each: far below both backends' limits on
+/// bound parameters).
+pub const BATCH_ROWS: usize = 1_000;
+
+/// Appends one create event per row of `rows`, in their order, inside `txn`, when the table
+/// of [`relevance`] reports creates of `resource`: for each row the event [`record`] appends
+/// through `crate::create::create_once` (kind, resource id, worker id, the worker's region as
+/// `txn` sees it), but numbered `last + 1 ..= last + n` with `last` read ONCE under the same
+/// lock as [`record`]. Returns the number of events appended (0 when `resource` is not
+/// reported or `rows` is empty; then nothing is locked).
+///
+/// One statement per [`BATCH_ROWS`] rows: `INSERT INTO events … SELECT … FROM (VALUES (seq,
+/// id, worker_id), …) JOIN workers`, so the regions are read by the database in the same
+/// statement (no lookup round trips). A row whose worker is not stored drops out of the join;
+/// that is an error ([`DbErr::RecordNotFound`]) and the caller rolls the whole write back.
+///
+/// For bulk writes of worker-owned resources (`crate::bulk::import`): call it next to the
+/// batch's `audit::append`, in the same transaction.
+pub async fn record_created_batch(
+    txn: &DatabaseTransaction,
+    resource: &str,
+    rows: &[CreatedRow],
+) -> Result<u64, DbErr> {
+    let Some(kind) = relevance::kind(resource, Action::Created) else {
+        return Ok(0);
+    };
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    lock(txn).await?;
+    let mut seq = last_seq(txn).await?;
+    let occurred_at = now_utc();
+    let v = Alias::new("v");
+    let (v_seq, v_id, v_worker) = (
+        Alias::new("column1"),
+        Alias::new("column2"),
+        Alias::new("column3"),
+    );
+    let mut appended = 0;
+    for chunk in rows.chunks(BATCH_ROWS) {
+        let values: Vec<(i64, String, String)> = chunk
+            .iter()
+            .map(|row| {
+                seq += 1;
+                (seq, row.id.clone(), row.worker_id.clone())
+            })
+            .collect();
+        let select = Query::select()
+            .expr(Expr::col((v.clone(), v_seq.clone())))
+            .expr(Expr::val(kind.code()))
+            .expr(Expr::val(resource))
+            .expr(Expr::col((v.clone(), v_id.clone())))
+            .expr(Expr::col((v.clone(), v_worker.clone())))
+            .column((worker::Entity, worker::Column::RegionCode))
+            .expr(Expr::val(occurred_at))
+            .from_values(values, v.clone())
+            .inner_join(
+                worker::Entity,
+                Expr::col((worker::Entity, worker::Column::Id))
+                    .equals((v.clone(), v_worker.clone())),
+            )
+            .to_owned();
+        let mut stmt = Query::insert();
+        stmt.into_table(event::Entity)
+            .columns([
+                event::Column::Seq,
+                event::Column::Kind,
+                event::Column::Resource,
+                event::Column::ResourceId,
+                event::Column::WorkerId,
+                event::Column::RegionCode,
+                event::Column::OccurredAt,
+            ])
+            .select_from(select)
+            .map_err(|e| DbErr::Custom(e.to_string()))?;
+        let n = txn.execute(&stmt).await?.rows_affected();
+        if n != chunk.len() as u64 {
+            return Err(DbErr::RecordNotFound(format!(
+                "the worker of {} of {} {resource} rows",
+                chunk.len() as u64 - n,
+                chunk.len()
+            )));
+        }
+        appended += n;
+    }
+    Ok(appended)
+}
+
 /// The region of a change: the worker's (as written by this transaction), else the
 /// resource's own; and, for a policy version, the id the API reads it by
 /// (`<policy_id>/versions/<version>`, since its row id is never shown).
@@ -145,16 +246,17 @@ fn not_found(change: &Change<'_>) -> DbErr {
     DbErr::RecordNotFound(format!("{} {}", change.resource, change.resource_id))
 }
 
-async fn append(
-    txn: &DatabaseTransaction,
-    kind: EventKind,
-    change: Change<'_>,
-) -> Result<i64, DbErr> {
+/// Takes the lock that numbers events (held until `txn` ends; re-entrant).
+async fn lock(txn: &DatabaseTransaction) -> Result<(), DbErr> {
     if txn.get_database_backend() == DbBackend::Postgres {
         txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({AUDIT_LOCK_KEY})"))
             .await?;
     }
-    let (region, public_id) = region_of(txn, &change).await?;
+    Ok(())
+}
+
+/// The highest `seq` stored (0 for an empty feed); read under [`lock`].
+async fn last_seq(txn: &DatabaseTransaction) -> Result<i64, DbErr> {
     let last: Option<i64> = event::Entity::find()
         .select_only()
         .column(event::Column::Seq)
@@ -162,7 +264,17 @@ async fn append(
         .into_tuple()
         .one(txn)
         .await?;
-    let seq = last.unwrap_or(0) + 1;
+    Ok(last.unwrap_or(0))
+}
+
+async fn append(
+    txn: &DatabaseTransaction,
+    kind: EventKind,
+    change: Change<'_>,
+) -> Result<i64, DbErr> {
+    lock(txn).await?;
+    let (region, public_id) = region_of(txn, &change).await?;
+    let seq = last_seq(txn).await? + 1;
     let previous = change.previous_region.filter(|p| *p != region);
     event::Entity::insert(event::ActiveModel {
         seq: Set(seq),
