@@ -100,9 +100,20 @@ impl StoredTotals {
     }
 }
 
-/// Yuan with two decimals for a fen amount.
+/// Yuan with two decimals for one worker's fen amount (checked like every amount: at most
+/// `registry_core::money::MAX_YUAN`).
 pub fn yuan(fen: i64) -> Result<String, ApiError> {
     Ok(Yuan::from_fen(fen).map_err(ApiError::internal)?.to_string())
+}
+
+/// Yuan with two decimals for a run total. A total is a sum of many amounts, so the
+/// per-amount ceiling does not apply: a region of a million workers owes far more than
+/// 100,000,000 yuan in a month. Never negative.
+pub fn total_yuan(fen: i64) -> Result<String, ApiError> {
+    if fen < 0 {
+        return Err(ApiError::internal("negative run total in storage"));
+    }
+    Ok(rust_decimal::Decimal::new(fen, 2).to_string())
 }
 
 /// Whether a run may still be signed off.
@@ -273,7 +284,7 @@ fn lines(v: &[StoredBucket]) -> Result<Vec<TotalLine>, ApiError> {
                 key: b.key.clone(),
                 workers: b.workers,
                 eligible: b.eligible,
-                amount: yuan(b.amount_fen)?,
+                amount: total_yuan(b.amount_fen)?,
             })
         })
         .collect()
@@ -306,7 +317,7 @@ impl AllowanceRun {
             totals: Totals {
                 workers: u64::try_from(m.workers).unwrap_or_default(),
                 eligible: u64::try_from(m.eligible).unwrap_or_default(),
-                amount: yuan(m.amount_fen)?,
+                amount: total_yuan(m.amount_fen)?,
                 by_level: lines(&t.by_level)?,
                 by_unit: lines(&t.by_unit)?,
             },
@@ -399,4 +410,20 @@ pub struct ChangePage {
     /// Cursor of the next page, if any.
     #[oai(skip_serializing_if_is_none)]
     pub next_cursor: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn run_totals_are_not_capped_like_single_amounts() {
+        // 860,000 workers at ~610 yuan: about 525 million yuan, beyond one amount's ceiling.
+        let fen = 52_500_000_001;
+        assert!(yuan(fen).is_err());
+        assert_eq!(total_yuan(fen).unwrap(), "525000000.01");
+        assert_eq!(total_yuan(0).unwrap(), "0.00");
+        assert_eq!(total_yuan(80_000).unwrap(), "800.00");
+        assert!(total_yuan(-1).is_err());
+    }
 }
