@@ -18,7 +18,7 @@ sample policy `cd-community-allowance`, region 510100):
                                 2 % basic_pass, 1 % fail);
 - credit_entries.csv            2 % a commendation, 1 % a warning (neither blocks).
 
-About 87 % of the decisions for 2026-10 are ELIGIBLE; the others are blocked for realistic
+About 81 % of the decisions for 2026-10 are ELIGIBLE; the others are blocked for realistic
 reasons (post not covered, no post, lapsed registration, suspended/revoked credential,
 failed appraisal). The same N gives the same bytes. The first six files are in the
 `registry-api import` format; appraisals and credit entries have no importer and are loaded
@@ -35,7 +35,7 @@ COVERED = ["urban_community", "street_service_centre", "administrative_village"]
 EDUCATION = ["high_school", "college", "bachelor", "master", "doctorate"]
 LEVELS = ["assistant", "intermediate", "assistant", "intermediate", "aide", "senior"]
 CREATED = "2026-01-01T00:00:00Z"
-RECORDED = "2026-01-15 00:00:00+00:00"
+RECORDED = "2026-01-15T00:00:00Z"
 WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 WORKERS_PER_UNIT = 100
 

@@ -14,11 +14,16 @@ DIR=${1:?usage: load.sh DIR}
 URL=${REGISTRY_DATABASE_URL:?set REGISTRY_DATABASE_URL}
 BIN=${BIN:-${CARGO_TARGET_DIR:-target}/release/registry-api}
 export REGISTRY_DATABASE_URL
+# Fixed development secrets (run.sh and the export use the same), so the benchmark does not
+# depend on key files next to the database.
+export REGISTRY_DATA_KEY=${REGISTRY_DATA_KEY:-YmVuY2gtZGF0YS1rZXktYmVuY2gtZGF0YS1rZXktMzI=}
+export REGISTRY_AUDIT_KEY=${REGISTRY_AUDIT_KEY:-YmVuY2gtYXVkaXQta2V5LWJlbmNoLWF1ZGl0LWstMzI=}
+export REGISTRY_JWT_SECRET=${REGISTRY_JWT_SECRET:-bench-jwt-secret-bench-jwt-secret}
 
 "$BIN" migrate
 for e in units posts workers credentials registrations assignments; do
   /usr/bin/time -f "import $e: %e s wall, %M KB max RSS" "$BIN" import "$e" "$DIR/$e.csv" \
-    2>&1 >/dev/null | grep -v '^\(progress\|import\) .*rows' | tail -n 3
+    2>&1 >/dev/null | grep -v '^writing ' | tail -n 3
 done
 
 APPRAISAL_COLS="id, worker_id, unit_id, year, grade, score_ethics, score_performance, score_satisfaction, recorded_on, corrects_id, recorded_at"
