@@ -49,7 +49,7 @@ if [ "${SKIP_RUN:-}" != 1 ]; then
     sqlite://*) DB=${URL#sqlite://}; DB=${DB%%\?*}
       /usr/bin/time -f 'sqlite3 floor: %e s wall' sqlite3 "$DB" <"$HERE/floor.sql" >/dev/null ;;
     postgres*)
-      /usr/bin/time -f 'psql floor: %e s wall' psql -q "$URL" -f "$HERE/floor.sql" >/dev/null ;;
+      /usr/bin/time -f 'psql floor: %e s wall' psql -qAt "$URL" -f "$HERE/floor.sql" >/dev/null ;;
   esac
 fi
 
