@@ -11,6 +11,7 @@
 set -euo pipefail
 URL=${REGISTRY_DATABASE_URL:?set REGISTRY_DATABASE_URL}
 N=${N:-100000}
+MONTH=${MONTH:-2026-10}
 PORT=${PORT:-8091}
 DURATION=${DURATION:-15s}
 BIN=${BIN:-${CARGO_TARGET_DIR:-target}/release/registry-api}
@@ -37,11 +38,11 @@ code=$(curl -s -o /tmp/bench-policy.json -w '%{http_code}' -X POST "$BASE/api/v1
 echo "policy: HTTP $code"
 
 if [ "${SKIP_RUN:-}" != 1 ]; then
-  echo "== allowance run, region 510100, month 2026-10"
+  echo "== allowance run, region 510100, month $MONTH"
   curl -s -o /tmp/bench-run.json -w 'HTTP %{http_code} in %{time_total} s\n' \
     -X POST "$BASE/api/v1/allowance-runs" -H "Authorization: Bearer $KEY" \
     -H 'Content-Type: application/json' -H "Idempotency-Key: bench-run-$(date +%s%N)" \
-    -d '{"region_code":"510100","month":"2026-10"}'
+    -d "{\"region_code\":\"510100\",\"month\":\"$MONTH\"}"
   python3 -c 'import json,sys; r=json.load(open("/tmp/bench-run.json")); t=r["totals"]; print("run", r["id"], "workers", t["workers"], "eligible", t["eligible"], "amount", t["amount"])' || head -c 400 /tmp/bench-run.json
   echo "server peak RSS after run: $(grep VmHWM /proc/$PID/status)"
   echo "== floor (same rows, CLI)"
