@@ -39,11 +39,14 @@ echo "policy: HTTP $code"
 
 if [ "${SKIP_RUN:-}" != 1 ]; then
   echo "== allowance run, region 510100, month $MONTH"
+  cpu() { awk '{print $14 + $15}' "/proc/$PID/stat"; }  # server user+system clock ticks
+  CPU0=$(cpu)
   curl -s -o /tmp/bench-run.json -w 'HTTP %{http_code} in %{time_total} s\n' \
     -X POST "$BASE/api/v1/allowance-runs" -H "Authorization: Bearer $KEY" \
     -H 'Content-Type: application/json' -H "Idempotency-Key: bench-run-$(date +%s%N)" \
     -d "{\"region_code\":\"510100\",\"month\":\"$MONTH\"}"
   python3 -c 'import json,sys; r=json.load(open("/tmp/bench-run.json")); t=r["totals"]; print("run", r["id"], "workers", t["workers"], "eligible", t["eligible"], "amount", t["amount"])' || head -c 400 /tmp/bench-run.json
+  echo "server CPU during the run: $(( ($(cpu) - CPU0) * 1000 / $(getconf CLK_TCK) )) ms"
   echo "server peak RSS after run: $(grep VmHWM /proc/$PID/status)"
   echo "== floor (same rows, CLI)"
   case "$URL" in
