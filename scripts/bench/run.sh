@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# One benchmark round against a register loaded by load.sh (see BENCHMARKS.md):
+# starts `registry-api serve`, creates an admin key, stores the Chengdu sample policy, then
+#   1. times POST /api/v1/allowance-runs {region 510100, month 2026-10} (curl time_total),
+#      and the floor: the same rows selected by sqlite3 / psql (floor.sql), output discarded;
+#   2. wrk -t2 -c32 -d15s --latency on /livez (ceiling), then on the single-worker decision
+#      (allowance.lua, admin key: every request also writes an audit entry), then on
+#      /api/v1/me/allowance with a worker JWT (no audit entry: a worker's own read).
+#
+#   REGISTRY_DATABASE_URL=sqlite:///tmp/bench100k.db N=100000 scripts/bench/run.sh
+set -euo pipefail
+URL=${REGISTRY_DATABASE_URL:?set REGISTRY_DATABASE_URL}
+N=${N:-100000}
+MONTH=${MONTH:-2026-10}
+PORT=${PORT:-8091}
+DURATION=${DURATION:-15s}
+BIN=${BIN:-${CARGO_TARGET_DIR:-target}/release/registry-api}
+HERE=$(cd "$(dirname "$0")" && pwd)
+POLICY="$HERE/../../crates/registry-core/policies/chengdu-community-monthly.json"
+export REGISTRY_DATABASE_URL REGISTRY_RATE_LIMIT_AUTHENTICATED=off
+# Fixed development secrets, so the benchmark does not depend on files next to the database.
+export REGISTRY_DATA_KEY=${REGISTRY_DATA_KEY:-YmVuY2gtZGF0YS1rZXktYmVuY2gtZGF0YS1rZXktMzI=}
+export REGISTRY_AUDIT_KEY=${REGISTRY_AUDIT_KEY:-YmVuY2gtYXVkaXQta2V5LWJlbmNoLWF1ZGl0LWstMzI=}
+export REGISTRY_JWT_SECRET=${REGISTRY_JWT_SECRET:-bench-jwt-secret-bench-jwt-secret}
+export RUST_LOG=${RUST_LOG:-warn}
+
+KEY=$("$BIN" keys create --role admin --region 000000 --name "bench-$$" 2>/dev/null)
+"$BIN" serve --port "$PORT" >/tmp/bench-serve.log 2>&1 &
+PID=$!
+trap 'kill $PID 2>/dev/null || true' EXIT
+BASE=http://127.0.0.1:$PORT
+for _ in $(seq 100); do curl -sf "$BASE/livez" >/dev/null && break; sleep 0.2; done
+echo "server pid $PID, peak RSS so far: $(grep VmHWM /proc/$PID/status)"
+
+code=$(curl -s -o /tmp/bench-policy.json -w '%{http_code}' -X POST "$BASE/api/v1/allowance-policies" \
+  -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
+  -H "Idempotency-Key: bench-policy" --data-binary @"$POLICY")
+echo "policy: HTTP $code"
+
+if [ "${SKIP_RUN:-}" != 1 ]; then
+  echo "== allowance run, region 510100, month $MONTH"
+  cpu() { awk '{print $14 + $15}' "/proc/$PID/stat"; }  # server user+system clock ticks
+  CPU0=$(cpu)
+  curl -s -o /tmp/bench-run.json -w 'HTTP %{http_code} in %{time_total} s\n' \
+    -X POST "$BASE/api/v1/allowance-runs" -H "Authorization: Bearer $KEY" \
+    -H 'Content-Type: application/json' -H "Idempotency-Key: bench-run-$(date +%s%N)" \
+    -d "{\"region_code\":\"510100\",\"month\":\"$MONTH\"}"
+  python3 -c 'import json,sys; r=json.load(open("/tmp/bench-run.json")); t=r["totals"]; print("run", r["id"], "workers", t["workers"], "eligible", t["eligible"], "amount", t["amount"])' || head -c 400 /tmp/bench-run.json
+  echo "server CPU during the run: $(( ($(cpu) - CPU0) * 1000 / $(getconf CLK_TCK) )) ms"
+  echo "server peak RSS after run: $(grep VmHWM /proc/$PID/status)"
+  echo "== floor (same rows, CLI)"
+  case "$URL" in
+    sqlite://*) DB=${URL#sqlite://}; DB=${DB%%\?*}
+      /usr/bin/time -f 'sqlite3 floor: %e s wall' sqlite3 "$DB" <"$HERE/floor.sql" >/dev/null ;;
+    postgres*)
+      /usr/bin/time -f 'psql floor: %e s wall' psql -qAt "$URL" -f "$HERE/floor.sql" >/dev/null ;;
+  esac
+fi
+
+if [ "${SKIP_WRK:-}" != 1 ]; then
+  echo "== wrk /livez (ceiling)"
+  wrk -t2 -c32 -d"$DURATION" --latency "$BASE/livez"
+  echo "== wrk single-worker decision, admin key (audited read)"
+  BENCH_KEY=$KEY BENCH_WORKERS=$N wrk -t2 -c32 -d"$DURATION" --latency -s "$HERE/allowance.lua" "$BASE"
+  TOKEN=$("$BIN" token --role worker --worker-id 00000000-0000-7000-8000-000000000001 2>/dev/null)
+  echo "== wrk /me/allowance, worker JWT (own read, no audit entry)"
+  wrk -t2 -c32 -d"$DURATION" --latency -H "Authorization: Bearer $TOKEN" \
+    "$BASE/api/v1/me/allowance?month=2026-10"
+fi
+echo "server peak RSS: $(grep VmHWM /proc/$PID/status)"
