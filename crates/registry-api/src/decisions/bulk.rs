@@ -11,7 +11,10 @@
 use std::collections::HashMap;
 
 use registry_core::ids::RegionCode;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 
 use super::facts::{LoadedFacts, Places, WorkerRows, assemble};
 use crate::db::entities::{
@@ -25,6 +28,12 @@ pub const CHUNK: u64 = 1000;
 
 /// The next `limit` workers of `region` (and the regions it contains) after the id `after`,
 /// in id order.
+///
+/// Walks the primary key on both backends. SQLite's planner would otherwise take the
+/// `(region_code, id)` index for the range and sort the rest of the region on every page,
+/// which makes a run quadratic (BENCHMARKS.md, finding 1); the unary `+` on the column is
+/// SQLite's documented way to keep an index out of a plan. PostgreSQL already walks the key.
+/// The bounds are digits from a parsed [`RegionCode`], so inlining them is safe.
 pub async fn next_workers<C: ConnectionTrait>(
     conn: &C,
     region: &RegionCode,
@@ -33,9 +42,15 @@ pub async fn next_workers<C: ConnectionTrait>(
 ) -> Result<Vec<worker::Model>, ApiError> {
     let mut q = worker::Entity::find();
     if let Some((lo, hi)) = region_range(region) {
-        q = q
-            .filter(worker::Column::RegionCode.gte(lo))
-            .filter(worker::Column::RegionCode.lte(hi));
+        debug_assert!(lo.bytes().chain(hi.bytes()).all(|b| b.is_ascii_digit()));
+        q = if conn.get_database_backend() == DbBackend::Sqlite {
+            q.filter(Expr::cust(format!(
+                "+\"workers\".\"region_code\" BETWEEN '{lo}' AND '{hi}'"
+            )))
+        } else {
+            q.filter(worker::Column::RegionCode.gte(lo))
+                .filter(worker::Column::RegionCode.lte(hi))
+        };
     }
     if let Some(after) = after {
         q = q.filter(worker::Column::Id.gt(after));
