@@ -97,7 +97,7 @@ pub async fn append(txn: &DatabaseTransaction, ev: AuditEvent<'_>) -> Result<i64
         actor: &ev.principal.subject,
         role: ev.principal.role.code(),
     };
-    append_as(txn, party, &ev).await
+    append_fields(txn, party, &[Fields::from(&ev)]).await
 }
 
 /// Appends an entry for an anonymous public caller (actor and role `public`) inside `txn`;
@@ -153,19 +153,15 @@ impl<'a> From<&AuditEvent<'a>> for Fields<'a> {
     }
 }
 
-async fn append_as(
-    txn: &DatabaseTransaction,
-    party: Party<'_>,
-    ev: &AuditEvent<'_>,
-) -> Result<i64, DbErr> {
-    let fields = Fields {
-        action: ev.action,
-        resource: ev.resource,
-        resource_id: ev.resource_id,
-        request_id: ev.request_id,
-        worker_id: ev.worker_id,
-    };
-    append_fields(txn, party, &[fields]).await
+/// Serialises appends until `txn` ends: the advisory lock [`AUDIT_LOCK_KEY`] on PostgreSQL;
+/// nothing on SQLite, where the `BEGIN IMMEDIATE` write lock already does it. The change
+/// feed numbers its events under the same lock (`crate::events`).
+pub async fn lock_appends(txn: &DatabaseTransaction) -> Result<(), DbErr> {
+    if txn.get_database_backend() == DbBackend::Postgres {
+        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({AUDIT_LOCK_KEY})"))
+            .await?;
+    }
+    Ok(())
 }
 
 /// Appends `entries` in order, chained onto the current head, with one lookup of the head
@@ -175,10 +171,7 @@ async fn append_fields(
     party: Party<'_>,
     entries: &[Fields<'_>],
 ) -> Result<i64, DbErr> {
-    if txn.get_database_backend() == DbBackend::Postgres {
-        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({AUDIT_LOCK_KEY})"))
-            .await?;
-    }
+    lock_appends(txn).await?;
     let last = audit_log::Entity::find()
         .order_by_desc(audit_log::Column::Seq)
         .one(txn)

@@ -11,13 +11,12 @@
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 
 use super::api::EventKind;
 use super::relevance::{self, Action};
-use crate::audit::AUDIT_LOCK_KEY;
 use crate::db::entities::{allowance_policy, event, post, unit, worker};
 use crate::db::now_utc;
 
@@ -125,7 +124,7 @@ pub async fn record_created_batch(
     if rows.is_empty() {
         return Ok(0);
     }
-    lock(txn).await?;
+    crate::audit::lock_appends(txn).await?;
     let mut seq = last_seq(txn).await?;
     let occurred_at = now_utc();
     let v = Alias::new("v");
@@ -246,16 +245,7 @@ fn not_found(change: &Change<'_>) -> DbErr {
     DbErr::RecordNotFound(format!("{} {}", change.resource, change.resource_id))
 }
 
-/// Takes the lock that numbers events (held until `txn` ends; re-entrant).
-async fn lock(txn: &DatabaseTransaction) -> Result<(), DbErr> {
-    if txn.get_database_backend() == DbBackend::Postgres {
-        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({AUDIT_LOCK_KEY})"))
-            .await?;
-    }
-    Ok(())
-}
-
-/// The highest `seq` stored (0 for an empty feed); read under [`lock`].
+/// The highest `seq` stored (0 for an empty feed); read under `crate::audit::lock_appends`.
 async fn last_seq(txn: &DatabaseTransaction) -> Result<i64, DbErr> {
     let last: Option<i64> = event::Entity::find()
         .select_only()
@@ -272,7 +262,7 @@ async fn append(
     kind: EventKind,
     change: Change<'_>,
 ) -> Result<i64, DbErr> {
-    lock(txn).await?;
+    crate::audit::lock_appends(txn).await?;
     let (region, public_id) = region_of(txn, &change).await?;
     let seq = last_seq(txn).await? + 1;
     let previous = change.previous_region.filter(|p| *p != region);

@@ -1,7 +1,6 @@
 //! `/api/v1/workers` ([`WorkersApi`]: create, list) and `/api/v1/workers/{id}`
 //! ([`WorkerApi`]: read, update).
 
-use base64::Engine;
 use poem::web::Data;
 use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
@@ -16,18 +15,14 @@ use crate::concurrency::{etag, expected_version, stale};
 use crate::create::{CreateCtx, Idempotent, WORKER_RESOURCE, create_once};
 use crate::db::{begin_write, entities::worker, is_unique_violation};
 use crate::events::{self, Change, relevance};
+use crate::listing::{decode_cursor, finish_page, page_size};
 use crate::observe::RequestId;
 use crate::payload::JsonBody;
 use crate::problem::{
-    ApiError, CreateErrors, Errors, ListErrors, ProblemField, ProblemKind, ReadErrors, UpdateErrors,
+    ApiError, CreateErrors, Errors, ListErrors, ProblemKind, ReadErrors, UpdateErrors,
 };
 use crate::routes::Tags;
 use crate::state::AppState;
-
-/// Default page size of `GET /workers`.
-pub const DEFAULT_PAGE_SIZE: u32 = 50;
-/// Largest page size of `GET /workers`.
-pub const MAX_PAGE_SIZE: u32 = 200;
 
 const CURSOR_PREFIX: &str = "w1:";
 
@@ -72,25 +67,6 @@ fn forbidden_region() -> ApiError {
         ProblemKind::Forbidden,
         "region_code lies outside the caller's region",
     )
-}
-
-fn encode_cursor(id: &str) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{CURSOR_PREFIX}{id}"))
-}
-
-fn decode_cursor(cursor: &str) -> Result<String, ApiError> {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
-        .and_then(|s| s.strip_prefix(CURSOR_PREFIX).map(str::to_owned))
-        .ok_or_else(|| {
-            ApiError::validation(vec![ProblemField {
-                field: "cursor".into(),
-                rule: "cursor.invalid".into(),
-                message: "cursor must be a next_cursor value returned by this endpoint".into(),
-            }])
-        })
 }
 
 fn created(m: worker::Model, p: &Principal, state: &AppState) -> Result<CreatedWorker, ApiError> {
@@ -352,8 +328,8 @@ async fn list(
     cursor: Option<String>,
     limit: Option<u32>,
 ) -> Result<WorkerList, ApiError> {
-    let limit = limit.unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE);
-    let after = cursor.as_deref().map(decode_cursor).transpose()?;
+    let limit = page_size(limit);
+    let after = decode_cursor(CURSOR_PREFIX, cursor.as_deref())?;
     let filter = region
         .as_deref()
         .map(RegionCode::parse)
@@ -369,20 +345,15 @@ async fn list(
         (Scope::Region(own), Some(f)) if f.contains(own) => Visible::Region(Some(own)),
         (Scope::Region(_), Some(_)) => Visible::Nothing,
     };
-    let mut rows = store::list(
+    let rows = store::list(
         &state.db,
         visible,
         name.as_deref(),
         after.as_deref(),
-        u64::from(limit),
+        limit as u64,
     )
     .await?;
-    let next_cursor = if rows.len() > limit as usize {
-        rows.truncate(limit as usize);
-        rows.last().map(|m| encode_cursor(&m.id))
-    } else {
-        None
-    };
+    let (rows, next_cursor) = finish_page(rows, limit, CURSOR_PREFIX, |m| &m.id);
     audit::record_reads(
         &state.db,
         AuditEvent {
@@ -401,16 +372,4 @@ async fn list(
         .map(|m| Worker::view(m, p, &state.pii))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(WorkerList::Ok(Json(WorkerPage { items, next_cursor })))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cursor_round_trip() {
-        let c = encode_cursor("0190-abc");
-        assert_eq!(decode_cursor(&c).unwrap(), "0190-abc");
-        assert!(decode_cursor("not-a-cursor").is_err());
-    }
 }
