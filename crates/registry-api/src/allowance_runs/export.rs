@@ -7,6 +7,7 @@
 //! admin and hr (payroll needs them); resident ID numbers are never exported.
 
 use std::collections::HashMap;
+use std::io::{Read, Seek, SeekFrom};
 
 use rust_xlsxwriter::{Format, Workbook};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
@@ -207,8 +208,10 @@ fn xlsx_error(e: rust_xlsxwriter::XlsxError) -> ApiError {
 }
 
 /// The XLSX export of `run_id`: rows written as they are read (constant memory mode keeps
-/// only the current row in memory; the rest goes to a temporary file), then the workbook.
-pub async fn xlsx(db: &DatabaseConnection, run_id: &str) -> Result<Vec<u8>, ApiError> {
+/// only the current row in memory; the rest goes to a temporary file), then the workbook
+/// compressed into an anonymous temporary file (deleted when closed), returned rewound so
+/// the caller streams it: memory stays bounded whatever the size of the run.
+pub async fn xlsx(db: &DatabaseConnection, run_id: &str) -> Result<std::fs::File, ApiError> {
     let mut workbook = Workbook::new();
     let bold = Format::new().set_bold();
     let money = Format::new().set_num_format("0.00");
@@ -254,7 +257,37 @@ pub async fn xlsx(db: &DatabaseConnection, run_id: &str) -> Result<Vec<u8>, ApiE
         }
         after = Some(last);
     }
-    workbook.save_to_buffer().map_err(xlsx_error)
+    let mut file = tempfile::tempfile().map_err(ApiError::internal)?;
+    workbook.save_to_writer(&mut file).map_err(xlsx_error)?;
+    file.seek(SeekFrom::Start(0)).map_err(ApiError::internal)?;
+    Ok(file)
+}
+
+/// Bytes per chunk when streaming a finished export file.
+const FILE_CHUNK: usize = 64 * 1024;
+
+/// A finished export file as a stream of chunks, each read on the blocking pool.
+pub fn file_stream(
+    file: std::fs::File,
+) -> impl futures_util::Stream<Item = Result<Vec<u8>, std::io::Error>> + Send + 'static {
+    futures_util::stream::try_unfold(Some(file), |file| async move {
+        let Some(mut file) = file else {
+            return Ok(None);
+        };
+        let (file, chunk) = tokio::task::spawn_blocking(move || {
+            let mut chunk = vec![0; FILE_CHUNK];
+            let n = file.read(&mut chunk)?;
+            chunk.truncate(n);
+            Ok::<_, std::io::Error>((file, chunk))
+        })
+        .await
+        .map_err(std::io::Error::other)??;
+        Ok(if chunk.is_empty() {
+            None
+        } else {
+            Some((chunk, Some(file)))
+        })
+    })
 }
 
 #[cfg(test)]

@@ -96,10 +96,7 @@ pub enum XlsxExport {
         status = 200,
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )]
-    Ok(
-        Binary<Vec<u8>>,
-        #[oai(header = "Content-Disposition")] String,
-    ),
+    Ok(Binary<Body>, #[oai(header = "Content-Disposition")] String),
 }
 
 fn in_scope(p: &Principal, m: &allowance_run::Model) -> bool {
@@ -535,7 +532,8 @@ impl AllowanceRunApi {
         let p = &auth.0;
         let run = readable_run(&state, p, &id.0).await?;
         record(&state, p, &request_id, "export_allowance_run_xlsx", &run.id).await?;
-        let bytes = export::xlsx(&state.db, &run.id).await?;
-        Ok(XlsxExport::Ok(Binary(bytes), file_name(&run, "xlsx")))
+        let file = export::xlsx(&state.db, &run.id).await?;
+        let body = Body::from_bytes_stream(export::file_stream(file));
+        Ok(XlsxExport::Ok(Binary(body), file_name(&run, "xlsx")))
     }
 }
