@@ -598,6 +598,7 @@ async fn scoping_and_validation(b: Backend) {
 /// single-worker loader, across chunk boundaries (chunks of 2 here).
 async fn bulk_loader_equals_single_loader(b: Backend) {
     use registry_api::decisions::{bulk, facts};
+    use sea_orm::EntityTrait;
     use registry_core::ids::RegionCode;
 
     let app = spawn_app(b).await;
@@ -619,7 +620,13 @@ async fn bulk_loader_equals_single_loader(b: Backend) {
         };
         let loaded = bulk::load_chunk(db, &workers).await.unwrap();
         for (w, bulk_facts) in workers.iter().zip(&loaded) {
-            let single = facts::load(db, w).await.unwrap();
+            let model = registry_api::db::entities::worker::Entity::find_by_id(w.id.clone())
+                .one(db)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(facts::WorkerHead::from(&model), *w);
+            let single = facts::load(db, &model).await.unwrap();
             assert_eq!(format!("{bulk_facts:?}"), format!("{single:?}"), "{}", w.id);
             seen += 1;
         }

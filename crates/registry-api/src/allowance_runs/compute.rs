@@ -170,7 +170,7 @@ fn decide_chunk(
     run_id: &str,
     set: &PolicySet,
     month: YearMonth,
-    workers: &[crate::db::entities::worker::Model],
+    workers: &[crate::decisions::facts::WorkerHead],
     loaded: &[crate::decisions::facts::LoadedFacts],
     tally: &mut Tally,
 ) -> Result<Decided, ApiError> {

@@ -170,6 +170,36 @@ pub fn core_assignment(
     Assignment::new(id, worker, &core_post, period, basis).map_err(ApiError::internal)
 }
 
+/// The columns of a `workers` row that decisions use (a run reads only these).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkerHead {
+    /// The worker's id (UUID).
+    pub id: String,
+    /// Region of the register the worker belongs to.
+    pub region_code: String,
+    /// Highest education (code).
+    pub education_level: String,
+    /// Whether the education was in social work.
+    pub social_work_major: bool,
+    /// First day of social-work experience.
+    pub experience_start: Date,
+    /// When the row was last written.
+    pub updated_at: OffsetDateTime,
+}
+
+impl From<&worker::Model> for WorkerHead {
+    fn from(w: &worker::Model) -> Self {
+        Self {
+            id: w.id.clone(),
+            region_code: w.region_code.clone(),
+            education_level: w.education_level.clone(),
+            social_work_major: w.social_work_major,
+            experience_start: w.experience_start,
+            updated_at: w.updated_at,
+        }
+    }
+}
+
 /// One worker's rows, each list in the order its facts are numbered: credentials,
 /// registrations, assignments and payments by id; appraisals and (the worker's own) credit
 /// entries by `recorded_at`, then id.
@@ -265,13 +295,13 @@ pub async fn load<C: ConnectionTrait>(
             .await?,
     };
     let places = Places::load(conn, rows.assignments.iter()).await?;
-    assemble(w, &rows, &places)
+    assemble(&WorkerHead::from(w), &rows, &places)
 }
 
 /// The worker's facts from its rows (no I/O): the one place rows become core facts, so a
 /// single-worker answer and a run decide from the same facts with the same ids.
 pub fn assemble(
-    w: &worker::Model,
+    w: &WorkerHead,
     rows: &WorkerRows,
     places: &Places,
 ) -> Result<LoadedFacts, ApiError> {

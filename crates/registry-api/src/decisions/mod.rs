@@ -4,7 +4,8 @@
 //!   API's UUIDs to the core's `u64` ids and back ([`facts::FactIds`]), with each fact's
 //!   effective dates and the time it was recorded; [`facts::assemble`] turns one worker's rows
 //!   into those facts (no I/O), for the single-worker loader and for
-//! - [`bulk`]: the set-oriented loader of a region's workers, one query per table per chunk.
+//! - [`bulk`]: the set-oriented loader of a region's workers, one query per table per chunk,
+//!   each answered as one JSON document ([`json_rows`], with the tables of [`fact_tables`]).
 //! - [`api`]: the response bodies (allowance decision, ladder answer, staffing report).
 //! - [`routes`]: `GET /api/v1/workers/{id}/allowance?month=`, `GET /api/v1/workers/{id}/ladder`;
 //!   [`me`]: the worker's own `/api/v1/me/allowance` and `/api/v1/me/ladder`;
@@ -16,7 +17,9 @@
 
 pub mod api;
 pub mod bulk;
+pub mod fact_tables;
 pub mod facts;
+pub mod json_rows;
 pub mod me;
 pub mod routes;
 pub mod staffing;
