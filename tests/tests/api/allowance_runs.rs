@@ -598,8 +598,8 @@ async fn scoping_and_validation(b: Backend) {
 /// single-worker loader, across chunk boundaries (chunks of 2 here).
 async fn bulk_loader_equals_single_loader(b: Backend) {
     use registry_api::decisions::{bulk, facts};
-    use sea_orm::EntityTrait;
     use registry_core::ids::RegionCode;
+    use sea_orm::EntityTrait;
 
     let app = spawn_app(b).await;
     let r = setup(&app).await;

@@ -3,41 +3,29 @@
 //! with the previous run's lines of the same worker-id range (core `run::diff`), the totals
 //! summed by core `RunTotals`, and the run row written last. Runs inside the create's
 //! transaction, so the snapshot is all or nothing and reads one consistent register.
+//!
+//! Pipelined: while one chunk is assembled and decided on the blocking pool, the next
+//! chunk's rows are read, so the database's work and the decisions overlap on two cores.
+//! Chunks are still stored and compared in worker order; a failure anywhere fails the run.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use registry_core::Explain;
 use registry_core::allowance::run::{self, Change, RunLine, RunTotals};
 use registry_core::allowance::{PolicySet, decide};
 use registry_core::calendar::YearMonth;
 use registry_core::ids::RegionCode;
-use registry_core::level::Level;
-use registry_core::money::Yuan;
 use sea_orm::{ActiveValue::Set, ConnectionTrait};
 
 use super::api::{RunPolicy, StoredTotals};
+use super::lines::{self, ItemRow};
 use super::store;
-use crate::db::entities::{allowance_run, allowance_run_change, allowance_run_item};
+use crate::db::entities::{allowance_run, allowance_run_change};
 use crate::db::now_utc;
-use crate::decisions::bulk::{CHUNK, load_chunk, next_workers};
+use crate::decisions::bulk::{CHUNK, load_rows, next_workers};
+use crate::decisions::facts::{Places, WorkerHead, WorkerRows, assemble};
 use crate::problem::ApiError;
-
-/// A stored line as a core line.
-fn line_of(m: &allowance_run_item::Model) -> Result<RunLine, ApiError> {
-    Ok(RunLine {
-        worker: m.worker_id.clone(),
-        eligible: m.eligible,
-        amount: Yuan::from_fen(m.amount_fen).map_err(ApiError::internal)?,
-        level: m
-            .level
-            .as_deref()
-            .map(Level::parse)
-            .transpose()
-            .map_err(ApiError::internal)?,
-        unit: m.unit_id.clone(),
-        reasons: serde_json::from_str(&m.reasons).map_err(ApiError::internal)?,
-    })
-}
 
 fn json<T: serde::Serialize>(v: &T) -> Result<String, ApiError> {
     serde_json::to_string(v).map_err(ApiError::internal)
@@ -82,6 +70,33 @@ impl Tally {
     }
 }
 
+/// One chunk of the region as read: its workers, their rows and the places they work.
+struct Chunk {
+    workers: Vec<WorkerHead>,
+    rows: Vec<WorkerRows>,
+    places: Places,
+    last: String,
+}
+
+/// The chunk after the worker id `after`, if any worker is left.
+async fn fetch<C: ConnectionTrait>(
+    conn: &C,
+    region: &RegionCode,
+    after: Option<&str>,
+) -> Result<Option<Chunk>, ApiError> {
+    let workers = next_workers(conn, region, after, CHUNK).await?;
+    let Some(last) = workers.last().map(|w| w.id.clone()) else {
+        return Ok(None);
+    };
+    let (rows, places) = load_rows(conn, &workers).await?;
+    Ok(Some(Chunk {
+        workers,
+        rows,
+        places,
+        last,
+    }))
+}
+
 /// Computes and stores the run `id` of `region` and `month` by `by`, comparing it with the
 /// latest earlier run of the same region and month; returns the run row.
 pub async fn make_run<C: ConnectionTrait>(
@@ -92,37 +107,42 @@ pub async fn make_run<C: ConnectionTrait>(
     by: &str,
 ) -> Result<allowance_run::Model, ApiError> {
     let (set, _) = crate::policies::store::policy_set(conn).await?;
+    let set = Arc::new(set);
     let previous = store::latest(conn, region.as_str(), &month.to_string()).await?;
     let prev_id = previous.as_ref().map(|p| p.id.clone());
     let mut tally = Tally::default();
     let mut after: Option<String> = None;
-    loop {
-        let workers = next_workers(conn, region, after.as_deref(), CHUNK).await?;
-        let Some(last) = workers.last().map(|w| w.id.clone()) else {
-            break;
+    let mut next = fetch(conn, region, None).await?;
+    while let Some(chunk) = next.take() {
+        let last = chunk.last.clone();
+        let job = {
+            let (set, run_id) = (Arc::clone(&set), id.clone());
+            tokio::task::spawn_blocking(move || decide_chunk(&run_id, &set, month, chunk))
         };
-        let loaded = load_chunk(conn, &workers).await?;
-        let (lines, items) = decide_chunk(&id, &set, month, &workers, &loaded, &mut tally)?;
-        store::insert_items(conn, items).await?;
+        let (decided, fetched) = tokio::join!(job, fetch(conn, region, Some(&last)));
+        let decided = decided.map_err(ApiError::internal)??;
+        next = fetched?;
+        for line in &decided.lines {
+            tally.totals.add(line);
+        }
+        tally.policies.extend(decided.policies);
+        lines::insert(conn, &decided.items).await?;
         // The first run of a region and month has nothing to compare with.
         if let Some(p) = &prev_id {
-            let before = store::items(conn, p, after.as_deref(), Some(&last), None)
-                .await?
-                .iter()
-                .map(line_of)
-                .collect::<Result<Vec<_>, _>>()?;
-            tally.record(conn, &id, run::diff(&before, &lines)).await?;
+            let before = lines::read(conn, p, after.as_deref(), Some(&last), None).await?;
+            tally
+                .record(conn, &id, run::diff(&before, &decided.lines))
+                .await?;
         }
         after = Some(last);
     }
     // Workers of the previous run no longer in the region.
     if let Some(p) = &prev_id {
         loop {
-            let rest = store::items(conn, p, after.as_deref(), None, Some(CHUNK)).await?;
-            let Some(last) = rest.last().map(|m| m.worker_id.clone()) else {
+            let before = lines::read(conn, p, after.as_deref(), None, Some(CHUNK)).await?;
+            let Some(last) = before.last().map(|l| l.worker.clone()) else {
                 break;
             };
-            let before = rest.iter().map(line_of).collect::<Result<Vec<_>, _>>()?;
             tally.record(conn, &id, run::diff(&before, &[])).await?;
             after = Some(last);
         }
@@ -163,20 +183,30 @@ pub async fn make_run<C: ConnectionTrait>(
     Ok(sea_orm::ActiveModelTrait::insert(row, conn).await?)
 }
 
-type Decided = (Vec<RunLine>, Vec<allowance_run_item::ActiveModel>);
+/// One decided chunk: core lines (for totals and the diff), the rows to store and the
+/// policy versions used.
+struct Decided {
+    lines: Vec<RunLine>,
+    items: Vec<ItemRow>,
+    policies: BTreeSet<(String, u32)>,
+}
 
-/// Decides one chunk: core lines (for totals and the diff) and the rows to store.
+/// Assembles and decides one chunk (no I/O; runs on the blocking pool, which also frees the
+/// chunk's rows).
 fn decide_chunk(
     run_id: &str,
     set: &PolicySet,
     month: YearMonth,
-    workers: &[crate::decisions::facts::WorkerHead],
-    loaded: &[crate::decisions::facts::LoadedFacts],
-    tally: &mut Tally,
+    chunk: Chunk,
 ) -> Result<Decided, ApiError> {
-    let mut lines = Vec::with_capacity(workers.len());
-    let mut items = Vec::with_capacity(workers.len());
-    for (w, f) in workers.iter().zip(loaded) {
+    let n = chunk.workers.len();
+    let mut out = Decided {
+        lines: Vec::with_capacity(n),
+        items: Vec::with_capacity(n),
+        policies: BTreeSet::new(),
+    };
+    for (w, r) in chunk.workers.iter().zip(&chunk.rows) {
+        let f = assemble(w, r, &chunk.places)?;
         let d = decide(&f.facts, set, month);
         let unit = run::assignment_used(&d).and_then(|a| f.assignment_units.get(&a).cloned());
         let line = RunLine {
@@ -187,27 +217,25 @@ fn decide_chunk(
             unit: unit.clone(),
             reasons: d.reasons.iter().map(|r| r.code.code().to_owned()).collect(),
         };
-        tally.totals.add(&line);
         if let Some(p) = &d.policy {
-            tally.policies.insert((p.id.to_string(), p.version));
+            out.policies.insert((p.id.to_string(), p.version));
         }
-        items.push(allowance_run_item::ActiveModel {
-            run_id: Set(run_id.to_owned()),
-            worker_id: Set(w.id.clone()),
-            eligible: Set(line.eligible),
-            amount_fen: Set(line.amount.to_fen()),
-            level: Set(line.level.map(|l| l.code().to_owned())),
-            policy_id: Set(d.policy.as_ref().map(|p| p.id.to_string())),
-            policy_version: Set(d
-                .policy
+        out.items.push((
+            run_id.to_owned(),
+            w.id.clone(),
+            line.eligible,
+            line.amount.to_fen(),
+            line.level.map(|l| l.code()),
+            d.policy.as_ref().map(|p| p.id.to_string()),
+            d.policy
                 .as_ref()
                 .map(|p| i32::try_from(p.version))
                 .transpose()
-                .map_err(ApiError::internal)?),
-            unit_id: Set(unit),
-            reasons: Set(json(&line.reasons)?),
-        });
-        lines.push(line);
+                .map_err(ApiError::internal)?,
+            unit,
+            json(&line.reasons)?,
+        ));
+        out.lines.push(line);
     }
-    Ok((lines, items))
+    Ok(out)
 }

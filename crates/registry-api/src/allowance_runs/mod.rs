@@ -3,6 +3,7 @@
 //!
 //! - [`api`]: bodies (run summary with totals and changes, lines, pages) and stored totals.
 //! - [`compute`]: makes a run (set-oriented loading, core `decide`, core totals and diff).
+//! - [`lines`]: a run's lines written and read back a chunk at a time (JSON documents).
 //! - [`store`]: queries on `allowance_runs`, `allowance_run_items`, `allowance_run_changes`.
 //! - [`export`]: CSV (streamed) and XLSX (constant memory) exports with Chinese headers.
 //! - [`routes`]: the `/api/v1/allowance-runs` operations.
@@ -13,5 +14,6 @@
 pub mod api;
 pub mod compute;
 pub mod export;
+pub mod lines;
 pub mod routes;
 pub mod store;

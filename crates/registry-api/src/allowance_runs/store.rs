@@ -113,21 +113,6 @@ pub async fn changes_after<C: ConnectionTrait>(
         .await
 }
 
-/// Inserts lines, a few hundred per statement.
-pub async fn insert_items<C: ConnectionTrait>(
-    conn: &C,
-    rows: Vec<allowance_run_item::ActiveModel>,
-) -> Result<(), DbErr> {
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let batch: Vec<_> = rows.by_ref().take(INSERT_BATCH).collect();
-        allowance_run_item::Entity::insert_many(batch)
-            .exec_without_returning(conn)
-            .await?;
-    }
-    Ok(())
-}
-
 /// Inserts changes, a few hundred per statement.
 pub async fn insert_changes<C: ConnectionTrait>(
     conn: &C,

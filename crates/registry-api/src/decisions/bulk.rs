@@ -115,6 +115,21 @@ pub async fn load_chunk<C: ConnectionTrait>(
     conn: &C,
     workers: &[WorkerHead],
 ) -> Result<Vec<LoadedFacts>, ApiError> {
+    let (rows, places) = load_rows(conn, workers).await?;
+    workers
+        .iter()
+        .zip(&rows)
+        .map(|(w, r)| assemble(w, r, &places))
+        .collect()
+}
+
+/// The rows of `workers` (one query per table), in the order of `workers`, and the places
+/// their assignments point at: what [`load_chunk`] assembles (a run assembles them on
+/// another thread while the next chunk loads).
+pub async fn load_rows<C: ConnectionTrait>(
+    conn: &C,
+    workers: &[WorkerHead],
+) -> Result<(Vec<WorkerRows>, Places), ApiError> {
     let ids: Vec<&str> = workers.iter().map(|w| w.id.as_str()).collect();
     let index: HashMap<&str, usize> = ids.iter().enumerate().map(|(i, w)| (*w, i)).collect();
     let mut rows = vec![WorkerRows::default(); workers.len()];
@@ -204,11 +219,7 @@ pub async fn load_chunk<C: ConnectionTrait>(
         }
     }
     let places = places(conn, &rows).await?;
-    workers
-        .iter()
-        .zip(&rows)
-        .map(|(w, r)| assemble(w, r, &places))
-        .collect()
+    Ok((rows, places))
 }
 
 /// The posts the chunk's assignments point at and their units (two queries).
