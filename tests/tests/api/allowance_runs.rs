@@ -22,6 +22,7 @@ both_backends!(
     exports_round_trip_amounts_and_defuse_formulas,
     scoping_and_validation,
     bulk_loader_equals_single_loader,
+    one_worker_chunks_make_the_same_run,
 );
 
 const RUNS: &str = "/api/v1/allowance-runs";
@@ -634,4 +635,58 @@ async fn bulk_loader_equals_single_loader(b: Backend) {
     }
     // The four workers of Jinjiang; Lanzhou's is outside the region.
     assert_eq!(seen, 4);
+}
+
+/// A run made one worker per chunk (every worker crosses a chunk boundary: pipelined loading,
+/// per-chunk inserts and the diff against the previous run's lines) equals the run made in one
+/// chunk, line for line, with the same three changes.
+async fn one_worker_chunks_make_the_same_run(b: Backend) {
+    use registry_api::allowance_runs::compute;
+    use registry_core::calendar::YearMonth;
+    use registry_core::ids::RegionCode;
+    use sea_orm::TransactionTrait;
+
+    let app = spawn_app(b).await;
+    let r = setup(&app).await;
+    let (first, _) = run(&app, "510104", "2026-03").await;
+    serious_listing(&app, &r.paid, "510104", date!(2026 - 02 - 10)).await;
+    register(&app, &r.unregistered.credential, "2024-06-01").await;
+    let upgrade =
+        add_credential(&app, &r.assistant.worker, "2", "intermediate", "2025-06-01").await;
+    register(&app, &upgrade, "2025-07-01").await;
+
+    let txn = app.state.db.begin().await.unwrap();
+    let tiny = compute::make_run_in_chunks(
+        &txn,
+        uuid::Uuid::now_v7().to_string(),
+        &RegionCode::parse("510104").unwrap(),
+        YearMonth::parse("2026-03").unwrap(),
+        "test",
+        1,
+    )
+    .await
+    .unwrap();
+    txn.commit().await.unwrap();
+    assert_eq!(tiny.previous_run_id.as_deref(), first["id"].as_str());
+    assert_eq!((tiny.workers, tiny.eligible, tiny.changes), (4, 2, 3));
+    assert_eq!(tiny.amount_fen, 160_000);
+
+    // The same month in one chunk, compared with the one-worker-chunk run: nothing changed.
+    let (whole, _) = run(&app, "510104", "2026-03").await;
+    let c = &whole["changes"];
+    assert_eq!(c["previous_run_id"], tiny.id.as_str());
+    assert_eq!(
+        (
+            c["gained"].clone(),
+            c["lost"].clone(),
+            c["amount_changed"].clone()
+        ),
+        (json!(0), json!(0), json!(0))
+    );
+    assert_eq!(whole["totals"]["amount"], "1600.00");
+    let admin = app.admin("510000");
+    let whole_lines = items(&app, whole["id"].as_str().unwrap(), &admin).await;
+    let tiny_lines = items(&app, &tiny.id, &admin).await;
+    assert_eq!(whole_lines.len(), 4);
+    assert_eq!(whole_lines, tiny_lines);
 }

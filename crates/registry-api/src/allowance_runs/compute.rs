@@ -83,8 +83,9 @@ async fn fetch<C: ConnectionTrait>(
     conn: &C,
     region: &RegionCode,
     after: Option<&str>,
+    chunk: u64,
 ) -> Result<Option<Chunk>, ApiError> {
-    let workers = next_workers(conn, region, after, CHUNK).await?;
+    let workers = next_workers(conn, region, after, chunk).await?;
     let Some(last) = workers.last().map(|w| w.id.clone()) else {
         return Ok(None);
     };
@@ -98,7 +99,8 @@ async fn fetch<C: ConnectionTrait>(
 }
 
 /// Computes and stores the run `id` of `region` and `month` by `by`, comparing it with the
-/// latest earlier run of the same region and month; returns the run row.
+/// latest earlier run of the same region and month, [`CHUNK`] workers at a time; returns the
+/// run row.
 pub async fn make_run<C: ConnectionTrait>(
     conn: &C,
     id: String,
@@ -106,20 +108,33 @@ pub async fn make_run<C: ConnectionTrait>(
     month: YearMonth,
     by: &str,
 ) -> Result<allowance_run::Model, ApiError> {
+    make_run_in_chunks(conn, id, region, month, by, CHUNK).await
+}
+
+/// [`make_run`] with `chunk` workers per chunk (the result does not depend on it; tests use
+/// tiny chunks to cross chunk boundaries with a small register).
+pub async fn make_run_in_chunks<C: ConnectionTrait>(
+    conn: &C,
+    id: String,
+    region: &RegionCode,
+    month: YearMonth,
+    by: &str,
+    chunk: u64,
+) -> Result<allowance_run::Model, ApiError> {
     let (set, _) = crate::policies::store::policy_set(conn).await?;
     let set = Arc::new(set);
     let previous = store::latest(conn, region.as_str(), &month.to_string()).await?;
     let prev_id = previous.as_ref().map(|p| p.id.clone());
     let mut tally = Tally::default();
     let mut after: Option<String> = None;
-    let mut next = fetch(conn, region, None).await?;
-    while let Some(chunk) = next.take() {
-        let last = chunk.last.clone();
+    let mut next = fetch(conn, region, None, chunk).await?;
+    while let Some(part) = next.take() {
+        let last = part.last.clone();
         let job = {
             let (set, run_id) = (Arc::clone(&set), id.clone());
-            tokio::task::spawn_blocking(move || decide_chunk(&run_id, &set, month, chunk))
+            tokio::task::spawn_blocking(move || decide_chunk(&run_id, &set, month, part))
         };
-        let (decided, fetched) = tokio::join!(job, fetch(conn, region, Some(&last)));
+        let (decided, fetched) = tokio::join!(job, fetch(conn, region, Some(&last), chunk));
         let decided = decided.map_err(ApiError::internal)??;
         next = fetched?;
         for line in &decided.lines {
@@ -139,7 +154,7 @@ pub async fn make_run<C: ConnectionTrait>(
     // Workers of the previous run no longer in the region.
     if let Some(p) = &prev_id {
         loop {
-            let before = lines::read(conn, p, after.as_deref(), None, Some(CHUNK)).await?;
+            let before = lines::read(conn, p, after.as_deref(), None, Some(chunk)).await?;
             let Some(last) = before.last().map(|l| l.worker.clone()) else {
                 break;
             };
