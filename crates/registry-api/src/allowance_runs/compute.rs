@@ -19,7 +19,7 @@ use registry_core::ids::RegionCode;
 use sea_orm::{ActiveValue::Set, ConnectionTrait};
 
 use super::api::{RunPolicy, StoredTotals};
-use super::lines::{self, ItemRow};
+use super::lines::{self, Item};
 use super::store;
 use crate::db::entities::{allowance_run, allowance_run_change};
 use crate::db::now_utc;
@@ -141,7 +141,7 @@ pub async fn make_run_in_chunks<C: ConnectionTrait>(
             tally.totals.add(line);
         }
         tally.policies.extend(decided.policies);
-        lines::insert(conn, &decided.items).await?;
+        lines::insert(conn, decided.items).await?;
         // The first run of a region and month has nothing to compare with.
         if let Some(p) = &prev_id {
             let before = lines::read(conn, p, after.as_deref(), Some(&last), None).await?;
@@ -202,7 +202,7 @@ pub async fn make_run_in_chunks<C: ConnectionTrait>(
 /// policy versions used.
 struct Decided {
     lines: Vec<RunLine>,
-    items: Vec<ItemRow>,
+    items: Vec<Item>,
     policies: BTreeSet<(String, u32)>,
 }
 
@@ -235,21 +235,22 @@ fn decide_chunk(
         if let Some(p) = &d.policy {
             out.policies.insert((p.id.to_string(), p.version));
         }
-        out.items.push((
-            run_id.to_owned(),
-            w.id.clone(),
-            line.eligible,
-            line.amount.to_fen(),
-            line.level.map(|l| l.code()),
-            d.policy.as_ref().map(|p| p.id.to_string()),
-            d.policy
+        out.items.push(Item {
+            run_id: run_id.to_owned(),
+            worker_id: w.id.clone(),
+            eligible: line.eligible,
+            amount_fen: line.amount.to_fen(),
+            level: line.level.map(|l| l.code()),
+            policy_id: d.policy.as_ref().map(|p| p.id.to_string()),
+            policy_version: d
+                .policy
                 .as_ref()
                 .map(|p| i32::try_from(p.version))
                 .transpose()
                 .map_err(ApiError::internal)?,
-            unit,
-            json(&line.reasons)?,
-        ));
+            unit_id: unit,
+            reasons: json(&line.reasons)?,
+        });
         out.lines.push(line);
     }
     Ok(out)

@@ -1,45 +1,66 @@
-//! A run's lines in `allowance_run_items`, written and read back a chunk at a time as ONE
-//! JSON document per statement (`crate::decisions::json_rows`): the run writes 1,000 lines
-//! per statement with a single parameter, and a re-run reads the previous run's lines of the
-//! same worker range to compare them.
+//! A run's lines in `allowance_run_items`, written a chunk at a time (one multi-row `INSERT`
+//! per 1,000 lines, `crate::bulk::batch`) and read back as ONE JSON document per statement
+//! (`crate::decisions::json_rows`): a re-run reads the previous run's lines of the same
+//! worker range to compare them.
 
 use registry_core::allowance::run::RunLine;
 use registry_core::level::Level;
 use registry_core::money::Yuan;
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, Value};
 
-use crate::decisions::json_rows::{self, Col, DbBool, Filter, Query, Table};
+use crate::bulk::batch;
+use crate::decisions::json_rows::{Col, DbBool, Filter, Query, Table};
 use crate::problem::ApiError;
 
-/// Every column of `allowance_run_items`, in [`ItemRow`] order.
-const ITEMS: Table = Table {
-    name: "allowance_run_items",
-    cols: &[
-        ("run_id", Col::Plain),
-        ("worker_id", Col::Plain),
-        ("eligible", Col::Bool),
-        ("amount_fen", Col::Int),
-        ("level", Col::Plain),
-        ("policy_id", Col::Plain),
-        ("policy_version", Col::Int),
-        ("unit_id", Col::Plain),
-        ("reasons", Col::Plain),
-    ],
-};
+/// Every column of `allowance_run_items`, in the order of [`item`]'s values.
+const ITEM_COLUMNS: [&str; 9] = [
+    "run_id",
+    "worker_id",
+    "eligible",
+    "amount_fen",
+    "level",
+    "policy_id",
+    "policy_version",
+    "unit_id",
+    "reasons",
+];
 
-/// One stored line: run, worker, eligible, amount in fen, level code, policy id and
-/// version, unit, reason codes as a JSON array.
-pub type ItemRow = (
-    String,
-    String,
-    bool,
-    i64,
-    Option<&'static str>,
-    Option<String>,
-    Option<i32>,
-    Option<String>,
-    String,
-);
+/// One line to store.
+#[derive(Debug, Clone)]
+pub struct Item {
+    /// The run.
+    pub run_id: String,
+    /// The worker.
+    pub worker_id: String,
+    /// Whether the allowance is owed.
+    pub eligible: bool,
+    /// Amount in fen.
+    pub amount_fen: i64,
+    /// Level code.
+    pub level: Option<&'static str>,
+    /// Policy family used.
+    pub policy_id: Option<String>,
+    /// Policy version used.
+    pub policy_version: Option<i32>,
+    /// Unit the decision rests on.
+    pub unit_id: Option<String>,
+    /// Reason codes as a JSON array.
+    pub reasons: String,
+}
+
+fn item(i: Item) -> Vec<Value> {
+    vec![
+        i.run_id.into(),
+        i.worker_id.into(),
+        i.eligible.into(),
+        i.amount_fen.into(),
+        i.level.map(str::to_owned).into(),
+        i.policy_id.into(),
+        i.policy_version.into(),
+        i.unit_id.into(),
+        i.reasons.into(),
+    ]
+}
 
 /// The columns a comparison reads, in [`LineRow`] order.
 const LINES: Table = Table {
@@ -56,9 +77,19 @@ const LINES: Table = Table {
 
 type LineRow = (String, DbBool, i64, Option<String>, Option<String>, String);
 
-/// Stores `rows` (one statement).
-pub async fn insert<C: ConnectionTrait>(conn: &C, rows: &[ItemRow]) -> Result<u64, ApiError> {
-    json_rows::insert(conn, ITEMS, rows).await
+/// Stores `items` (one statement per 1,000).
+pub async fn insert<C: ConnectionTrait>(conn: &C, items: Vec<Item>) -> Result<u64, ApiError> {
+    let mut written = 0;
+    let mut items = items.into_iter().peekable();
+    while items.peek().is_some() {
+        let rows: Vec<Vec<Value>> = items
+            .by_ref()
+            .take(batch::chunk_rows(ITEM_COLUMNS.len()))
+            .map(item)
+            .collect();
+        written += batch::insert(conn, "allowance_run_items", &ITEM_COLUMNS, rows).await?;
+    }
+    Ok(written)
 }
 
 /// The lines of `run_id` with worker ids in `(after, upto]` (open ends when `None`), in

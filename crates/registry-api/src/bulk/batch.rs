@@ -2,8 +2,9 @@
 //! A chunk stays under both backends' bound-parameter limits (SQLite 32,766, PostgreSQL
 //! 65,535).
 
-use sea_orm::sea_query::{Alias, Query};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, Value};
+use std::fmt::Write as _;
+
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, Value};
 
 /// Most bound parameters one statement carries.
 pub const MAX_PARAMS: usize = 30_000;
@@ -16,9 +17,11 @@ pub fn chunk_rows(columns: usize) -> usize {
 }
 
 /// Inserts `rows` (each with one value per column of `columns`) into `table` as one
-/// multi-row `INSERT`.
-pub async fn insert(
-    txn: &DatabaseTransaction,
+/// multi-row `INSERT` with bound parameters. The SQL text is written directly (table and
+/// column names are the caller's constants), which costs far less than a query builder
+/// for thousands of values.
+pub async fn insert<C: ConnectionTrait>(
+    conn: &C,
     table: &str,
     columns: &[&str],
     rows: Vec<Vec<Value>>,
@@ -26,12 +29,40 @@ pub async fn insert(
     if rows.is_empty() {
         return Ok(0);
     }
-    let mut stmt = Query::insert();
-    stmt.into_table(Alias::new(table))
-        .columns(columns.iter().map(|c| Alias::new(*c)));
-    for row in rows {
-        stmt.values(row.into_iter().map(Into::into))
-            .map_err(|e| DbErr::Custom(e.to_string()))?;
+    if let Some(bad) = rows.iter().find(|r| r.len() != columns.len()) {
+        return Err(DbErr::Custom(format!(
+            "{} values for the {} columns of {table}",
+            bad.len(),
+            columns.len()
+        )));
     }
-    Ok(txn.execute(&stmt).await?.rows_affected())
+    let backend = conn.get_database_backend();
+    let names = columns
+        .iter()
+        .map(|c| format!("\"{c}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut sql = format!("INSERT INTO \"{table}\" ({names}) VALUES ");
+    let mut n = 0;
+    for (i, _) in rows.iter().enumerate() {
+        sql.push_str(if i == 0 { "(" } else { ", (" });
+        for c in 0..columns.len() {
+            n += 1;
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            match backend {
+                DbBackend::Postgres => {
+                    let _ = write!(sql, "${n}");
+                }
+                _ => sql.push('?'),
+            }
+        }
+        sql.push(')');
+    }
+    let values: Vec<Value> = rows.into_iter().flatten().collect();
+    Ok(conn
+        .execute_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await?
+        .rows_affected())
 }

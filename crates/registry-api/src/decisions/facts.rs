@@ -55,28 +55,30 @@ pub struct FactInfo {
 }
 
 /// The two-way map between the API's UUIDs and the core's `u64` ids of one load.
+///
+/// One worker has a few dozen records at most, so lookups scan the list: no second copy of
+/// every id, no map nodes (a run builds one of these per worker).
 #[derive(Debug, Clone, Default)]
 pub struct FactIds {
     infos: Vec<FactInfo>,
-    by_uuid: BTreeMap<(FactKind, String), u64>,
 }
 
 impl FactIds {
     /// Registers a record and returns its core id.
     pub fn add(&mut self, info: FactInfo) -> u64 {
-        if let Some(id) = self.by_uuid.get(&(info.kind, info.id.clone())) {
-            return *id;
+        if let Some(id) = self.core_id(info.kind, &info.id) {
+            return id;
         }
         self.infos.push(info);
-        let n = self.infos.len() as u64;
-        let last = &self.infos[self.infos.len() - 1];
-        self.by_uuid.insert((last.kind, last.id.clone()), n);
-        n
+        self.infos.len() as u64
     }
 
     /// The core id of a registered record.
     pub fn core_id(&self, kind: FactKind, uuid: &str) -> Option<u64> {
-        self.by_uuid.get(&(kind, uuid.to_owned())).copied()
+        self.infos
+            .iter()
+            .position(|i| i.kind == kind && i.id == uuid)
+            .map(|i| i as u64 + 1)
     }
 
     /// The record behind a core reference.

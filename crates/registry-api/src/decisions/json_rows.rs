@@ -196,59 +196,6 @@ impl Query<'_> {
     }
 }
 
-/// Inserts `rows` (tuples in the order of `table.cols`, serialised as JSON arrays: texts,
-/// numbers, booleans, `YYYY-MM-DD` dates, RFC 3339 timestamps) with ONE statement that
-/// unpacks a single JSON parameter (`json_each` / `json_array_elements`); returns the
-/// number of rows written. A few hundred kilobytes per call is fine for both backends.
-pub async fn insert<T: serde::Serialize, C: ConnectionTrait>(
-    conn: &C,
-    table: Table,
-    rows: &[T],
-) -> Result<u64, ApiError> {
-    if rows.is_empty() {
-        return Ok(0);
-    }
-    let backend = conn.get_database_backend();
-    let json = serde_json::to_string(rows).map_err(ApiError::internal)?;
-    let names = table
-        .cols
-        .iter()
-        .map(|(c, _)| format!("\"{c}\""))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let values = table
-        .cols
-        .iter()
-        .enumerate()
-        .map(|(i, (_, kind))| match backend {
-            DbBackend::Postgres => {
-                let cast = match kind {
-                    Col::Plain => "",
-                    Col::Int => "::bigint",
-                    Col::Bool => "::boolean",
-                    Col::Date => "::date",
-                    Col::Time => "::timestamptz",
-                };
-                format!("(e->>{i}){cast}")
-            }
-            _ => format!("value->>{i}"),
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
-    let from = match backend {
-        DbBackend::Postgres => "json_array_elements($1::json) AS e",
-        _ => "json_each(?1)",
-    };
-    let sql = format!(
-        "INSERT INTO \"{}\" ({names}) SELECT {values} FROM {from}",
-        table.name
-    );
-    let r = conn
-        .execute_raw(Statement::from_sql_and_values(backend, sql, [json.into()]))
-        .await?;
-    Ok(r.rows_affected())
-}
-
 /// A boolean column: `true`/`false` or `1`/`0`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DbBool(pub bool);
