@@ -68,9 +68,13 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbErr> {
             } else {
                 1
             };
+            // No ping before handing out a connection (sqlx's default): an SQLite
+            // connection is a file handle that cannot drop, and the ping is a round trip
+            // to the connection's thread on every query (BENCHMARKS.md, finding 3).
             let pool = SqlitePoolOptions::new()
                 .max_connections(max)
                 .min_connections(1)
+                .test_before_acquire(false)
                 .acquire_timeout(ACQUIRE_TIMEOUT)
                 .idle_timeout(None)
                 .max_lifetime(None)

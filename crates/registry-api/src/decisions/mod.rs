@@ -3,7 +3,9 @@
 //! - [`facts`]: loads one worker's facts from the tables into core `WorkerFacts`, mapping the
 //!   API's UUIDs to the core's `u64` ids and back ([`facts::FactIds`]), with each fact's
 //!   effective dates and the time it was recorded; [`facts::assemble`] turns one worker's rows
-//!   into those facts (no I/O), for the single-worker loader and for
+//!   into those facts (no I/O), for both loaders:
+//! - [`single`]: one worker's rows (and the policy generation) in one round trip, for the
+//!   single-worker answers;
 //! - [`bulk`]: the set-oriented loader of a region's workers, one query per table per chunk.
 //! - [`api`]: the response bodies (allowance decision, ladder answer, staffing report).
 //! - [`routes`]: `GET /api/v1/workers/{id}/allowance?month=`, `GET /api/v1/workers/{id}/ladder`;
@@ -19,4 +21,5 @@ pub mod bulk;
 pub mod facts;
 pub mod me;
 pub mod routes;
+pub mod single;
 pub mod staffing;

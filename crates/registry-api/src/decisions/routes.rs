@@ -14,8 +14,8 @@ use time::Date;
 use time::macros::format_description;
 
 use super::api::{AllowanceDecision, CreditDetails, LadderView};
-use super::facts;
-use crate::audit::{self, AuditEvent};
+use super::single;
+use crate::audit::AuditEvent;
 use crate::auth::{Auth, Principal, Role};
 use crate::db::entities::worker;
 use crate::db::now_utc;
@@ -65,6 +65,7 @@ pub fn parse_day(field: &str, s: Option<&str>) -> Result<Date, ApiError> {
     }
 }
 
+/// Records the read (group commit: see `crate::audit::reads`); returns once it is committed.
 async fn record(
     state: &AppState,
     p: &Principal,
@@ -72,19 +73,18 @@ async fn record(
     action: &str,
     w: &worker::Model,
 ) -> Result<(), ApiError> {
-    audit::record_read(
-        &state.db,
-        AuditEvent {
+    state
+        .reads
+        .record(AuditEvent {
             principal: p,
             action,
             resource: "worker",
             resource_id: &w.id,
             request_id: request_id.as_str(),
             worker_id: Some(&w.id),
-        },
-    )
-    .await
-    .map_err(ApiError::from)
+        })
+        .await
+        .map_err(ApiError::from)
 }
 
 /// The allowance decision of `w` for `month`, as `p` may see it (hr: no credit details),
@@ -97,11 +97,13 @@ pub async fn allowance(
     w: &worker::Model,
     month: YearMonth,
 ) -> Result<AllowanceDecision, ApiError> {
-    let loaded = facts::load(&state.db, w).await?;
-    let (set, rows) = crate::policies::store::policy_set(&state.db).await?;
-    let d = decide(&loaded.facts, &set, month);
+    let (loaded, generation) = single::load(&state.db, w).await?;
+    let policies = state.policies.at(&state.db, generation).await?;
+    let d = decide(&loaded.facts, &policies.set, month);
     let recorded_at = d.policy.as_ref().and_then(|used| {
-        rows.iter()
+        policies
+            .rows
+            .iter()
             .find(|m| m.policy_id == *used.id && i64::from(m.version) == i64::from(used.version))
             .map(|m| m.created_at)
     });
@@ -124,7 +126,7 @@ pub async fn ladder(
     w: &worker::Model,
     as_of: Date,
 ) -> Result<LadderView, ApiError> {
-    let loaded = facts::load(&state.db, w).await?;
+    let (loaded, _) = single::load(&state.db, w).await?;
     let answer = next_step(
         &LadderFacts {
             education: loaded.education,
