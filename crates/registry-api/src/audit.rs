@@ -18,9 +18,9 @@
 
 pub mod reads;
 
-use sea_orm::sea_query::{Expr, Func, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, EntityTrait, QueryFilter,
+    ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, EntityTrait, QueryFilter,
     Set,
 };
 use time::format_description::well_known::Rfc3339;
@@ -187,7 +187,10 @@ pub(crate) async fn append_fields(
         .from(audit_log::Entity)
         .to_owned();
     let last = audit_log::Entity::find()
-        .filter(audit_log::Column::Seq.in_subquery(head))
+        .filter(ExprTrait::eq(
+            Expr::col(audit_log::Column::Seq),
+            Expr::SubQuery(None, Box::new(head.into())),
+        ))
         .all(txn)
         .await?
         .into_iter()

@@ -7,7 +7,7 @@ use sea_orm::{DatabaseConnection, DbErr};
 
 use crate::audit::reads::ReadAudit;
 use crate::auth::jwt::JwtVerifier;
-use crate::config::Config;
+use crate::config::{Config, DatabaseUrl};
 use crate::crypto::PiiCipher;
 use crate::metrics::Metrics;
 use crate::policies::cache::PolicyCache;
@@ -44,7 +44,10 @@ impl AppState {
     /// State over an existing pool.
     pub fn new(config: &Config, db: DatabaseConnection) -> Self {
         Self {
-            reads: Arc::new(ReadAudit::new(db.clone())),
+            reads: Arc::new(ReadAudit::new(
+                db.clone(),
+                !matches!(config.database, DatabaseUrl::Sqlite { path: None, .. }),
+            )),
             policies: Arc::new(PolicyCache::default()),
             db,
             pii: Arc::new(PiiCipher::new(&config.data_key)),

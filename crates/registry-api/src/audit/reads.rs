@@ -13,13 +13,20 @@
 //! SQLite write lock (or the PostgreSQL advisory lock and commit flush) once for all the
 //! readers waiting meanwhile, instead of making them queue on the lock one by one.
 //!
-//! The writer is a tokio task started on first use and ends when the [`ReadAudit`] is
-//! dropped. Should it be gone (its runtime shut down), an entry is written directly, in a
-//! transaction of its own, as [`super::record_read`] does.
+//! The writer runs on a thread of its own (with a single-threaded tokio runtime) and a
+//! connection of its own, started on first use; it ends when the [`ReadAudit`] is dropped.
+//! Not a task among the requests' nor a connection of their pool: a batch takes four
+//! statements, and each would otherwise wait its turn behind the requests that became
+//! ready meanwhile, while every reader waits for the batch. Should the writer be gone, an
+//! entry is written directly, in a transaction of its own, as [`super::record_read`] does.
 
 use std::sync::OnceLock;
 
-use sea_orm::{DatabaseConnection, DbErr, RuntimeErr};
+use sea_orm::sqlx::postgres::PgPoolOptions;
+use sea_orm::sqlx::sqlite::SqlitePoolOptions;
+use sea_orm::{
+    DatabaseConnection, DbBackend, DbErr, RuntimeErr, SqlxPostgresConnector, SqlxSqliteConnector,
+};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{AuditEvent, Fields, Party, append_fields, is_own_read, record_read};
@@ -105,14 +112,18 @@ struct Job {
 #[derive(Debug)]
 pub struct ReadAudit {
     db: DatabaseConnection,
+    separate: bool,
     queue: OnceLock<Option<mpsc::UnboundedSender<Job>>>,
 }
 
 impl ReadAudit {
-    /// A writer over `db`; its task starts with the first entry.
-    pub fn new(db: DatabaseConnection) -> Self {
+    /// A writer over `db`; its thread starts with the first entry. With `separate`, it
+    /// opens a connection of its own with the pool's options (not for an in-memory SQLite
+    /// database, which only the pool's one connection can see).
+    pub fn new(db: DatabaseConnection, separate: bool) -> Self {
         Self {
             db,
+            separate,
             queue: OnceLock::new(),
         }
     }
@@ -147,24 +158,49 @@ impl ReadAudit {
     fn queue(&self) -> Option<&mpsc::UnboundedSender<Job>> {
         self.queue
             .get_or_init(|| {
-                let runtime = tokio::runtime::Handle::try_current().ok()?;
                 let (tx, rx) = mpsc::unbounded_channel();
-                runtime.spawn(run(self.db.clone(), rx));
+                let (db, separate) = (self.db.clone(), self.separate);
+                std::thread::Builder::new()
+                    .name("audit-reads".into())
+                    .spawn(move || {
+                        // Should the runtime not start, `rx` is dropped here and every
+                        // entry is written directly (see `record`).
+                        if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                            .enable_all()
+                            .build()
+                        {
+                            rt.block_on(run(db, separate, rx));
+                        }
+                    })
+                    .ok()?;
                 Some(tx)
             })
             .as_ref()
     }
 }
 
-/// The writer task: one transaction per batch of queued entries.
-async fn run(db: DatabaseConnection, mut queue: mpsc::UnboundedReceiver<Job>) {
+/// The writer: one transaction per batch of queued entries, on a connection of its own.
+async fn run(
+    shared: DatabaseConnection,
+    separate: bool,
+    mut queue: mpsc::UnboundedReceiver<Job>,
+) {
+    let own = if separate {
+        own_connection(&shared).await
+    } else {
+        None
+    };
+    let db = own.as_ref().unwrap_or(&shared);
     let mut jobs = Vec::with_capacity(MAX_BATCH);
     while queue.recv_many(&mut jobs, MAX_BATCH).await > 0 {
-        let result = write(&db, &jobs).await.map_err(|e| Failure::of(&e));
+        let result = write(db, &jobs).await.map_err(|e| Failure::of(&e));
         for job in jobs.drain(..) {
             // A reader that went away no longer needs the answer; its entry stays written.
             let _ = job.done.send(result.clone());
         }
+    }
+    if let Some(own) = own {
+        own.close().await.ok();
     }
 }
 
@@ -173,4 +209,34 @@ async fn write(db: &DatabaseConnection, jobs: &[Job]) -> Result<(), DbErr> {
     let txn = begin_write(db).await?;
     append_fields(&txn, &fields).await?;
     txn.commit().await
+}
+
+/// A pool of one connection with the options of `shared`'s connections, for the writer
+/// alone: sharing the pool, each batch would first queue for a connection behind the
+/// requests. `None` (use `shared`) if the connection cannot be opened.
+async fn own_connection(shared: &DatabaseConnection) -> Option<DatabaseConnection> {
+    let own = match shared.get_database_backend() {
+        DbBackend::Sqlite => {
+            let pool = shared.get_sqlite_connection_pool();
+            SqlitePoolOptions::new()
+                .max_connections(1)
+                .test_before_acquire(false)
+                .idle_timeout(None)
+                .max_lifetime(None)
+                .connect_with((*pool.connect_options()).clone())
+                .await
+                .map(SqlxSqliteConnector::from_sqlx_sqlite_pool)
+        }
+        DbBackend::Postgres => {
+            let pool = shared.get_postgres_connection_pool();
+            PgPoolOptions::new()
+                .max_connections(1)
+                .connect_with((*pool.connect_options()).clone())
+                .await
+                .map(SqlxPostgresConnector::from_sqlx_postgres_pool)
+        }
+        _ => return None,
+    };
+    own.map_err(|e| tracing::warn!(error = %e, "audit writer: sharing the pool"))
+        .ok()
 }

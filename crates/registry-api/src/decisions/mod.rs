@@ -10,7 +10,8 @@
 //! - [`api`]: the response bodies (allowance decision, ladder answer, staffing report).
 //! - [`routes`]: `GET /api/v1/workers/{id}/allowance?month=`, `GET /api/v1/workers/{id}/ladder`;
 //!   [`me`]: the worker's own `/api/v1/me/allowance` and `/api/v1/me/ladder`;
-//!   [`staffing`]: `GET /api/v1/regions/{code}/staffing?date=`.
+//!   [`staffing`]: `GET /api/v1/regions/{code}/staffing?date=`; [`params`]: their `month`
+//!   parameter.
 //!
 //! Architecture invariant: nothing here decides anything; it gathers facts, calls
 //! `registry_core::allowance::decide`, `registry_core::ladder::next_step` or
@@ -20,6 +21,7 @@ pub mod api;
 pub mod bulk;
 pub mod facts;
 pub mod me;
+pub mod params;
 pub mod routes;
 pub mod single;
 pub mod staffing;

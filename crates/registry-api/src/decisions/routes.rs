@@ -14,6 +14,7 @@ use time::Date;
 use time::macros::format_description;
 
 use super::api::{AllowanceDecision, CreditDetails, LadderView};
+use super::params::{MonthPattern, MonthText};
 use super::single;
 use crate::audit::AuditEvent;
 use crate::auth::{Auth, Principal, Role};
@@ -167,11 +168,11 @@ impl WorkerDecisionsApi {
         /// Worker id.
         id: Path<String>,
         /// Payroll month, `YYYY-MM`.
-        #[oai(validator(pattern = r"^[0-9]{4}-[0-9]{2}$"))]
-        month: Query<String>,
+        #[oai(validator(custom = "MonthPattern"))]
+        month: Query<MonthText>,
     ) -> Result<OneDecision, Errors<ReadErrors>> {
         let p = &auth.0;
-        let month = parse_month("month", &month.0)?;
+        let month = parse_month("month", &month.0.0)?;
         let w = readable_worker(&state, p, &id.0).await?;
         let d = allowance(&state, p, &request_id, "get_worker_allowance", &w, month).await?;
         Ok(OneDecision::Ok(Json(d)))
