@@ -10,11 +10,17 @@
 //! by the `BEGIN IMMEDIATE` write lock; a fork would also fail the primary key.
 //! Triggers (see the migration) refuse UPDATE, DELETE and TRUNCATE.
 //!
+//! [`reads::ReadAudit`] records reads with group commit: one transaction for all the reads
+//! waiting at that moment, each reader answered once its entry is committed.
+//!
 //! Architecture invariant: entries name resources by id only; never a name, an ID number or
 //! a token.
 
+pub mod reads;
+
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{
-    ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, EntityTrait, QueryOrder, Set,
+    ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, EntityTrait, QueryFilter, Set,
 };
 use time::format_description::well_known::Rfc3339;
 
@@ -93,28 +99,24 @@ pub const PUBLIC_ACTOR: &str = "public";
 
 /// Appends an entry inside `txn`.
 pub async fn append(txn: &DatabaseTransaction, ev: AuditEvent<'_>) -> Result<i64, DbErr> {
-    let party = Party {
-        actor: &ev.principal.subject,
-        role: ev.principal.role.code(),
-    };
-    append_fields(txn, party, &[Fields::from(&ev)]).await
+    append_fields(txn, &[Fields::from(&ev)]).await
 }
 
 /// Appends an entry for an anonymous public caller (actor and role `public`) inside `txn`;
 /// `ev.principal` is ignored.
 pub async fn append_public(txn: &DatabaseTransaction, ev: PublicEvent<'_>) -> Result<i64, DbErr> {
-    let party = Party {
-        actor: PUBLIC_ACTOR,
-        role: PUBLIC_ACTOR,
-    };
     let fields = Fields {
+        party: Party {
+            actor: PUBLIC_ACTOR,
+            role: PUBLIC_ACTOR,
+        },
         action: ev.action,
         resource: ev.resource,
         resource_id: ev.resource_id,
         request_id: ev.request_id,
         worker_id: ev.worker_id,
     };
-    append_fields(txn, party, &[fields]).await
+    append_fields(txn, &[fields]).await
 }
 
 /// What an anonymous caller did (see [`append_public`]).
@@ -132,8 +134,10 @@ pub struct PublicEvent<'a> {
     pub worker_id: Option<&'a str>,
 }
 
+/// One entry to append: who, what, to what, in which request.
 #[derive(Debug, Clone, Copy)]
-struct Fields<'a> {
+pub(crate) struct Fields<'a> {
+    party: Party<'a>,
     action: &'a str,
     resource: &'a str,
     resource_id: &'a str,
@@ -144,6 +148,10 @@ struct Fields<'a> {
 impl<'a> From<&AuditEvent<'a>> for Fields<'a> {
     fn from(ev: &AuditEvent<'a>) -> Self {
         Self {
+            party: Party {
+                actor: &ev.principal.subject,
+                role: ev.principal.role.code(),
+            },
             action: ev.action,
             resource: ev.resource,
             resource_id: ev.resource_id,
@@ -166,16 +174,26 @@ pub async fn lock_appends(txn: &DatabaseTransaction) -> Result<(), DbErr> {
 
 /// Appends `entries` in order, chained onto the current head, with one lookup of the head
 /// and one multi-row insert; returns the last sequence number.
-async fn append_fields(
+pub(crate) async fn append_fields(
     txn: &DatabaseTransaction,
-    party: Party<'_>,
     entries: &[Fields<'_>],
 ) -> Result<i64, DbErr> {
     lock_appends(txn).await?;
+    // The head: the row with the highest `seq` (not `ORDER BY seq DESC LIMIT ?`, whose bound
+    // LIMIT makes SQLite prepare the statement again on every append).
+    let head = Query::select()
+        .expr(Func::max(Expr::col(audit_log::Column::Seq)))
+        .from(audit_log::Entity)
+        .to_owned();
     let last = audit_log::Entity::find()
-        .order_by_desc(audit_log::Column::Seq)
-        .one(txn)
-        .await?;
+        .filter(ExprTrait::eq(
+            Expr::col(audit_log::Column::Seq),
+            Expr::SubQuery(None, Box::new(head.into())),
+        ))
+        .all(txn)
+        .await?
+        .into_iter()
+        .next();
     let (mut seq, mut prev_hash) = match last {
         Some(m) => (m.seq, m.hash),
         None => (0, GENESIS_HASH.to_owned()),
@@ -186,6 +204,7 @@ async fn append_fields(
     let mut rows = Vec::with_capacity(entries.len());
     for ev in entries {
         seq += 1;
+        let party = ev.party;
         let hash = entry_hash(
             &prev_hash,
             seq,
@@ -262,15 +281,11 @@ pub async fn record_reads<'a>(
         })
         .filter(|ev| !is_own_read(ev))
         .collect();
-    let Some(first) = events.first() else {
+    if events.is_empty() {
         return Ok(());
-    };
-    let party = Party {
-        actor: &first.principal.subject,
-        role: first.principal.role.code(),
-    };
+    }
     let fields: Vec<Fields<'_>> = events.iter().map(Fields::from).collect();
     let txn = begin_write(db).await?;
-    append_fields(&txn, party, &fields).await?;
+    append_fields(&txn, &fields).await?;
     txn.commit().await
 }

@@ -5,10 +5,12 @@ use std::sync::Arc;
 
 use sea_orm::{DatabaseConnection, DbErr};
 
+use crate::audit::reads::ReadAudit;
 use crate::auth::jwt::JwtVerifier;
-use crate::config::Config;
+use crate::config::{Config, DatabaseUrl};
 use crate::crypto::PiiCipher;
 use crate::metrics::Metrics;
+use crate::policies::cache::PolicyCache;
 use crate::rate_limit::Limiters;
 
 /// Shared state of the running service.
@@ -24,6 +26,10 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Per-client rate limits.
     pub limits: Arc<Limiters>,
+    /// The parsed allowance policies, checked against the database on every use.
+    pub policies: Arc<PolicyCache>,
+    /// The read-audit writer (group commit of read entries).
+    pub reads: Arc<ReadAudit>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -38,6 +44,11 @@ impl AppState {
     /// State over an existing pool.
     pub fn new(config: &Config, db: DatabaseConnection) -> Self {
         Self {
+            reads: Arc::new(ReadAudit::new(
+                db.clone(),
+                !matches!(config.database, DatabaseUrl::Sqlite { path: None, .. }),
+            )),
+            policies: Arc::new(PolicyCache::default()),
             db,
             pii: Arc::new(PiiCipher::new(&config.data_key)),
             jwt: Arc::new(JwtVerifier::new(&config.jwt)),

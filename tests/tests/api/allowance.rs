@@ -14,6 +14,7 @@ use crate::decisions_support::{
     serious_listing, worker_in_post,
 };
 use crate::helpers::{Backend, TestApp, assert_problem, spawn_app};
+use sea_orm::{ConnectionTrait, Database};
 
 both_backends!(
     chengdu_worker_gets_the_configured_amount,
@@ -25,6 +26,7 @@ both_backends!(
     most_specific_region_wins,
     scoping_and_me,
     bad_month_is_422,
+    policy_writes_elsewhere_are_seen_at_once,
 );
 
 /// A 社会工作师 (intermediate) of Jinjiang, Chengdu: certificate 2020-05-10, registered
@@ -459,4 +461,76 @@ async fn bad_month_is_422(b: Backend) {
         "validation",
     )
     .await;
+}
+
+/// The service keeps the parsed policy set in memory; a policy written by a second service
+/// on the same database, or by plain SQL from another connection (as a CLI import would),
+/// is used by the very next decision of the first one.
+async fn policy_writes_elsewhere_are_seen_at_once(b: Backend) {
+    let app = spawn_app(b).await;
+    create_policy(&app, &sample_policy("chengdu-community-monthly.json")).await;
+    let (s, _) = chengdu_worker(&app, 1, "full_time", "2023-01-01").await;
+    let path = allowance(&s.worker, "2026-03");
+    let admin = app.admin("510000");
+    let d = get_ok(&app, &path, &admin).await;
+    assert_eq!(
+        (d["amount"].as_str(), d["policy"]["version"].as_i64()),
+        (Some("800.00"), Some(1))
+    );
+
+    // A second service on the same database stores version 2 (and ends version 1).
+    let other = registry_api::AppState::connect_and_migrate(&app.config)
+        .await
+        .expect("second service");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let other_base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(registry_api::serve(listener, other.clone(), async move {
+        let _ = stopped.await;
+    }));
+    let mut v2 = sample_policy("chengdu-community-monthly.json");
+    v2["version"] = json!(2);
+    v2["effective"] = json!({"from": "2026-03"});
+    v2["schedule"]["amounts"]["intermediate"] = json!("900.00");
+    let resp = app
+        .client
+        .post(format!("{other_base}/api/v1/allowance-policies"))
+        .bearer_auth(app.admin("000000"))
+        .json(&v2)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201, "{:?}", resp.text().await);
+    let d = get_ok(&app, &path, &admin).await;
+    assert_eq!(
+        (d["amount"].as_str(), d["policy"]["version"].as_i64()),
+        (Some("900.00"), Some(2))
+    );
+    // Version 1 was ended by that write: February is still decided by it.
+    let feb = get_ok(&app, &allowance(&s.worker, "2026-02"), &admin).await;
+    assert_eq!(
+        (feb["amount"].as_str(), feb["policy"]["version"].as_i64()),
+        (Some("800.00"), Some(1))
+    );
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+    other.db.close().await.unwrap();
+
+    // Plain SQL from another connection changes the stored definition of version 2.
+    let url = match &app.config.database {
+        registry_api::config::DatabaseUrl::Sqlite { url, .. } => url.clone(),
+        registry_api::config::DatabaseUrl::Postgres(url) => url.clone(),
+    };
+    let conn = Database::connect(url.as_str()).await.unwrap();
+    let changed = conn
+        .execute_unprepared(
+            "UPDATE allowance_policies SET definition = replace(definition, '900.00', '950.00') \
+             WHERE version = 2",
+        )
+        .await
+        .unwrap();
+    assert_eq!(changed.rows_affected(), 1);
+    conn.close().await.unwrap();
+    let d = get_ok(&app, &path, &admin).await;
+    assert_eq!(d["amount"], "950.00", "{d}");
 }

@@ -16,6 +16,7 @@ both_backends!(
     reads_by_others_are_audited_own_reads_are_not,
     verify_names_the_tampered_entry,
     checkpoint_detects_rewrite_and_truncation,
+    concurrent_reads_each_commit_their_own_entry,
 );
 
 async fn entries(app: &TestApp) -> Vec<audit_log::Model> {
@@ -296,4 +297,54 @@ async fn checkpoint_detects_rewrite_and_truncation(b: Backend) {
     let (ok, out) = run(&app, verify(Some(&line))).await;
     assert!(!ok);
     assert!(out.contains("seq 3") && out.contains("truncated"), "{out}");
+}
+
+/// Reads answered at the same time are recorded together (group commit), yet each response
+/// leaves only after its own entry, with its own request id, and the chain stays valid.
+async fn concurrent_reads_each_commit_their_own_entry(b: Backend) {
+    let app = spawn_app(b).await;
+    let (w1, _) = app.worker_with_credential(1, "510104").await;
+    let before = entries(&app).await.len();
+    let path = app.url(&format!("/api/v1/workers/{w1}/allowance?month=2026-03"));
+    let mut requests = Vec::new();
+    for i in 0..24 {
+        let token = if i % 2 == 0 {
+            app.admin("510000")
+        } else {
+            app.hr("510100")
+        };
+        let (client, path, db) = (app.client.clone(), path.clone(), app.state.db.clone());
+        requests.push(tokio::spawn(async move {
+            let resp = client.get(path).bearer_auth(token).send().await.unwrap();
+            assert_eq!(resp.status(), 200);
+            let id = resp.headers()["x-request-id"].to_str().unwrap().to_owned();
+            // The entry is committed by the time the response arrives.
+            let logged = audit_log::Entity::find()
+                .filter(audit_log::Column::RequestId.eq(id.as_str()))
+                .all(&db)
+                .await
+                .unwrap();
+            assert_eq!(logged.len(), 1, "request {id}");
+            id
+        }));
+    }
+    let mut ids = Vec::new();
+    for r in requests {
+        ids.push(r.await.unwrap());
+    }
+    let log = entries(&app).await;
+    assert_eq!(log.len(), before + 24);
+    let mut logged: Vec<String> = log[before..].iter().map(|e| e.request_id.clone()).collect();
+    logged.sort();
+    ids.sort();
+    assert_eq!(logged, ids);
+    for e in &log[before..] {
+        assert_eq!(e.action, "get_worker_allowance");
+        assert_eq!(e.worker_id.as_deref(), Some(w1.as_str()));
+    }
+    let admins = log[before..].iter().filter(|e| e.role == "admin").count();
+    let hrs = log[before..].iter().filter(|e| e.role == "hr").count();
+    assert_eq!((admins, hrs), (12, 12));
+    let (ok, out) = run(&app, verify(None)).await;
+    assert!(ok, "{out}");
 }

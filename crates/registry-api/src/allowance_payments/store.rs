@@ -2,7 +2,7 @@
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    QuerySelect, Select, Set,
 };
 
 use super::api::PaymentFields;
@@ -46,11 +46,14 @@ pub async fn of_worker<C: ConnectionTrait>(
     conn: &C,
     worker_id: &str,
 ) -> Result<Vec<allowance_payment::Model>, DbErr> {
+    of_worker_query(worker_id).all(conn).await
+}
+
+/// The query of [`of_worker`] (the decisions' loaders run it in their own batches).
+pub fn of_worker_query(worker_id: &str) -> Select<allowance_payment::Entity> {
     allowance_payment::Entity::find()
         .filter(allowance_payment::Column::WorkerId.eq(worker_id))
         .order_by_asc(allowance_payment::Column::Id)
-        .all(conn)
-        .await
 }
 
 /// One page of a worker's payments after `after`, `limit + 1` rows.

@@ -110,11 +110,15 @@ pub async fn revoke(db: &DatabaseConnection, id: &str) -> Result<bool, DbErr> {
 /// The principal for a presented key, if it exists and is not revoked.
 pub async fn authenticate(db: &DatabaseConnection, key: &str) -> Result<Option<Principal>, DbErr> {
     let hash = sha256_hex(key.as_bytes());
+    // `key_hash` is unique. Not `.one()`: its bound `LIMIT ?` makes SQLite prepare the
+    // statement again on every request.
     let Some(row) = api_key::Entity::find()
         .filter(api_key::Column::KeyHash.eq(hash))
         .filter(api_key::Column::RevokedAt.is_null())
-        .one(db)
+        .all(db)
         .await?
+        .into_iter()
+        .next()
     else {
         return Ok(None);
     };

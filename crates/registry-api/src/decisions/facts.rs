@@ -26,7 +26,7 @@ use registry_core::level::{Education, EducationLevel, Level};
 use registry_core::money::Yuan;
 use registry_core::post::{Assignment, Post, TimeBasis, UnitType};
 use registry_core::registration::{Registration, RegistrationKind};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Select};
 use serde::de::DeserializeOwned;
 use time::{Date, OffsetDateTime};
 
@@ -259,45 +259,78 @@ impl Places {
     }
 }
 
-/// Loads the worker's facts (one query per table; [`super::bulk`] loads many workers with
-/// the same queries per chunk and [`assemble`]s each the same way).
+/// The statements that read one worker's rows, each filtered and ordered as [`WorkerRows`]
+/// documents: the one definition of "a worker's rows", shared by [`load`] (one query each)
+/// and [`super::single`] (all of them in one round trip).
+#[derive(Debug, Clone)]
+pub struct WorkerQueries {
+    /// `credentials` by id.
+    pub credentials: Select<credential::Entity>,
+    /// `registrations` by id.
+    pub registrations: Select<registration::Entity>,
+    /// `assignments` by id.
+    pub assignments: Select<assignment::Entity>,
+    /// `allowance_payments` by id.
+    pub payments: Select<allowance_payment::Entity>,
+    /// `appraisals` by `recorded_at`, id.
+    pub appraisals: Select<appraisal::Entity>,
+    /// The worker's own `credit_entries` by `recorded_at`, id.
+    pub credit_entries: Select<credit_entry::Entity>,
+}
+
+impl WorkerQueries {
+    /// The queries for the worker `worker_id`.
+    pub fn of(worker_id: &str) -> Self {
+        Self {
+            credentials: credential::Entity::find()
+                .filter(credential::Column::WorkerId.eq(worker_id))
+                .order_by_asc(credential::Column::Id),
+            registrations: registration::Entity::find()
+                .filter(registration::Column::WorkerId.eq(worker_id))
+                .order_by_asc(registration::Column::Id),
+            assignments: assignment::Entity::find()
+                .filter(assignment::Column::WorkerId.eq(worker_id))
+                .order_by_asc(assignment::Column::Id),
+            payments: crate::allowance_payments::store::of_worker_query(worker_id),
+            appraisals: appraisal::Entity::find()
+                .filter(appraisal::Column::WorkerId.eq(worker_id))
+                .order_by_asc(appraisal::Column::RecordedAt)
+                .order_by_asc(appraisal::Column::Id),
+            credit_entries: credit_entry::Entity::find()
+                .filter(credit_entry::Column::WorkerId.eq(worker_id))
+                .filter(credit_entry::Column::SubjectKind.eq("worker"))
+                .order_by_asc(credit_entry::Column::RecordedAt)
+                .order_by_asc(credit_entry::Column::Id),
+        }
+    }
+}
+
+/// Loads the worker's facts over any connection, one query per table ([`super::single`]
+/// reads the same rows in one round trip; [`super::bulk`] loads many workers with the same
+/// queries per chunk and [`assemble`]s each the same way).
 pub async fn load<C: ConnectionTrait>(
     conn: &C,
     w: &worker::Model,
 ) -> Result<LoadedFacts, ApiError> {
-    let rows = WorkerRows {
-        credentials: credential::Entity::find()
-            .filter(credential::Column::WorkerId.eq(&w.id))
-            .order_by_asc(credential::Column::Id)
-            .all(conn)
-            .await?,
-        registrations: registration::Entity::find()
-            .filter(registration::Column::WorkerId.eq(&w.id))
-            .order_by_asc(registration::Column::Id)
-            .all(conn)
-            .await?,
-        assignments: assignment::Entity::find()
-            .filter(assignment::Column::WorkerId.eq(&w.id))
-            .order_by_asc(assignment::Column::Id)
-            .all(conn)
-            .await?,
-        payments: crate::allowance_payments::store::of_worker(conn, &w.id).await?,
-        appraisals: appraisal::Entity::find()
-            .filter(appraisal::Column::WorkerId.eq(&w.id))
-            .order_by_asc(appraisal::Column::RecordedAt)
-            .order_by_asc(appraisal::Column::Id)
-            .all(conn)
-            .await?,
-        credit_entries: credit_entry::Entity::find()
-            .filter(credit_entry::Column::WorkerId.eq(&w.id))
-            .filter(credit_entry::Column::SubjectKind.eq("worker"))
-            .order_by_asc(credit_entry::Column::RecordedAt)
-            .order_by_asc(credit_entry::Column::Id)
-            .all(conn)
-            .await?,
-    };
+    let rows = rows_of(conn, &w.id).await?;
     let places = Places::load(conn, rows.assignments.iter()).await?;
     assemble(&WorkerHead::from(w), &rows, &places)
+}
+
+/// The rows of the worker `worker_id`, one query per table.
+pub async fn rows_of<C: ConnectionTrait>(
+    conn: &C,
+    worker_id: &str,
+) -> Result<WorkerRows, ApiError> {
+    let q = WorkerQueries::of(worker_id);
+    Ok(WorkerRows {
+        credentials: q.credentials.all(conn).await?,
+        registrations: q.registrations.all(conn).await?,
+        assignments: q.assignments.all(conn).await?,
+        payments: q.payments.all(conn).await?,
+        appraisals: q.appraisals.all(conn).await?,
+        credit_entries: q.credit_entries.all(conn).await?,
+    })
 }
 
 /// The worker's facts from its rows (no I/O): the one place rows become core facts, so a

@@ -6,6 +6,7 @@ use poem_openapi::OpenApi;
 use poem_openapi::param::Query;
 use poem_openapi::payload::Json;
 
+use super::params::{MonthPattern, MonthText};
 use super::routes::{OneDecision, OneLadder, allowance, ladder, parse_day, parse_month};
 use crate::auth::{Auth, Principal, Role};
 use crate::db::entities::worker;
@@ -49,11 +50,11 @@ impl MeDecisionsApi {
         state: Data<&AppState>,
         request_id: RequestId,
         /// Payroll month, `YYYY-MM`.
-        #[oai(validator(pattern = r"^[0-9]{4}-[0-9]{2}$"))]
-        month: Query<String>,
+        #[oai(validator(custom = "MonthPattern"))]
+        month: Query<MonthText>,
     ) -> Result<OneDecision, Errors<MeReadErrors>> {
         let p = &auth.0;
-        let month = parse_month("month", &month.0)?;
+        let month = parse_month("month", &month.0.0)?;
         let w = me(&state, p).await?;
         let d = allowance(&state, p, &request_id, "get_my_allowance", &w, month).await?;
         Ok(OneDecision::Ok(Json(d)))

@@ -3,13 +3,16 @@
 //! - [`facts`]: loads one worker's facts from the tables into core `WorkerFacts`, mapping the
 //!   API's UUIDs to the core's `u64` ids and back ([`facts::FactIds`]), with each fact's
 //!   effective dates and the time it was recorded; [`facts::assemble`] turns one worker's rows
-//!   into those facts (no I/O), for the single-worker loader and for
+//!   into those facts (no I/O), for both loaders:
+//! - [`single`]: one worker's rows (and the policy generation) in one round trip, for the
+//!   single-worker answers;
 //! - [`bulk`]: the set-oriented loader of a region's workers, one query per table per chunk,
 //!   each answered as one JSON document ([`json_rows`], with the tables of [`fact_tables`]).
 //! - [`api`]: the response bodies (allowance decision, ladder answer, staffing report).
 //! - [`routes`]: `GET /api/v1/workers/{id}/allowance?month=`, `GET /api/v1/workers/{id}/ladder`;
 //!   [`me`]: the worker's own `/api/v1/me/allowance` and `/api/v1/me/ladder`;
-//!   [`staffing`]: `GET /api/v1/regions/{code}/staffing?date=`.
+//!   [`staffing`]: `GET /api/v1/regions/{code}/staffing?date=`; [`params`]: their `month`
+//!   parameter.
 //!
 //! Architecture invariant: nothing here decides anything; it gathers facts, calls
 //! `registry_core::allowance::decide`, `registry_core::ladder::next_step` or
@@ -21,5 +24,7 @@ pub mod fact_tables;
 pub mod facts;
 pub mod json_rows;
 pub mod me;
+pub mod params;
 pub mod routes;
+pub mod single;
 pub mod staffing;

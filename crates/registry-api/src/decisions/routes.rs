@@ -14,8 +14,9 @@ use time::Date;
 use time::macros::format_description;
 
 use super::api::{AllowanceDecision, CreditDetails, LadderView};
-use super::facts;
-use crate::audit::{self, AuditEvent};
+use super::params::{MonthPattern, MonthText};
+use super::single;
+use crate::audit::AuditEvent;
 use crate::auth::{Auth, Principal, Role};
 use crate::db::entities::worker;
 use crate::db::now_utc;
@@ -65,6 +66,7 @@ pub fn parse_day(field: &str, s: Option<&str>) -> Result<Date, ApiError> {
     }
 }
 
+/// Records the read (group commit: see `crate::audit::reads`); returns once it is committed.
 async fn record(
     state: &AppState,
     p: &Principal,
@@ -72,19 +74,18 @@ async fn record(
     action: &str,
     w: &worker::Model,
 ) -> Result<(), ApiError> {
-    audit::record_read(
-        &state.db,
-        AuditEvent {
+    state
+        .reads
+        .record(AuditEvent {
             principal: p,
             action,
             resource: "worker",
             resource_id: &w.id,
             request_id: request_id.as_str(),
             worker_id: Some(&w.id),
-        },
-    )
-    .await
-    .map_err(ApiError::from)
+        })
+        .await
+        .map_err(ApiError::from)
 }
 
 /// The allowance decision of `w` for `month`, as `p` may see it (hr: no credit details),
@@ -97,11 +98,13 @@ pub async fn allowance(
     w: &worker::Model,
     month: YearMonth,
 ) -> Result<AllowanceDecision, ApiError> {
-    let loaded = facts::load(&state.db, w).await?;
-    let (set, rows) = crate::policies::store::policy_set(&state.db).await?;
-    let d = decide(&loaded.facts, &set, month);
+    let (loaded, generation) = single::load(&state.db, w).await?;
+    let policies = state.policies.at(&state.db, generation).await?;
+    let d = decide(&loaded.facts, &policies.set, month);
     let recorded_at = d.policy.as_ref().and_then(|used| {
-        rows.iter()
+        policies
+            .rows
+            .iter()
             .find(|m| m.policy_id == *used.id && i64::from(m.version) == i64::from(used.version))
             .map(|m| m.created_at)
     });
@@ -124,7 +127,7 @@ pub async fn ladder(
     w: &worker::Model,
     as_of: Date,
 ) -> Result<LadderView, ApiError> {
-    let loaded = facts::load(&state.db, w).await?;
+    let (loaded, _) = single::load(&state.db, w).await?;
     let answer = next_step(
         &LadderFacts {
             education: loaded.education,
@@ -165,11 +168,11 @@ impl WorkerDecisionsApi {
         /// Worker id.
         id: Path<String>,
         /// Payroll month, `YYYY-MM`.
-        #[oai(validator(pattern = r"^[0-9]{4}-[0-9]{2}$"))]
-        month: Query<String>,
+        #[oai(validator(custom = "MonthPattern"))]
+        month: Query<MonthText>,
     ) -> Result<OneDecision, Errors<ReadErrors>> {
         let p = &auth.0;
-        let month = parse_month("month", &month.0)?;
+        let month = parse_month("month", &month.0.0)?;
         let w = readable_worker(&state, p, &id.0).await?;
         let d = allowance(&state, p, &request_id, "get_worker_allowance", &w, month).await?;
         Ok(OneDecision::Ok(Json(d)))

@@ -22,6 +22,7 @@ mod m0012_allowance;
 mod m0016_idempotent_response;
 mod m0017_allowance_runs;
 mod m0019_events;
+mod m0020_policy_generation;
 
 use sea_orm_migration::prelude::*;
 
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0016_idempotent_response::Migration),
             Box::new(m0017_allowance_runs::Migration),
             Box::new(m0019_events::Migration),
+            Box::new(m0020_policy_generation::Migration),
         ]
     }
 }

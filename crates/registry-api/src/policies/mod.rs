@@ -12,8 +12,11 @@
 //! transaction, with its own audit entry (`end_allowance_policy`). Nothing else ever changes a
 //! stored version, and old versions stay readable.
 //!
-//! [`api`] (bodies and views), [`store`] (queries), [`routes`] (operations).
+//! [`api`] (bodies and views), [`store`] (queries), [`routes`] (operations), [`cache`] (the
+//! parsed set kept per process, checked against a generation the database bumps on every
+//! policy write).
 
 pub mod api;
+pub mod cache;
 pub mod routes;
 pub mod store;

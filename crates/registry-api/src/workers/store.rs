@@ -32,8 +32,16 @@ pub fn region_range(region: &RegionCode) -> Option<(String, String)> {
 }
 
 /// Fetches one worker by id.
+///
+/// Not `.one()`: its `LIMIT ?` makes SQLite prepare the statement again every time it is
+/// bound (a bound LIMIT is a planner input), on one of the hottest reads; the primary key
+/// matches at most one row anyway.
 pub async fn find<C: ConnectionTrait>(conn: &C, id: &str) -> Result<Option<worker::Model>, DbErr> {
-    worker::Entity::find_by_id(id.to_owned()).one(conn).await
+    Ok(worker::Entity::find_by_id(id.to_owned())
+        .all(conn)
+        .await?
+        .into_iter()
+        .next())
 }
 
 /// Inserts a worker.

@@ -1,0 +1,296 @@
+//! The single-worker loader: one worker's rows, the posts and units its assignments point
+//! at, and the policy generation (`crate::policies::cache`), in ONE round trip.
+//!
+//! The statements are exactly [`WorkerQueries`] (the rows [`super::facts::load`] reads),
+//! the posts `WHERE id IN (the worker's assignments' posts)` and their units (the rows
+//! [`Places::load`] reads, by subquery instead of by id list), and the generation; each
+//! carries a constant `row_kind` column that says which list a row belongs to. The rows
+//! are decoded with the entities' own `FromQueryResult`, so they are the same models, in
+//! the same order, as one query per table would give, and [`assemble`] makes the same
+//! facts of them.
+//!
+//! Why one round trip: sqlx runs every SQLite connection on a thread of its own and each
+//! query is a channel hand-off to it and back (two context switches on a busy machine);
+//! on PostgreSQL each query is a network round trip. SQLite executes the statements as one
+//! multi-statement query with bound parameters (`?`, numbered across the statements);
+//! PostgreSQL does not allow bound parameters in a multi-statement query, so there the
+//! statements go in one simple-protocol message with the worker id inlined as a string
+//! literal, escaped by sea-query, and only for ids that look like UUIDs (anything else
+//! takes [`super::facts::load`]'s path).
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use sea_orm::sea_query::{Expr, PostgresQueryBuilder, SelectStatement, SqliteQueryBuilder, Value};
+use sea_orm::sqlx::{self, AssertSqlSafe};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, FromQueryResult,
+    QueryFilter, QueryResult, QuerySelect, QueryTrait, Select, Statement,
+};
+
+use super::facts::{LoadedFacts, Places, WorkerQueries, WorkerRows, assemble, rows_of};
+use crate::db::entities::{
+    allowance_payment, appraisal, assignment, credential, credit_entry, post, registration, unit,
+    worker,
+};
+use crate::policies::cache::{GENERATION_ALIAS, generation_query};
+use crate::problem::ApiError;
+
+/// Name of the column that tags each row with its list.
+const KIND: &str = "row_kind";
+
+/// The lists of one round trip, in statement order (the `row_kind` values).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(i32)]
+enum Kind {
+    Credential = 1,
+    Registration,
+    Assignment,
+    Payment,
+    Appraisal,
+    CreditEntry,
+    Post,
+    Unit,
+    Generation,
+}
+
+impl Kind {
+    const ALL: [Kind; 9] = [
+        Kind::Credential,
+        Kind::Registration,
+        Kind::Assignment,
+        Kind::Payment,
+        Kind::Appraisal,
+        Kind::CreditEntry,
+        Kind::Post,
+        Kind::Unit,
+        Kind::Generation,
+    ];
+
+    fn of(code: i32) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| *k as i32 == code)
+    }
+}
+
+/// One worker's rows, places and the policy generation, as read in one round trip.
+#[derive(Debug, Clone, Default)]
+pub struct Fetched {
+    /// The worker's rows.
+    pub rows: WorkerRows,
+    /// The posts and units of its assignments.
+    pub places: Places,
+    /// The current `allowance_policies` generation (`None` if the table has no row).
+    pub policy_generation: Option<i64>,
+}
+
+fn tagged<E: EntityTrait>(select: Select<E>, kind: Kind) -> SelectStatement {
+    select
+        .expr_as(Expr::cust((kind as i32).to_string()), KIND)
+        .into_query()
+}
+
+/// The statements of one round trip, in [`Kind`] order.
+fn statements(worker_id: &str) -> Vec<SelectStatement> {
+    let q = WorkerQueries::of(worker_id);
+    let post_ids = assignment::Entity::find()
+        .select_only()
+        .column(assignment::Column::PostId)
+        .filter(assignment::Column::WorkerId.eq(worker_id))
+        .into_query();
+    let unit_ids = post::Entity::find()
+        .select_only()
+        .column(post::Column::UnitId)
+        .filter(post::Column::Id.in_subquery(post_ids.clone()))
+        .into_query();
+    let mut generation = generation_query();
+    generation.expr_as(Expr::cust((Kind::Generation as i32).to_string()), KIND);
+    vec![
+        tagged(q.credentials, Kind::Credential),
+        tagged(q.registrations, Kind::Registration),
+        tagged(q.assignments, Kind::Assignment),
+        tagged(q.payments, Kind::Payment),
+        tagged(q.appraisals, Kind::Appraisal),
+        tagged(q.credit_entries, Kind::CreditEntry),
+        tagged(
+            post::Entity::find().filter(post::Column::Id.in_subquery(post_ids)),
+            Kind::Post,
+        ),
+        tagged(
+            unit::Entity::find().filter(unit::Column::Id.in_subquery(unit_ids)),
+            Kind::Unit,
+        ),
+        generation,
+    ]
+}
+
+/// Whether `id` is a UUID in its canonical text form (hex digits and dashes only), the only
+/// kind of id inlined into SQL.
+fn is_uuid_text(id: &str) -> bool {
+    id.len() == 36
+        && id.bytes().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
+}
+
+/// The id the statements are built with, once per process: every bound value equal to it
+/// (SQLite), or its quoted literal (PostgreSQL), stands for the worker's id. Not a UUID, so
+/// never a worker's id.
+const PLACEHOLDER: &str = "worker-id-placeholder";
+
+/// The statements of [`statements`] built once per process: SQLite's text with its values,
+/// PostgreSQL's text with the placeholder inlined.
+struct Built {
+    sqlite: (String, Vec<Value>),
+    postgres: String,
+}
+
+static BUILT: LazyLock<Built> = LazyLock::new(|| {
+    let parts = statements(PLACEHOLDER);
+    let mut sql = String::new();
+    let mut values = Vec::new();
+    for s in &parts {
+        let (part, vals) = s.build(SqliteQueryBuilder);
+        if !sql.is_empty() {
+            sql.push_str(";\n");
+        }
+        sql.push_str(&part);
+        values.extend(vals.0);
+    }
+    let postgres = parts
+        .iter()
+        .map(|s| s.to_string(PostgresQueryBuilder))
+        .collect::<Vec<_>>()
+        .join(";\n");
+    Built {
+        sqlite: (sql, values),
+        postgres,
+    }
+});
+
+/// Runs the statements in one round trip; `None` when this backend or id cannot.
+async fn round_trip(
+    db: &DatabaseConnection,
+    worker_id: &str,
+) -> Result<Option<Vec<QueryResult>>, ApiError> {
+    match db.get_database_backend() {
+        DbBackend::Sqlite => {
+            let (sql, template) = &BUILT.sqlite;
+            let placeholder = Value::from(PLACEHOLDER);
+            let values: Vec<Value> = template
+                .iter()
+                .map(|v| {
+                    if *v == placeholder {
+                        Value::from(worker_id)
+                    } else {
+                        v.clone()
+                    }
+                })
+                .collect();
+            let stmt = Statement::from_sql_and_values(DbBackend::Sqlite, sql.as_str(), values);
+            Ok(Some(db.query_all_raw(stmt).await?))
+        }
+        DbBackend::Postgres if is_uuid_text(worker_id) => {
+            // Safe to inline: hex digits and dashes only (checked just above).
+            let sql = BUILT
+                .postgres
+                .replace(&format!("'{PLACEHOLDER}'"), &format!("'{worker_id}'"));
+            let rows = sqlx::raw_sql(AssertSqlSafe(sql))
+                .fetch_all(db.get_postgres_connection_pool())
+                .await
+                .map_err(|e| sea_orm::DbErr::Query(sea_orm::RuntimeErr::SqlxError(e.into())))?;
+            Ok(Some(rows.into_iter().map(QueryResult::from).collect()))
+        }
+        _ => Ok(None),
+    }
+}
+
+fn push<M: FromQueryResult>(list: &mut Vec<M>, row: &QueryResult) -> Result<(), ApiError> {
+    list.push(M::from_query_result(row, "")?);
+    Ok(())
+}
+
+/// Reads `worker_id`'s rows, places and the policy generation in one round trip (see the
+/// module docs); on a backend or id that cannot, one query per list.
+pub async fn fetch(db: &DatabaseConnection, worker_id: &str) -> Result<Fetched, ApiError> {
+    let Some(results) = round_trip(db, worker_id).await? else {
+        return fetch_one_by_one(db, worker_id).await;
+    };
+    let mut f = Fetched::default();
+    let (mut posts, mut units) = (Vec::<post::Model>::new(), Vec::<unit::Model>::new());
+    for row in &results {
+        let code: i32 = row.try_get("", KIND)?;
+        let r = &mut f.rows;
+        match Kind::of(code) {
+            Some(Kind::Credential) => push::<credential::Model>(&mut r.credentials, row)?,
+            Some(Kind::Registration) => push::<registration::Model>(&mut r.registrations, row)?,
+            Some(Kind::Assignment) => push::<assignment::Model>(&mut r.assignments, row)?,
+            Some(Kind::Payment) => push::<allowance_payment::Model>(&mut r.payments, row)?,
+            Some(Kind::Appraisal) => push::<appraisal::Model>(&mut r.appraisals, row)?,
+            Some(Kind::CreditEntry) => push::<credit_entry::Model>(&mut r.credit_entries, row)?,
+            Some(Kind::Post) => push(&mut posts, row)?,
+            Some(Kind::Unit) => push(&mut units, row)?,
+            Some(Kind::Generation) => {
+                f.policy_generation = Some(row.try_get("", GENERATION_ALIAS)?)
+            }
+            None => return Err(ApiError::internal(format!("unknown row_kind {code}"))),
+        }
+    }
+    f.places = Places {
+        posts: by_id(posts, |p| &p.id),
+        units: by_id(units, |u| &u.id),
+    };
+    Ok(f)
+}
+
+fn by_id<M>(rows: Vec<M>, id: impl Fn(&M) -> &String) -> BTreeMap<String, M> {
+    rows.into_iter().map(|m| (id(&m).clone(), m)).collect()
+}
+
+/// The same lists, one query each (PostgreSQL with an id that is not inlined).
+async fn fetch_one_by_one(db: &DatabaseConnection, worker_id: &str) -> Result<Fetched, ApiError> {
+    let rows = rows_of(db, worker_id).await?;
+    let places = Places::load(db, rows.assignments.iter()).await?;
+    let policy_generation = match db.query_one(&generation_query()).await? {
+        Some(row) => Some(row.try_get("", GENERATION_ALIAS)?),
+        None => None,
+    };
+    Ok(Fetched {
+        rows,
+        places,
+        policy_generation,
+    })
+}
+
+/// The facts of `w` (one round trip), and the policy generation read with them.
+pub async fn load(
+    db: &DatabaseConnection,
+    w: &worker::Model,
+) -> Result<(LoadedFacts, Option<i64>), ApiError> {
+    let f = fetch(db, &w.id).await?;
+    Ok((
+        assemble(&super::facts::WorkerHead::from(w), &f.rows, &f.places)?,
+        f.policy_generation,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_canonical_uuids_are_inlined() {
+        assert!(is_uuid_text("0190f5a2-7c3e-7d4a-9b1c-2e3f4a5b6c7d"));
+        assert!(!is_uuid_text("0190f5a2-7c3e-7d4a-9b1c-2e3f4a5b6c7'"));
+        assert!(!is_uuid_text("x' OR '1'='1"));
+        assert!(!is_uuid_text("0190f5a27c3e7d4a9b1c2e3f4a5b6c7d"));
+    }
+
+    #[test]
+    fn kinds_round_trip() {
+        for k in Kind::ALL {
+            assert_eq!(Kind::of(k as i32), Some(k));
+        }
+        assert_eq!(Kind::of(0), None);
+    }
+}
