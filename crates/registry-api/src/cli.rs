@@ -64,7 +64,8 @@ pub enum Command {
 /// `import` options.
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// What the file holds.
+    /// What the file holds (to move a region, import them in the order listed; see README
+    /// "Moving a region").
     pub entity: crate::bulk::Entity,
     /// The CSV file (UTF-8, with a header).
     pub file: std::path::PathBuf,

@@ -24,7 +24,7 @@ use super::cells::Cells;
 use super::progress::Progress;
 use super::{Entity, Kind, RowError, Verdict, batch, cli_principal};
 use crate::audit::{self, AuditEvent};
-use crate::events::relevance::{self, Action};
+use crate::events::relevance;
 use crate::events::{self, CreatedRow};
 use crate::problem::ProblemField;
 use crate::state::AppState;
@@ -71,24 +71,7 @@ pub async fn import(
     input: impl Read,
     opts: &ImportOptions,
 ) -> anyhow::Result<ImportReport> {
-    match entity {
-        Entity::Workers => {
-            run(
-                &super::workers::Workers { pii: &state.pii },
-                state,
-                input,
-                opts,
-            )
-            .await
-        }
-        Entity::Units => run(&super::units::Units, state, input, opts).await,
-        Entity::Posts => run(&super::posts::Posts, state, input, opts).await,
-        Entity::Credentials => run(&super::credentials::Credentials, state, input, opts).await,
-        Entity::Assignments => run(&super::assignments::Assignments, state, input, opts).await,
-        Entity::Registrations => {
-            run(&super::registrations::Registrations, state, input, opts).await
-        }
-    }
+    super::with_kind!(entity, state, k => run(k, state, input, opts).await)
 }
 
 struct Item<R> {
@@ -226,6 +209,7 @@ async fn run<K: Kind>(
 
     // 3. references and stored rows
     let mut p = progress(opts, &format!("checking {name}"), Some(report.rows));
+    let mut seen = K::Seen::default();
     for chunk in items.chunks_mut(CHECK_CHUNK) {
         let n = chunk.len() as u64;
         let mut valid: Vec<&mut Item<K::Row>> =
@@ -234,7 +218,7 @@ async fn run<K: Kind>(
             .iter_mut()
             .filter_map(|i| i.row.as_mut().ok())
             .collect();
-        let verdicts = k.check(&state.db, &mut rows).await?;
+        let verdicts = k.check(&state.db, &mut rows, &mut seen).await?;
         drop(rows);
         for (item, v) in valid.into_iter().zip(verdicts) {
             item.verdict = Some(v);
@@ -275,17 +259,20 @@ async fn run<K: Kind>(
         return Ok(report);
     }
     let mut p = progress(opts, &format!("writing {name}"), Some(new.len() as u64));
-    let feed = FeedColumns::of::<K>()?;
+    let feed = Feed::of::<K>()?;
     let mut created = Vec::new();
+    let mut each = Vec::new();
     let txn = crate::db::begin_write(&state.db).await?;
     for chunk in new.chunks(batch::chunk_rows(K::COLUMNS.len())) {
         let values = chunk
             .iter()
             .map(|r| k.values(r))
             .collect::<Result<Vec<_>, _>>()?;
-        if let Some(feed) = &feed {
-            for v in &values {
-                created.push(feed.row(v)?);
+        for v in &values {
+            match &feed {
+                Feed::Silent => {}
+                Feed::Workers { .. } => created.extend(feed.worker_row(v)?),
+                Feed::Each { id } => each.push(id_at(v, *id)?),
             }
         }
         report.inserted += batch::insert(&txn, K::TABLE, K::COLUMNS, values).await?;
@@ -306,47 +293,69 @@ async fn run<K: Kind>(
     )
     .await?;
     report.events = events::record_created_batch(&txn, K::RESOURCE, &created).await?;
+    for id in &each {
+        let change = events::Change::created(K::RESOURCE, id, None);
+        report.events += u64::from(events::record(&txn, change).await?.is_some());
+    }
     txn.commit().await?;
     p.finish();
     report.written = true;
     Ok(report)
 }
 
-/// Where the change feed finds a new row's id and worker among its insert values, for a
-/// [`Kind`] whose creates the feed reports (`None`: it does not, so rows are not collected).
-struct FeedColumns {
-    id: usize,
-    worker_id: usize,
+/// How the change feed hears of the new rows of a [`Kind`]: as the API's creates of the
+/// resource would report them ([`relevance::created`]).
+#[derive(Debug, PartialEq, Eq)]
+enum Feed {
+    /// Creates of the resource are not reported (the rows are not collected).
+    Silent,
+    /// One event per new row of a worker, appended in batches: the positions of the row's id
+    /// and worker among its insert values. A row without a worker (an organisation's credit
+    /// entry) appends none, as in the API.
+    Workers { id: usize, worker_id: usize },
+    /// One event per new row that belongs to no worker (policy versions): the position of
+    /// its id.
+    Each { id: usize },
 }
 
-impl FeedColumns {
-    fn of<K: Kind>() -> anyhow::Result<Option<Self>> {
-        if relevance::kind(K::RESOURCE, Action::Created).is_none() {
-            return Ok(None);
+impl Feed {
+    fn of<K: Kind>() -> anyhow::Result<Self> {
+        if relevance::created(K::RESOURCE).is_none() {
+            return Ok(Self::Silent);
         }
-        let at = |c: &str| {
-            K::COLUMNS.iter().position(|k| *k == c).with_context(|| {
-                format!(
-                    "{} rows are reported to the feed but have no {c}",
-                    K::RESOURCE
-                )
-            })
-        };
-        Ok(Some(Self {
-            id: at("id")?,
-            worker_id: at("worker_id")?,
-        }))
+        let at = |c: &str| K::COLUMNS.iter().position(|k| *k == c);
+        let id = at("id").with_context(|| {
+            format!(
+                "{} rows are reported to the feed but have no id",
+                K::RESOURCE
+            )
+        })?;
+        Ok(match at("worker_id") {
+            Some(worker_id) => Self::Workers { id, worker_id },
+            None => Self::Each { id },
+        })
     }
 
-    fn row(&self, values: &[Value]) -> anyhow::Result<CreatedRow> {
-        let text = |i: usize| match values.get(i) {
-            Some(Value::String(Some(s))) => Ok(s.clone()),
-            _ => Err(anyhow::anyhow!("column {i} of a new row is not an id")),
+    /// The created row of a worker's new row, from its insert values (`None`: no worker).
+    fn worker_row(&self, values: &[Value]) -> anyhow::Result<Option<CreatedRow>> {
+        let Self::Workers { id, worker_id } = *self else {
+            return Ok(None);
         };
-        Ok(CreatedRow {
-            id: text(self.id)?,
-            worker_id: text(self.worker_id)?,
-        })
+        if matches!(values.get(worker_id), Some(Value::String(None))) {
+            return Ok(None);
+        }
+        Ok(Some(CreatedRow {
+            id: id_at(values, id)?,
+            worker_id: id_at(values, worker_id)?,
+        }))
+    }
+}
+
+/// The id at position `i` of a new row's insert values.
+fn id_at(values: &[Value], i: usize) -> anyhow::Result<String> {
+    match values.get(i) {
+        Some(Value::String(Some(s))) => Ok(s.clone()),
+        _ => Err(anyhow::anyhow!("column {i} of a new row is not an id")),
     }
 }
 
@@ -380,33 +389,59 @@ fn write_rejected<R>(
 
 #[cfg(test)]
 mod tests {
-    use super::super::{assignments, credentials, posts, registrations, units, workers};
+    use super::super::{
+        allowance_payments, allowance_policies, appraisals, assignments, continuing_education,
+        credentials, credit_entries, objections, posts, registrations, units, workers,
+    };
     use super::*;
 
     #[test]
     fn the_feed_finds_id_and_worker_of_every_reported_kind() {
-        let at = |f: Option<FeedColumns>| f.map(|f| (f.id, f.worker_id));
+        let workers = |id, worker_id| Feed::Workers { id, worker_id };
         assert_eq!(
-            at(FeedColumns::of::<credentials::Credentials>().unwrap()),
-            Some((0, 1))
+            Feed::of::<credentials::Credentials>().unwrap(),
+            workers(0, 1)
         );
         assert_eq!(
-            at(FeedColumns::of::<assignments::Assignments>().unwrap()),
-            Some((0, 1))
+            Feed::of::<assignments::Assignments>().unwrap(),
+            workers(0, 1)
         );
         assert_eq!(
-            at(FeedColumns::of::<registrations::Registrations>().unwrap()),
-            Some((0, 2))
+            Feed::of::<registrations::Registrations>().unwrap(),
+            workers(0, 2)
         );
-        // creates of workers, units and posts are not reported
-        assert!(at(FeedColumns::of::<workers::Workers<'static>>().unwrap()).is_none());
-        assert!(at(FeedColumns::of::<units::Units>().unwrap()).is_none());
-        assert!(at(FeedColumns::of::<posts::Posts>().unwrap()).is_none());
+        assert_eq!(Feed::of::<appraisals::Appraisals>().unwrap(), workers(0, 1));
+        assert_eq!(
+            Feed::of::<credit_entries::CreditEntries>().unwrap(),
+            workers(0, 2)
+        );
+        assert_eq!(
+            Feed::of::<allowance_payments::AllowancePayments>().unwrap(),
+            workers(0, 1)
+        );
+        // policy versions belong to no worker: one event each
+        assert_eq!(
+            Feed::of::<allowance_policies::AllowancePolicies>().unwrap(),
+            Feed::Each { id: 0 }
+        );
+        // creates of workers, units, posts, continuing education and objections are not
+        // reported
+        assert_eq!(
+            Feed::of::<workers::Workers<'static>>().unwrap(),
+            Feed::Silent
+        );
+        assert_eq!(Feed::of::<units::Units>().unwrap(), Feed::Silent);
+        assert_eq!(Feed::of::<posts::Posts>().unwrap(), Feed::Silent);
+        assert_eq!(
+            Feed::of::<continuing_education::ContinuingEducation>().unwrap(),
+            Feed::Silent
+        );
+        assert_eq!(Feed::of::<objections::Objections>().unwrap(), Feed::Silent);
     }
 
     #[test]
     fn a_created_row_is_read_from_its_values() {
-        let f = FeedColumns {
+        let f = Feed::Workers {
             id: 0,
             worker_id: 2,
         };
@@ -416,12 +451,19 @@ mod tests {
             Value::from("w-1".to_owned()),
         ];
         assert_eq!(
-            f.row(&values).unwrap(),
-            CreatedRow {
+            f.worker_row(&values).unwrap(),
+            Some(CreatedRow {
                 id: "r-1".into(),
                 worker_id: "w-1".into()
-            }
+            })
         );
-        assert!(f.row(&values[..2]).is_err());
+        assert!(f.worker_row(&values[..2]).is_err());
+        // an organisation's credit entry: no worker, no event
+        let org = [
+            Value::from("e-1".to_owned()),
+            Value::from("organisation".to_owned()),
+            Value::String(None),
+        ];
+        assert_eq!(f.worker_row(&org).unwrap(), None);
     }
 }
