@@ -43,6 +43,8 @@ struct Db {
     url: String,
     data_key: String,
     pg_name: Option<String>,
+    /// `TMPDIR` of the commands (where an import spools its new rows), when set.
+    tmp: Option<PathBuf>,
 }
 
 fn admin_url() -> String {
@@ -67,6 +69,7 @@ impl Db {
             url: format!("sqlite://{}", dir.join(format!("{name}.db")).display()),
             data_key: DataKey::generate().unwrap().to_base64(),
             pg_name: None,
+            tmp: None,
         }
     }
 
@@ -82,6 +85,7 @@ impl Db {
             url: with_db_name(&admin_url(), &name),
             data_key: DataKey::generate().unwrap().to_base64(),
             pg_name: Some(name),
+            tmp: None,
         }
     }
 
@@ -96,7 +100,36 @@ impl Db {
     }
 
     fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_registry-api"))
+        self.command(args).output().expect("run registry-api")
+    }
+
+    /// `import ENTITY FILE --skip-invalid --rejected REJECTED`.
+    fn import_skipping(&self, entity: &str, file: &Path, rejected: &Path) -> Output {
+        let (file, rejected) = (file.to_str().unwrap(), rejected.to_str().unwrap());
+        self.run(&[
+            "import",
+            entity,
+            file,
+            "--skip-invalid",
+            "--rejected",
+            rejected,
+        ])
+    }
+
+    /// `import ENTITY -` with `file` as stdin.
+    fn import_stdin(&self, entity: &str, file: &Path) -> Output {
+        self.command(&["import", entity, "-"])
+            .stdin(std::fs::File::open(file).unwrap())
+            .output()
+            .expect("run registry-api")
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_registry-api"));
+        if let Some(tmp) = &self.tmp {
+            command.env("TMPDIR", tmp);
+        }
+        command
             .args(args)
             .env("REGISTRY_DATABASE_URL", &self.url)
             .env("REGISTRY_DATA_KEY", &self.data_key)
@@ -109,9 +142,8 @@ impl Db {
                 "cli-test-secret-cli-test-secret-cli!",
             )
             .env("REGISTRY_LOG", "error")
-            .env("RUST_BACKTRACE", "0")
-            .output()
-            .expect("run registry-api")
+            .env("RUST_BACKTRACE", "0");
+        command
     }
 
     fn import(&self, entity: &str, file: &Path) -> Output {
@@ -476,14 +508,7 @@ async fn bad_rows_on(db: &Db, dir: &Path) {
 
     // --skip-invalid: the two good rows are written, the bad one goes to the rejected file
     let rejected = dir.join("rejected.csv");
-    let out = db.run(&[
-        "import",
-        "workers",
-        file.to_str().unwrap(),
-        "--skip-invalid",
-        "--rejected",
-        rejected.to_str().unwrap(),
-    ]);
+    let out = db.import_skipping("workers", &file, &rejected);
     assert!(out.status.success(), "{out:?}");
     assert!(stderr(&out).contains("2 inserted"), "{out:?}");
     let rejected = std::fs::read_to_string(&rejected).unwrap();
@@ -798,6 +823,117 @@ async fn re_importing_credit_entries_changes_nothing_on_both_backends() {
     records_reimport_on(&Db::sqlite(&dir, "again"), &dir).await;
     let pg = Db::postgres().await;
     records_reimport_on(&pg, &dir).await;
+    pg.drop_pg().await;
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// `n` workers of region 110101 (resident IDs 10.. of the bench generator), as CSV.
+fn many_workers(n: u64) -> String {
+    let mut text =
+        "id,region_code,resident_id,name,education_level,social_work_major,experience_start\n"
+            .to_owned();
+    for i in 0..n {
+        let id = format!("0190a000-0000-7000-8000-{:012x}", 0x10_0000 + i);
+        let rid = resident_id(10 + i).unwrap();
+        text.push_str(&format!(
+            "{id},110101,{rid},工作者{i},bachelor,true,2015-03-01\n"
+        ));
+    }
+    text
+}
+
+async fn streamed_on(db: &Db, dir: &Path) {
+    // 1,200 rows: three chunks of checks. Line 1,150 repeats the resident ID of line 10.
+    let mut text = many_workers(1_200);
+    let line10 = text
+        .lines()
+        .nth(9)
+        .unwrap()
+        .split(',')
+        .nth(2)
+        .unwrap()
+        .to_owned();
+    let line1150 = text.lines().nth(1_149).unwrap().to_owned();
+    let mut cells: Vec<&str> = line1150.split(',').collect();
+    cells[2] = &line10;
+    text = text.replace(&line1150, &cells.join(","));
+    let file = write(dir, "many-workers.csv", &text);
+
+    let out = db.import("workers", &file);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(
+        stderr(&out).contains(
+            "line 1150: field resident_id: rule import.duplicate_key: same key as line 10"
+        ),
+        "{out:?}"
+    );
+    assert!(stderr(&out).contains("1 of 1200 rows rejected; nothing written"));
+    assert_eq!(db.export("workers").lines().count(), 1, "nothing written");
+
+    let rejected = dir.join("many-rejected.csv");
+    let out = db.import_skipping("workers", &file, &rejected);
+    assert!(
+        stderr(&out).contains("1200 rows, 1199 inserted, 0 unchanged, 1 rejected"),
+        "{out:?}"
+    );
+    let rejected = std::fs::read_to_string(&rejected).unwrap();
+    assert_eq!(rejected.lines().count(), 2, "{rejected}");
+    assert!(rejected.lines().nth(1).unwrap().starts_with("1150,"));
+    assert_eq!(db.export("workers").lines().count(), 1 + 1_199);
+
+    // 700 appraisals of one worker: the correction on line 652 names the appraisal on line
+    // 3, checked two chunks earlier
+    let worker = "0190a000-0000-7000-8000-000000100000";
+    let mut text =
+        "id,worker_id,unit_id,year,grade,recorded_on,corrects_id,recorded_at\n".to_owned();
+    for i in 0..700u64 {
+        let corrects = if i == 650 {
+            "0190a000-0000-7000-8000-000000200001"
+        } else {
+            ""
+        };
+        text.push_str(&format!(
+            "0190a000-0000-7000-8000-{:012x},{worker},{UNIT},2023,pass,2024-01-10,{corrects},\
+             2024-01-10T08:{:02}:{:02}Z\n",
+            0x20_0000 + i,
+            i / 60,
+            i % 60
+        ));
+    }
+    let units = write(
+        dir,
+        "one-unit.csv",
+        &format!("id,region_code,name,unit_type\n{UNIT},110101,东城社工站,agency\n"),
+    );
+    // from stdin (copied to a temporary file first, removed afterwards)
+    let out = db.import_stdin("units", &units);
+    assert!(stderr(&out).contains("1 rows, 1 inserted, "), "{out:?}");
+    let out = db.import("appraisals", &write(dir, "many-appraisals.csv", &text));
+    assert!(
+        stderr(&out).contains("700 rows, 700 inserted, 0 unchanged, 0 rejected, 700 feed events"),
+        "{out:?}"
+    );
+
+    // the spool and the copy of stdin are gone
+    let left: Vec<_> = std::fs::read_dir(db.tmp.as_ref().unwrap())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with("registry-"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[tokio::test]
+async fn an_import_streams_its_file_chunk_by_chunk_on_both_backends() {
+    let dir = temp_dir();
+    let tmp = dir.join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let mut sqlite = Db::sqlite(&dir, "streamed");
+    sqlite.tmp = Some(tmp.clone());
+    streamed_on(&sqlite, &dir).await;
+    let mut pg = Db::postgres().await;
+    pg.tmp = Some(tmp);
+    streamed_on(&pg, &dir).await;
     pg.drop_pg().await;
     std::fs::remove_dir_all(&dir).ok();
 }

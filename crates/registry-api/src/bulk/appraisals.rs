@@ -11,14 +11,12 @@
 //! does not judge it again. Keyed by `id` when present. An export `--region R` holds the
 //! appraisals of the workers registered in `R`. Append-only table: an import only inserts.
 
-use std::collections::HashMap;
-
 use registry_core::ids::RegionCode;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Value};
 use time::{Date, OffsetDateTime};
 
 use super::cells::{self, Cells};
-use super::fingerprint::{self, Fp};
+use super::fingerprint::{self, Fp, FpMap};
 use super::{Entity, Kind, Verdict, changed, lookup, unknown_earlier, unknown_reference};
 use crate::appraisals::api::{AppraisalBody, Grade, Numbered, Scores};
 use crate::db::entities::{appraisal, unit};
@@ -43,7 +41,7 @@ pub struct Row {
 }
 
 /// The accepted rows of the file so far that later rows may correct: id → (worker, recorded).
-pub type Seen = HashMap<Fp, (Fp, OffsetDateTime)>;
+pub type Seen = FpMap<(Fp, OffsetDateTime)>;
 
 const SCORES: [&str; 3] = ["score_ethics", "score_performance", "score_satisfaction"];
 

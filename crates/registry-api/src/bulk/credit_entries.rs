@@ -37,7 +37,7 @@ use serde::Deserialize;
 use time::{Date, OffsetDateTime};
 
 use super::cells::{self, Cells};
-use super::fingerprint::{self, Fp};
+use super::fingerprint::{self, Fp, FpMap};
 use super::{Entity, Kind, Verdict, changed, lookup, unknown_earlier, unknown_reference};
 use crate::credit::api::{CreditEntryBody, EntryType, ListKind, SeriousCause, stored_kind};
 use crate::credit::store::{KindColumns, kind_columns};
@@ -149,8 +149,8 @@ impl Target {
 /// region of each organisation.
 #[derive(Debug, Default)]
 pub struct Seen {
-    entries: HashMap<Fp, Target>,
-    organisations: HashMap<Fp, Fp>,
+    entries: FpMap<Target>,
+    organisations: FpMap<Fp>,
 }
 
 fn err(field: &str, rule: &str, message: &str) -> ProblemField {

@@ -3,11 +3,12 @@
 //! register and record table a region owns ([`Entity`]).
 //!
 //! ## Layout
-//! - [`import`]: the driver: read every row, validate every row ([`Kind::parse`], then
-//!   [`Kind::check`] against storage and the file's earlier rows), then write all valid rows in
-//!   one transaction of chunked multi-row `INSERT`s ([`batch`]) with ONE audit entry
-//!   (`import_<entity>`, resource `import`, resource id = the batch id) and one change-feed
-//!   event per eligibility-relevant row (`crate::events::record_created_batch`), or nothing.
+//! - [`import`]: the driver, streaming: pass 1 reads the file row by row and validates every
+//!   row ([`Kind::parse`], keys unique in the file as [`fingerprint`]s, then [`Kind::check`]
+//!   against storage and the file's earlier rows, a chunk at a time), spooling the new rows'
+//!   values ([`spool`]); pass 2 writes them in one transaction of chunked multi-row `INSERT`s
+//!   ([`batch`]) with ONE audit entry (`import_<entity>`, resource `import`, resource id = the
+//!   batch id) and one change-feed event per eligibility-relevant row ([`feed`]), or nothing.
 //! - [`export`]: the driver: keyset pages of [`EXPORT_PAGE`] rows, written as they come, with
 //!   ONE audit entry (`export_<entity>`) since an export reads personal records.
 //! - [`cells`]: one CSV row by column name; parses cells into values, errors name the column.
@@ -16,7 +17,8 @@
 //!   [`credentials`], [`registrations`], [`assignments`]; records [`continuing_education`],
 //!   [`appraisals`], [`credit_entries`], [`objections`], [`allowance_policies`],
 //!   [`allowance_payments`].
-//! - [`lookup`]: storage look-ups the kinds share; [`fingerprint`]: compact keys.
+//! - [`lookup`]: storage look-ups the kinds share; [`fingerprint`]: compact keys; [`spool`]:
+//!   the new rows on disk between the passes; [`feed`]: their change-feed events.
 //! - [`progress`]: a progress bar on a terminal, plain lines otherwise.
 //! - [`bench_data`]: deterministic CSVs of N workers with credentials, for timing imports.
 //!
@@ -29,6 +31,8 @@
 //! precedes the rows naming it; [`Kind::Seen`] carries what a kind needs of them.
 //!
 //! ## Invariants
+//! - An import's memory does not grow with the rows' size: one chunk of rows, 20 bytes per
+//!   key (and per referencable record) of the file, the errors of the refused rows.
 //! - A rejected import writes nothing; errors are `line N: field F: rule R: message` and never
 //!   contain a resident ID or a name (messages are the API's static texts).
 //! - Import and export share one format per entity ([`Kind::HEADER`]); exports carry ids,
@@ -49,6 +53,7 @@ pub mod continuing_education;
 pub mod credentials;
 pub mod credit_entries;
 pub mod export;
+pub mod feed;
 pub mod fingerprint;
 pub mod import;
 pub mod lookup;
@@ -56,6 +61,7 @@ pub mod objections;
 pub mod posts;
 pub mod progress;
 pub mod registrations;
+pub mod spool;
 pub mod units;
 pub mod workers;
 
@@ -128,7 +134,7 @@ macro_rules! with_kind {
 pub(crate) use with_kind;
 
 pub use export::export;
-pub use import::{ImportOptions, ImportReport, import};
+pub use import::{ImportOptions, ImportReport, import, import_file};
 
 /// Rows per keyset page of an export.
 pub const EXPORT_PAGE: u64 = 1000;
