@@ -20,9 +20,9 @@ sample policy `cd-community-allowance`, region 510100):
 
 About 81 % of the decisions for 2026-10 are ELIGIBLE; the others are blocked for realistic
 reasons (post not covered, no post, lapsed registration, suspended/revoked credential,
-failed appraisal). The same N gives the same bytes. The first six files are in the
-`registry-api import` format; appraisals and credit entries have no importer and are loaded
-by `scripts/bench/load.sh` with `sqlite3 .import` / `psql \\copy` (same columns as the tables).
+failed appraisal). The same N gives the same bytes. Every file is in the `registry-api import`
+format (appraisals and credit entries carry their tables' columns, in the order recorded) and
+`scripts/bench/load.sh` loads them all with `registry-api import`.
 """
 
 import argparse

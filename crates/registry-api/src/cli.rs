@@ -64,9 +64,11 @@ pub enum Command {
 /// `import` options.
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// What the file holds.
+    /// What the file holds (to move a region, import them in the order listed; see README
+    /// "Moving a region").
     pub entity: crate::bulk::Entity,
-    /// The CSV file (UTF-8, with a header).
+    /// The CSV file (UTF-8, with a header); `-` reads stdin (copied to a private temporary
+    /// file first: the import reads its input twice).
     pub file: std::path::PathBuf,
     /// Write the valid rows even if some rows are invalid.
     #[arg(long, requires = "rejected")]

@@ -56,15 +56,17 @@ fn parse_region(s: &str) -> Result<RegionCode> {
 /// Runs `import`; prints every error and a summary to stderr. False (exit 1) when rows were
 /// rejected, unless `--skip-invalid` wrote the others (then only a bad header fails).
 async fn bulk_import(state: &AppState, args: &ImportArgs) -> Result<bool> {
-    use registry_api::bulk::{ImportOptions, import};
-    let file = std::fs::File::open(&args.file)
-        .with_context(|| format!("cannot open {}", args.file.display()))?;
+    use registry_api::bulk::{ImportOptions, import, import_file};
     let opts = ImportOptions {
         skip_invalid: args.skip_invalid,
         rejected: args.rejected.clone(),
         progress: true,
     };
-    let report = import(state, args.entity, std::io::BufReader::new(file), &opts).await?;
+    let report = if args.file.as_os_str() == "-" {
+        import(state, args.entity, std::io::stdin().lock(), &opts).await?
+    } else {
+        import_file(state, args.entity, &args.file, &opts).await?
+    };
     for e in &report.errors {
         eprintln!("{e}");
     }

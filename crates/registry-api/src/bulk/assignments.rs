@@ -4,18 +4,17 @@
 //! [`CreateAssignment::validate`] against the stored post (period, part-time allowed) and
 //! takes the post's region. Keyed by `id` when present.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use registry_core::ids::RegionCode;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Value,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Value,
 };
 
 use super::cells::{self, Cells, Meta};
 use super::{Entity, Kind, Verdict, changed, conflict, unknown_reference};
 use crate::assignments::api::{Basis, CreateAssignment};
-use crate::db::entities::{assignment, post, worker};
+use crate::db::entities::{assignment, post};
 use crate::posts::api::stored_core_post;
 use crate::problem::ProblemField;
 use crate::workers::store::region_range;
@@ -50,6 +49,7 @@ fn diff(r: &Row, m: &assignment::Model) -> Vec<&'static str> {
 
 impl Kind for Assignments {
     type Row = Row;
+    type Seen = ();
     const ENTITY: Entity = Entity::Assignments;
     const HEADER: &'static [&'static str] = &[
         "id",
@@ -110,21 +110,14 @@ impl Kind for Assignments {
         row.id.iter().map(|id| ("id", id.clone())).collect()
     }
 
-    async fn check(
+    async fn check<C: ConnectionTrait>(
         &self,
-        db: &DatabaseConnection,
+        db: &C,
         rows: &mut [&mut Row],
+        _seen: &mut (),
     ) -> Result<Vec<Verdict>, DbErr> {
         let worker_ids = rows.iter().map(|r| r.body.worker_id.clone());
-        let workers: HashSet<String> = worker::Entity::find()
-            .select_only()
-            .column(worker::Column::Id)
-            .filter(worker::Column::Id.is_in(worker_ids))
-            .into_tuple::<String>()
-            .all(db)
-            .await?
-            .into_iter()
-            .collect();
+        let workers = super::lookup::stored_workers(db, worker_ids).await?;
         let post_ids = rows.iter().map(|r| r.body.post_id.clone());
         let posts: HashMap<String, post::Model> = post::Entity::find()
             .filter(post::Column::Id.is_in(post_ids))
@@ -177,9 +170,7 @@ impl Kind for Assignments {
     }
 
     fn values(&self, r: &Row) -> Result<Vec<Value>, anyhow::Error> {
-        let id =
-            r.id.clone()
-                .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+        let id = super::new_id(r.id.as_ref());
         Ok(vec![
             id.into(),
             r.body.worker_id.clone().into(),
@@ -205,15 +196,11 @@ impl Kind for Assignments {
         if let Some((lo, hi)) = region.and_then(region_range) {
             q = q.filter(assignment::Column::RegionCode.between(lo, hi));
         }
-        if let Some(after) = after {
-            q = q.filter(assignment::Column::Id.gt(after));
-        }
-        let models = q
-            .order_by_asc(assignment::Column::Id)
-            .limit(limit)
-            .all(db)
+        let (models, last) =
+            super::lookup::page_by_id(db, q, assignment::Column::Id, after, limit, |m| {
+                m.id.clone()
+            })
             .await?;
-        let last = models.last().map(|m| m.id.clone());
         let out = models
             .into_iter()
             .map(|m| {

@@ -135,6 +135,15 @@ impl<'a> Cells<'a> {
             .ok()
     }
 
+    /// A required integer.
+    pub fn int(&self, name: &str) -> Option<i64> {
+        if self.get(name).is_none() {
+            self.push(err(name, "csv.missing_value", "a value is required"));
+            return None;
+        }
+        self.opt_int(name)
+    }
+
     /// An optional enum value, by its snake_case code (as in the API).
     pub fn opt_code<T: DeserializeOwned>(&self, name: &str) -> Option<T> {
         let s = self.get(name)?;

@@ -8,21 +8,19 @@
 use std::collections::{HashMap, HashSet};
 
 use registry_core::ids::RegionCode;
-use sea_orm::sea_query::Query;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect,
     Value,
 };
 
 use super::cells::{self, Cells, Meta};
-use super::{Entity, Kind, Verdict, changed, conflict, unknown_reference};
+use super::{Entity, Kind, Verdict, changed, unknown_reference};
 use crate::credentials::api::{
     CredentialBody, CredentialFields, CredentialStatus, Scheme, scheme_code,
 };
-use crate::db::entities::{credential, worker};
+use crate::db::entities::credential;
 use crate::mirror::Level;
 use crate::problem::ProblemField;
-use crate::workers::store::region_range;
 
 /// The credentials importer/exporter.
 #[derive(Debug)]
@@ -66,6 +64,7 @@ fn diff(r: &Row, m: &credential::Model) -> Vec<&'static str> {
 
 impl Kind for Credentials {
     type Row = Row;
+    type Seen = ();
     const ENTITY: Entity = Entity::Credentials;
     const HEADER: &'static [&'static str] = &[
         "id",
@@ -153,21 +152,14 @@ impl Kind for Credentials {
         keys
     }
 
-    async fn check(
+    async fn check<C: ConnectionTrait>(
         &self,
-        db: &DatabaseConnection,
+        db: &C,
         rows: &mut [&mut Row],
+        _seen: &mut (),
     ) -> Result<Vec<Verdict>, DbErr> {
         let worker_ids = rows.iter().map(|r| r.worker_id.clone());
-        let workers: HashSet<String> = worker::Entity::find()
-            .select_only()
-            .column(worker::Column::Id)
-            .filter(worker::Column::Id.is_in(worker_ids))
-            .into_tuple::<String>()
-            .all(db)
-            .await?
-            .into_iter()
-            .collect();
+        let workers = super::lookup::stored_workers(db, worker_ids).await?;
         let numbers = rows.iter().map(|r| r.number().to_owned());
         let by_number: HashMap<String, credential::Model> = credential::Entity::find()
             .filter(credential::Column::CertificateNumber.is_in(numbers))
@@ -192,24 +184,15 @@ impl Kind for Credentials {
                 if !workers.contains(&r.worker_id) {
                     return Verdict::Reject(vec![unknown_reference("worker_id", "worker")]);
                 }
-                match by_number.get(r.number()) {
-                    Some(m) => match diff(r, m).as_slice() {
-                        [] => Verdict::Same,
-                        d => Verdict::Reject(vec![conflict("certificate_number", d)]),
-                    },
-                    None if r.id.as_ref().is_some_and(|id| by_id.contains(id)) => {
-                        Verdict::Reject(vec![conflict("id", &["certificate_number"])])
-                    }
-                    None => Verdict::New,
-                }
+                let id_taken = r.id.as_ref().is_some_and(|id| by_id.contains(id));
+                let stored = by_number.get(r.number());
+                super::lookup::by_key("certificate_number", stored, id_taken, |m| diff(r, m))
             })
             .collect())
     }
 
     fn values(&self, r: &Row) -> Result<Vec<Value>, anyhow::Error> {
-        let id =
-            r.id.clone()
-                .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+        let id = super::new_id(r.id.as_ref());
         let c = &r.fields.credential;
         Ok(vec![
             id.into(),
@@ -236,26 +219,14 @@ impl Kind for Credentials {
         limit: u64,
     ) -> Result<(Vec<Vec<String>>, Option<String>), anyhow::Error> {
         let mut q = credential::Entity::find();
-        if let Some((lo, hi)) = region.and_then(region_range) {
-            q = q.filter(
-                credential::Column::WorkerId.in_subquery(
-                    Query::select()
-                        .column(worker::Column::Id)
-                        .from(worker::Entity)
-                        .and_where(worker::Column::RegionCode.between(lo, hi))
-                        .to_owned(),
-                ),
-            );
+        if let Some(f) = super::lookup::of_workers_in(credential::Column::WorkerId, region) {
+            q = q.filter(f);
         }
-        if let Some(after) = after {
-            q = q.filter(credential::Column::Id.gt(after));
-        }
-        let models = q
-            .order_by_asc(credential::Column::Id)
-            .limit(limit)
-            .all(db)
+        let (models, last) =
+            super::lookup::page_by_id(db, q, credential::Column::Id, after, limit, |m| {
+                m.id.clone()
+            })
             .await?;
-        let last = models.last().map(|m| m.id.clone());
         let out = models
             .into_iter()
             .map(|m| {

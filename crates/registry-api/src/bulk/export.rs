@@ -21,44 +21,7 @@ pub async fn export(
     out: impl Write,
     progress: bool,
 ) -> anyhow::Result<u64> {
-    match entity {
-        Entity::Registrations => {
-            let k = super::registrations::Registrations;
-            run(&k, state, region, out, progress).await
-        }
-        Entity::Workers => {
-            run(
-                &super::workers::Workers { pii: &state.pii },
-                state,
-                region,
-                out,
-                progress,
-            )
-            .await
-        }
-        Entity::Units => run(&super::units::Units, state, region, out, progress).await,
-        Entity::Posts => run(&super::posts::Posts, state, region, out, progress).await,
-        Entity::Credentials => {
-            run(
-                &super::credentials::Credentials,
-                state,
-                region,
-                out,
-                progress,
-            )
-            .await
-        }
-        Entity::Assignments => {
-            run(
-                &super::assignments::Assignments,
-                state,
-                region,
-                out,
-                progress,
-            )
-            .await
-        }
-    }
+    super::with_kind!(entity, state, k => run(k, state, region, out, progress).await)
 }
 
 async fn run<K: Kind>(

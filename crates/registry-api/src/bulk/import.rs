@@ -1,31 +1,40 @@
-//! The import driver: read → validate every row → write all valid rows at once, or nothing.
+//! The import driver: read → validate every row → write all valid rows at once, or nothing,
+//! streaming the file so memory stays bounded whatever its size.
 //!
 //! 1. The header must name every required column and no unknown one (errors on line 1).
-//! 2. Every row is parsed and validated on its own ([`Kind::parse`]), then keys are checked
-//!    for duplicates within the file (`import.duplicate_key`), then chunks of rows are checked
-//!    against storage ([`Kind::check`]: references, identical rows, conflicts).
-//! 3. If any row is invalid and `skip_invalid` is off, nothing is written. Otherwise the new
-//!    rows go in ONE write transaction as chunked multi-row `INSERT`s ([`super::batch`]) with
-//!    ONE audit entry (`import_<entity>`, resource `import`, resource id = the batch id; the
-//!    per-row alternative would double the write time for 100,000 rows and the batch id already
-//!    ties every row to the entry through the file), and one change-feed event per new row the
-//!    feed reports (credentials, registrations, assignments: the events their API creates
-//!    append), numbered consecutively by [`events::record_created_batch`]. Identical stored rows
-//!    are skipped, so a re-import writes nothing and records no entry and no event.
+//! 2. Pass 1 reads the file row by row. Each row is parsed and validated on its own
+//!    ([`Kind::parse`]); its keys must not repeat an earlier row's (`import.duplicate_key`: the
+//!    driver keeps a 128-bit [`fingerprint`] and the first line of each key, not the rows);
+//!    every [`CHECK_CHUNK`] rows are checked against storage and the file's earlier rows
+//!    ([`Kind::check`]: references, identical rows, conflicts). Rejected rows go to the errors
+//!    and the rejected-rows file as they are found; the insert values of the new rows go to a
+//!    temporary [`Spool`]. Only one chunk of rows is in memory at a time.
+//! 3. If any row is invalid and `skip_invalid` is off, nothing is written. Otherwise pass 2
+//!    reads the spool back and writes the new rows in ONE write transaction as chunked
+//!    multi-row `INSERT`s ([`super::batch`]) with ONE audit entry (`import_<entity>`, resource
+//!    `import`, resource id = the batch id; the per-row alternative would double the write time
+//!    for 100,000 rows and the batch id already ties every row to the entry through the file),
+//!    and one change-feed event per new row the feed reports, as the API's creates would
+//!    ([`Feed`]), numbered consecutively. Identical stored rows are skipped, so a re-import
+//!    writes nothing and records no entry and no event.
+//!
+//! What pass 2 writes is what pass 1 checked, as when the whole file was held in memory: the
+//! checks run outside the write transaction, before it, in both designs.
 
 use std::collections::HashMap;
-use std::io::Read;
-use std::path::PathBuf;
+use std::fs::File;
+use std::io::{BufReader, Read, Write};
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use sea_orm::Value;
 
 use super::cells::Cells;
+use super::feed::Feed;
+use super::fingerprint::{self, FpMap};
 use super::progress::Progress;
+use super::spool::{Spool, TempFile};
 use super::{Entity, Kind, RowError, Verdict, batch, cli_principal};
 use crate::audit::{self, AuditEvent};
-use crate::events::relevance::{self, Action};
-use crate::events::{self, CreatedRow};
 use crate::problem::ProblemField;
 use crate::state::AppState;
 
@@ -64,33 +73,34 @@ pub struct ImportReport {
     pub written: bool,
 }
 
-/// Imports `input` (CSV with a header) as `entity` rows.
+/// Imports the CSV file at `path` (with a header) as `entity` rows. The file is read twice (a
+/// count of its rows, for the key table's size and the progress bar, then the rows).
+pub async fn import_file(
+    state: &AppState,
+    entity: Entity,
+    path: &Path,
+    opts: &ImportOptions,
+) -> anyhow::Result<ImportReport> {
+    super::with_kind!(entity, state, k => run(k, state, path, opts).await)
+}
+
+/// Imports CSV read from `input` (with a header; e.g. stdin) as `entity` rows: copied to a
+/// private temporary file first (removed afterwards), which [`import_file`] then streams.
 pub async fn import(
     state: &AppState,
     entity: Entity,
-    input: impl Read,
+    mut input: impl Read,
     opts: &ImportOptions,
 ) -> anyhow::Result<ImportReport> {
-    match entity {
-        Entity::Workers => {
-            run(
-                &super::workers::Workers { pii: &state.pii },
-                state,
-                input,
-                opts,
-            )
-            .await
-        }
-        Entity::Units => run(&super::units::Units, state, input, opts).await,
-        Entity::Posts => run(&super::posts::Posts, state, input, opts).await,
-        Entity::Credentials => run(&super::credentials::Credentials, state, input, opts).await,
-        Entity::Assignments => run(&super::assignments::Assignments, state, input, opts).await,
-        Entity::Registrations => {
-            run(&super::registrations::Registrations, state, input, opts).await
-        }
-    }
+    let name = format!("import-{}.csv", uuid::Uuid::now_v7());
+    let (copy, mut file) = TempFile::create(&name)?;
+    std::io::copy(&mut input, &mut file).context("cannot copy the input")?;
+    file.flush()?;
+    drop(file);
+    import_file(state, entity, copy.path(), opts).await
 }
 
+/// One row of the file while its chunk is checked.
 struct Item<R> {
     line: u64,
     raw: csv::StringRecord,
@@ -131,10 +141,174 @@ fn progress(opts: &ImportOptions, phase: &str, total: Option<u64>) -> Progress {
     }
 }
 
+fn open(path: &Path) -> anyhow::Result<csv::Reader<BufReader<File>>> {
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    Ok(csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(BufReader::with_capacity(1 << 16, file)))
+}
+
+/// The number of data rows (records after the header), counted without reading the cells.
+fn count_rows(path: &Path) -> anyhow::Result<u64> {
+    let mut reader = open(path)?;
+    let mut record = csv::ByteRecord::new();
+    let mut n = 0;
+    while reader.read_byte_record(&mut record)? {
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// Parses one record of the file (or names why it cannot be read).
+fn parse<K: Kind>(
+    k: &K,
+    width: usize,
+    columns: &HashMap<String, usize>,
+    record: Result<csv::StringRecord, csv::Error>,
+) -> Item<K::Row> {
+    let (line, raw, row) = match record {
+        Ok(raw) => {
+            let line = raw.position().map_or(0, |p| p.line());
+            let row = if raw.len() == width {
+                k.parse(&Cells::new(columns, &raw))
+            } else {
+                Err(vec![ProblemField {
+                    field: "row".into(),
+                    rule: "csv.field_count".into(),
+                    message: format!("expected {width} fields, found {}", raw.len()),
+                }])
+            };
+            (line, raw, row)
+        }
+        Err(e) => {
+            let line = e.position().map_or(0, |p| p.line());
+            let message = match e.kind() {
+                csv::ErrorKind::Utf8 { .. } => "the row is not valid UTF-8",
+                _ => "the row cannot be read as CSV",
+            };
+            let row = Err(vec![ProblemField {
+                field: "row".into(),
+                rule: "csv.malformed".into(),
+                message: message.into(),
+            }]);
+            (line, csv::StringRecord::new(), row)
+        }
+    };
+    Item {
+        line,
+        raw,
+        row,
+        verdict: None,
+    }
+}
+
+/// The first line of every key seen so far, by fingerprint of `(column, key)`: 20 bytes a key
+/// (a line past `u32::MAX`, four billion, is remembered as `u32::MAX`).
+type Keys = FpMap<u32>;
+
+/// Refuses `item` when one of its keys is on an earlier row; remembers the keys it is first
+/// to use.
+fn check_keys<K: Kind>(keys: &mut Keys, item: &mut Item<K::Row>) {
+    let Ok(row) = &item.row else { return };
+    let line = u32::try_from(item.line).unwrap_or(u32::MAX);
+    let mut dup = Vec::new();
+    for (field, key) in K::keys(row) {
+        let first = *keys.entry(fingerprint::of(&[field, &key])).or_insert(line);
+        if first != line {
+            dup.push(ProblemField {
+                field: field.to_owned(),
+                rule: "import.duplicate_key".into(),
+                message: format!("same key as line {first}"),
+            });
+        }
+    }
+    if !dup.is_empty() {
+        item.row = Err(dup);
+    }
+}
+
+/// What pass 1 found so far.
+struct Pass1<'a, K: Kind> {
+    k: &'a K,
+    state: &'a AppState,
+    seen: K::Seen,
+    rejected_file: Option<csv::Writer<File>>,
+    spool: Spool,
+    unchanged: u64,
+    /// Whether new rows are still worth spooling (not once a row is refused and nothing will
+    /// be written).
+    spooling: bool,
+}
+
+impl<K: Kind> Pass1<'_, K> {
+    /// Checks one chunk against storage and the earlier rows, then settles each row: refused
+    /// (errors, rejected file), unchanged, or new (spooled); empties the chunk.
+    async fn settle(
+        &mut self,
+        chunk: &mut Vec<Item<K::Row>>,
+        report: &mut ImportReport,
+        checking: &mut Progress,
+        opts: &ImportOptions,
+    ) -> anyhow::Result<()> {
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        let mut valid: Vec<&mut Item<K::Row>> =
+            chunk.iter_mut().filter(|i| i.row.is_ok()).collect();
+        let mut rows: Vec<&mut K::Row> = valid
+            .iter_mut()
+            .filter_map(|i| i.row.as_mut().ok())
+            .collect();
+        let verdicts = self
+            .k
+            .check(&self.state.db, &mut rows, &mut self.seen)
+            .await?;
+        drop(rows);
+        for (item, v) in valid.into_iter().zip(verdicts) {
+            item.verdict = Some(v);
+        }
+        for item in chunk.iter() {
+            let errors = match (&item.row, &item.verdict) {
+                (Err(errors), _) | (Ok(_), Some(Verdict::Reject(errors))) => errors,
+                (Ok(row), Some(Verdict::New)) => {
+                    if self.spooling {
+                        self.spool.push(&self.k.values(row)?)?;
+                    }
+                    continue;
+                }
+                (Ok(_), Some(Verdict::Same)) => {
+                    self.unchanged += 1;
+                    continue;
+                }
+                (Ok(_), None) => continue,
+            };
+            report.rejected += 1;
+            report
+                .errors
+                .extend(errors.iter().map(|e| RowError::at(item.line, e.clone())));
+            if let Some(w) = &mut self.rejected_file {
+                let text = errors
+                    .iter()
+                    .map(|e| format!("field {}: rule {}: {}", e.field, e.rule, e.message))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                let mut record = vec![item.line.to_string(), text];
+                record.extend(item.raw.iter().map(str::to_owned));
+                w.write_record(&record)?;
+            }
+        }
+        self.spooling = opts.skip_invalid || report.rejected == 0;
+        checking.inc(chunk.len() as u64);
+        chunk.clear();
+        Ok(())
+    }
+}
+
 async fn run<K: Kind>(
     k: &K,
     state: &AppState,
-    input: impl Read,
+    path: &Path,
     opts: &ImportOptions,
 ) -> anyhow::Result<ImportReport> {
     let name = K::ENTITY.name();
@@ -142,10 +316,7 @@ async fn run<K: Kind>(
         batch_id: uuid::Uuid::now_v7().to_string(),
         ..ImportReport::default()
     };
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .from_reader(input);
+    let mut reader = open(path)?;
     let headers = reader.headers().context("cannot read the header")?.clone();
     report.errors = header_errors::<K>(&headers);
     if !report.errors.is_empty() {
@@ -156,140 +327,88 @@ async fn run<K: Kind>(
         .enumerate()
         .map(|(i, h)| (h.to_owned(), i))
         .collect();
+    let rejected_file = match &opts.rejected {
+        None => None,
+        Some(p) => {
+            let mut w = csv::Writer::from_path(p)
+                .with_context(|| format!("cannot create {}", p.display()))?;
+            let mut header = vec!["line", "errors"];
+            header.extend(headers.iter());
+            w.write_record(&header)?;
+            Some(w)
+        }
+    };
 
-    // 1. parse and validate each row on its own
-    let mut items: Vec<Item<K::Row>> = Vec::new();
-    let mut p = progress(opts, &format!("validating {name}"), None);
+    // pass 1: parse, keys, storage checks, chunk by chunk
+    let total = count_rows(path)?;
+    let (mut validating, mut checking) = if opts.progress {
+        Progress::pair(
+            (&format!("validating {name}"), None),
+            (&format!("checking {name}"), Some(total)),
+        )
+    } else {
+        (Progress::quiet(name), Progress::quiet(name))
+    };
+    let mut pass = Pass1 {
+        k,
+        state,
+        seen: K::Seen::default(),
+        rejected_file,
+        spool: Spool::create(&report.batch_id)?,
+        unchanged: 0,
+        spooling: true,
+    };
+    let mut keys = Keys::default();
+    let mut chunk: Vec<Item<K::Row>> = Vec::with_capacity(CHECK_CHUNK);
     for record in reader.records() {
-        let (line, raw, row) = match record {
-            Ok(raw) => {
-                let line = raw.position().map_or(0, |p| p.line());
-                let row = if raw.len() == headers.len() {
-                    let cells = Cells::new(&columns, &raw);
-                    k.parse(&cells)
-                } else {
-                    Err(vec![ProblemField {
-                        field: "row".into(),
-                        rule: "csv.field_count".into(),
-                        message: format!("expected {} fields, found {}", headers.len(), raw.len()),
-                    }])
-                };
-                (line, raw, row)
+        let mut item = parse(k, headers.len(), &columns, record);
+        check_keys::<K>(&mut keys, &mut item);
+        chunk.push(item);
+        report.rows += 1;
+        validating.inc(1);
+        if chunk.len() == CHECK_CHUNK {
+            if report.rows == CHECK_CHUNK as u64 {
+                // room for the whole file's keys at once: no copy of the table while it grows
+                let per_row = keys.len() as u64 / report.rows;
+                keys.reserve(usize::try_from(
+                    total.saturating_sub(report.rows) * per_row,
+                )?);
             }
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                let message = match e.kind() {
-                    csv::ErrorKind::Utf8 { .. } => "the row is not valid UTF-8",
-                    _ => "the row cannot be read as CSV",
-                };
-                let row = Err(vec![ProblemField {
-                    field: "row".into(),
-                    rule: "csv.malformed".into(),
-                    message: message.into(),
-                }]);
-                (line, csv::StringRecord::new(), row)
-            }
-        };
-        items.push(Item {
-            line,
-            raw,
-            row,
-            verdict: None,
-        });
-        p.inc(1);
-    }
-    p.finish();
-    report.rows = items.len() as u64;
-
-    // 2. keys unique within the file
-    let mut seen: HashMap<(&'static str, String), u64> = HashMap::new();
-    for item in &mut items {
-        let Ok(row) = &item.row else { continue };
-        let mut dup = Vec::new();
-        for key in K::keys(row) {
-            let field = key.0;
-            if let Some(first) = seen.get(&key) {
-                dup.push(ProblemField {
-                    field: field.to_owned(),
-                    rule: "import.duplicate_key".into(),
-                    message: format!("same key as line {first}"),
-                });
-            } else {
-                seen.insert(key, item.line);
-            }
-        }
-        if !dup.is_empty() {
-            item.row = Err(dup);
+            pass.settle(&mut chunk, &mut report, &mut checking, opts)
+                .await?;
         }
     }
-    drop(seen);
-
-    // 3. references and stored rows
-    let mut p = progress(opts, &format!("checking {name}"), Some(report.rows));
-    for chunk in items.chunks_mut(CHECK_CHUNK) {
-        let n = chunk.len() as u64;
-        let mut valid: Vec<&mut Item<K::Row>> =
-            chunk.iter_mut().filter(|i| i.row.is_ok()).collect();
-        let mut rows: Vec<&mut K::Row> = valid
-            .iter_mut()
-            .filter_map(|i| i.row.as_mut().ok())
-            .collect();
-        let verdicts = k.check(&state.db, &mut rows).await?;
-        drop(rows);
-        for (item, v) in valid.into_iter().zip(verdicts) {
-            item.verdict = Some(v);
-        }
-        p.inc(n);
-    }
-    p.finish();
-
-    for item in &mut items {
-        let errors = match (&item.row, &item.verdict) {
-            (Err(errors), _) => errors.clone(),
-            (Ok(_), Some(Verdict::Reject(errors))) => errors.clone(),
-            _ => continue,
-        };
-        report.rejected += 1;
-        report
-            .errors
-            .extend(errors.into_iter().map(|e| RowError::at(item.line, e)));
-    }
-    if let Some(path) = &opts.rejected {
-        write_rejected(path, &headers, &items)?;
+    validating.finish();
+    pass.settle(&mut chunk, &mut report, &mut checking, opts)
+        .await?;
+    drop(keys);
+    checking.finish();
+    if let Some(mut w) = pass.rejected_file.take() {
+        w.flush()?;
     }
     if report.rejected > 0 && !opts.skip_invalid {
         return Ok(report);
     }
-
-    // 4. write the new rows, all or nothing
-    let new: Vec<&K::Row> = items
-        .iter()
-        .filter(|i| i.verdict == Some(Verdict::New))
-        .filter_map(|i| i.row.as_ref().ok())
-        .collect();
-    report.unchanged = items
-        .iter()
-        .filter(|i| i.verdict == Some(Verdict::Same))
-        .count() as u64;
-    if new.is_empty() {
+    report.unchanged = pass.unchanged;
+    if pass.spool.rows() == 0 {
         return Ok(report);
     }
-    let mut p = progress(opts, &format!("writing {name}"), Some(new.len() as u64));
-    let feed = FeedColumns::of::<K>()?;
-    let mut created = Vec::new();
+
+    // pass 2: the new rows, all or nothing
+    let mut p = progress(opts, &format!("writing {name}"), Some(pass.spool.rows()));
+    let feed = Feed::of::<K>()?;
+    let mut new = pass.spool.read()?;
     let txn = crate::db::begin_write(&state.db).await?;
-    for chunk in new.chunks(batch::chunk_rows(K::COLUMNS.len())) {
-        let values = chunk
-            .iter()
-            .map(|r| k.values(r))
-            .collect::<Result<Vec<_>, _>>()?;
-        if let Some(feed) = &feed {
-            for v in &values {
-                created.push(feed.row(v)?);
-            }
+    loop {
+        let values = new.next_rows(batch::chunk_rows(K::COLUMNS.len()))?;
+        if values.is_empty() {
+            break;
         }
+        let n = values.len() as u64;
+        let created = feed.created(&values)?;
         report.inserted += batch::insert(&txn, K::TABLE, K::COLUMNS, values).await?;
-        p.inc(chunk.len() as u64);
+        report.events += feed.record(&txn, K::RESOURCE, &created).await?;
+        p.inc(n);
     }
     let principal = cli_principal("import");
     let action = format!("import_{name}");
@@ -305,123 +424,8 @@ async fn run<K: Kind>(
         },
     )
     .await?;
-    report.events = events::record_created_batch(&txn, K::RESOURCE, &created).await?;
     txn.commit().await?;
     p.finish();
     report.written = true;
     Ok(report)
-}
-
-/// Where the change feed finds a new row's id and worker among its insert values, for a
-/// [`Kind`] whose creates the feed reports (`None`: it does not, so rows are not collected).
-struct FeedColumns {
-    id: usize,
-    worker_id: usize,
-}
-
-impl FeedColumns {
-    fn of<K: Kind>() -> anyhow::Result<Option<Self>> {
-        if relevance::kind(K::RESOURCE, Action::Created).is_none() {
-            return Ok(None);
-        }
-        let at = |c: &str| {
-            K::COLUMNS.iter().position(|k| *k == c).with_context(|| {
-                format!(
-                    "{} rows are reported to the feed but have no {c}",
-                    K::RESOURCE
-                )
-            })
-        };
-        Ok(Some(Self {
-            id: at("id")?,
-            worker_id: at("worker_id")?,
-        }))
-    }
-
-    fn row(&self, values: &[Value]) -> anyhow::Result<CreatedRow> {
-        let text = |i: usize| match values.get(i) {
-            Some(Value::String(Some(s))) => Ok(s.clone()),
-            _ => Err(anyhow::anyhow!("column {i} of a new row is not an id")),
-        };
-        Ok(CreatedRow {
-            id: text(self.id)?,
-            worker_id: text(self.worker_id)?,
-        })
-    }
-}
-
-fn write_rejected<R>(
-    path: &std::path::Path,
-    headers: &csv::StringRecord,
-    items: &[Item<R>],
-) -> anyhow::Result<()> {
-    let mut w = csv::Writer::from_path(path)
-        .with_context(|| format!("cannot create {}", path.display()))?;
-    let mut header = vec!["line", "errors"];
-    header.extend(headers.iter());
-    w.write_record(&header)?;
-    for item in items {
-        let errors = match (&item.row, &item.verdict) {
-            (Err(errors), _) | (Ok(_), Some(Verdict::Reject(errors))) => errors,
-            _ => continue,
-        };
-        let text = errors
-            .iter()
-            .map(|e| format!("field {}: rule {}: {}", e.field, e.rule, e.message))
-            .collect::<Vec<_>>()
-            .join("; ");
-        let mut record = vec![item.line.to_string(), text];
-        record.extend(item.raw.iter().map(str::to_owned));
-        w.write_record(&record)?;
-    }
-    w.flush()?;
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::{assignments, credentials, posts, registrations, units, workers};
-    use super::*;
-
-    #[test]
-    fn the_feed_finds_id_and_worker_of_every_reported_kind() {
-        let at = |f: Option<FeedColumns>| f.map(|f| (f.id, f.worker_id));
-        assert_eq!(
-            at(FeedColumns::of::<credentials::Credentials>().unwrap()),
-            Some((0, 1))
-        );
-        assert_eq!(
-            at(FeedColumns::of::<assignments::Assignments>().unwrap()),
-            Some((0, 1))
-        );
-        assert_eq!(
-            at(FeedColumns::of::<registrations::Registrations>().unwrap()),
-            Some((0, 2))
-        );
-        // creates of workers, units and posts are not reported
-        assert!(at(FeedColumns::of::<workers::Workers<'static>>().unwrap()).is_none());
-        assert!(at(FeedColumns::of::<units::Units>().unwrap()).is_none());
-        assert!(at(FeedColumns::of::<posts::Posts>().unwrap()).is_none());
-    }
-
-    #[test]
-    fn a_created_row_is_read_from_its_values() {
-        let f = FeedColumns {
-            id: 0,
-            worker_id: 2,
-        };
-        let values = [
-            Value::from("r-1".to_owned()),
-            Value::from("c-1".to_owned()),
-            Value::from("w-1".to_owned()),
-        ];
-        assert_eq!(
-            f.row(&values).unwrap(),
-            CreatedRow {
-                id: "r-1".into(),
-                worker_id: "w-1".into()
-            }
-        );
-        assert!(f.row(&values[..2]).is_err());
-    }
 }

@@ -1,75 +1,199 @@
 //! `registry-api import` and `registry-api export`: CSV in and out, for moving a region
-//! between deployments (SQLite ↔ PostgreSQL) and for loading a register in one go.
+//! between deployments (SQLite ↔ PostgreSQL) and for loading a register in one go: every
+//! register and record table a region owns ([`Entity`]).
 //!
 //! ## Layout
-//! - [`import`]: the driver: read every row, validate every row ([`Kind::parse`], then
-//!   [`Kind::check`] against storage), then write all valid rows in one transaction of
-//!   chunked multi-row `INSERT`s ([`batch`]) with ONE audit entry (`import_<entity>`, resource
-//!   `import`, resource id = the batch id) and one change-feed event per eligibility-relevant
-//!   row (`crate::events::record_created_batch`), or nothing at all.
+//! - [`import`]: the driver, streaming: pass 1 reads the file row by row and validates every
+//!   row ([`Kind::parse`], keys unique in the file as [`fingerprint`]s, then [`Kind::check`]
+//!   against storage and the file's earlier rows, a chunk at a time), spooling the new rows'
+//!   values ([`spool`]); pass 2 writes them in one transaction of chunked multi-row `INSERT`s
+//!   ([`batch`]) with ONE audit entry (`import_<entity>`, resource `import`, resource id = the
+//!   batch id) and one change-feed event per eligibility-relevant row ([`feed`]), or nothing.
 //! - [`export`]: the driver: keyset pages of [`EXPORT_PAGE`] rows, written as they come, with
 //!   ONE audit entry (`export_<entity>`) since an export reads personal records.
 //! - [`cells`]: one CSV row by column name; parses cells into values, errors name the column.
-//! - [`workers`], [`units`], [`posts`], [`credentials`], [`assignments`], [`registrations`]:
-//!   one [`Kind`] each:
-//!   header, validation (the API's own `validate`), keys, insert values, export rows.
+//! - One [`Kind`] per entity (header, validation with the API's own rules, keys, storage
+//!   checks, insert values, export rows): registers [`units`], [`posts`], [`workers`],
+//!   [`credentials`], [`registrations`], [`assignments`]; records [`continuing_education`],
+//!   [`appraisals`], [`credit_entries`], [`objections`], [`allowance_policies`],
+//!   [`allowance_payments`].
+//! - [`lookup`]: storage look-ups the kinds share; [`fingerprint`]: compact keys; [`spool`]:
+//!   the new rows on disk between the passes; [`feed`]: their change-feed events.
 //! - [`progress`]: a progress bar on a terminal, plain lines otherwise.
 //! - [`bench_data`]: deterministic CSVs of N workers with credentials, for timing imports.
 //!
+//! ## Import order
+//! [`Entity::ALL`] (and the enum's order): units, posts, workers, credentials, registrations,
+//! assignments, continuing_education, appraisals, credit_entries, objections,
+//! allowance_policies, allowance_payments. Each file references only rows of the files before
+//! it, or (appraisal corrections, credit entry pointers) EARLIER rows of the same file: those two
+//! are exported in `(recorded_at, id)` order, the order they were recorded, so a target always
+//! precedes the rows naming it; [`Kind::Seen`] carries what a kind needs of them.
+//!
 //! ## Invariants
+//! - An import's memory does not grow with the rows' size: one chunk of rows, 20 bytes per
+//!   key (and per referencable record) of the file, the errors of the refused rows.
 //! - A rejected import writes nothing; errors are `line N: field F: rule R: message` and never
 //!   contain a resident ID or a name (messages are the API's static texts).
 //! - Import and export share one format per entity ([`Kind::HEADER`]); exports carry ids,
-//!   versions and timestamps, so export → import reproduces every record.
+//!   versions, timestamps and decisions, so export → import reproduces every record and a
+//!   re-export is byte-identical.
 //! - Re-importing a file changes nothing: rows are keyed and identical rows skipped; a row
-//!   whose key exists with other values is a conflict (`import.conflict`), never an update.
+//!   whose key exists with other values is a conflict (`import.conflict`), never an update
+//!   (record tables are append-only: an import only inserts).
 
+pub mod allowance_payments;
+pub mod allowance_policies;
+pub mod appraisals;
 pub mod assignments;
 pub mod batch;
 pub mod bench_data;
 pub mod cells;
+pub mod continuing_education;
 pub mod credentials;
+pub mod credit_entries;
 pub mod export;
+pub mod feed;
+pub mod fingerprint;
 pub mod import;
+pub mod lookup;
+pub mod objections;
 pub mod posts;
 pub mod progress;
 pub mod registrations;
+pub mod spool;
 pub mod units;
 pub mod workers;
 
 use std::fmt;
 
 use registry_core::ids::RegionCode;
-use sea_orm::{DatabaseConnection, DbErr, Value};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Value};
+use time::OffsetDateTime;
 
 use crate::auth::{Principal, Role, Scope, Via};
 use crate::problem::ProblemField;
 
+/// Runs `$body` with `$k` bound to the [`Kind`] of `$entity` (the workers' needs the
+/// deployment's resident ID cipher, `$state.pii`): the one dispatch of the import and export
+/// drivers.
+macro_rules! with_kind {
+    ($entity:expr, $state:expr, $k:ident => $body:expr) => {
+        match $entity {
+            $crate::bulk::Entity::Workers => {
+                let $k = &$crate::bulk::workers::Workers { pii: &$state.pii };
+                $body
+            }
+            $crate::bulk::Entity::Units => {
+                let $k = &$crate::bulk::units::Units;
+                $body
+            }
+            $crate::bulk::Entity::Posts => {
+                let $k = &$crate::bulk::posts::Posts;
+                $body
+            }
+            $crate::bulk::Entity::Credentials => {
+                let $k = &$crate::bulk::credentials::Credentials;
+                $body
+            }
+            $crate::bulk::Entity::Registrations => {
+                let $k = &$crate::bulk::registrations::Registrations;
+                $body
+            }
+            $crate::bulk::Entity::Assignments => {
+                let $k = &$crate::bulk::assignments::Assignments;
+                $body
+            }
+            $crate::bulk::Entity::ContinuingEducation => {
+                let $k = &$crate::bulk::continuing_education::ContinuingEducation;
+                $body
+            }
+            $crate::bulk::Entity::Appraisals => {
+                let $k = &$crate::bulk::appraisals::Appraisals;
+                $body
+            }
+            $crate::bulk::Entity::CreditEntries => {
+                let $k = &$crate::bulk::credit_entries::CreditEntries;
+                $body
+            }
+            $crate::bulk::Entity::Objections => {
+                let $k = &$crate::bulk::objections::Objections;
+                $body
+            }
+            $crate::bulk::Entity::AllowancePolicies => {
+                let $k = &$crate::bulk::allowance_policies::AllowancePolicies;
+                $body
+            }
+            $crate::bulk::Entity::AllowancePayments => {
+                let $k = &$crate::bulk::allowance_payments::AllowancePayments;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use with_kind;
+
 pub use export::export;
-pub use import::{ImportOptions, ImportReport, import};
+pub use import::{ImportOptions, ImportReport, import, import_file};
 
 /// Rows per keyset page of an export.
 pub const EXPORT_PAGE: u64 = 1000;
 
-/// What to import or export.
+/// What to import or export: every register and record table a region owns. Listed in
+/// import order ([`Entity::ALL`]): each entity references only entities above it (a record's
+/// own earlier rows aside: an appraisal may correct, a credit entry point at, an earlier row of
+/// the same file).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Entity {
-    /// `workers` (resident IDs in clear).
-    Workers,
     /// `units`.
     Units,
     /// `posts` (referencing units by id).
     Posts,
+    /// `workers` (resident IDs in clear).
+    Workers,
     /// `credentials` (referencing workers by id).
     Credentials,
-    /// `assignments` (referencing workers and posts by id).
-    Assignments,
     /// `registrations` (referencing credentials by id).
     Registrations,
+    /// `assignments` (referencing workers and posts by id).
+    Assignments,
+    /// `continuing_education` records (referencing workers by id).
+    #[value(name = "continuing_education")]
+    ContinuingEducation,
+    /// `appraisals` (referencing workers, units and the corrected appraisal by id).
+    Appraisals,
+    /// `credit_entries` of workers and organisations (referencing workers and the entry
+    /// pointed at by id).
+    #[value(name = "credit_entries")]
+    CreditEntries,
+    /// `objections` (referencing workers and their credit entries by id).
+    Objections,
+    /// `allowance_policies`, every version.
+    #[value(name = "allowance_policies")]
+    AllowancePolicies,
+    /// `allowance_payments`, one-off (referencing workers by id, policies by family id).
+    #[value(name = "allowance_payments")]
+    AllowancePayments,
 }
 
 impl Entity {
-    /// Plural name, as on the command line.
+    /// Every entity, in an order that imports references before the rows naming them.
+    pub const ALL: [Entity; 12] = [
+        Self::Units,
+        Self::Posts,
+        Self::Workers,
+        Self::Credentials,
+        Self::Registrations,
+        Self::Assignments,
+        Self::ContinuingEducation,
+        Self::Appraisals,
+        Self::CreditEntries,
+        Self::Objections,
+        Self::AllowancePolicies,
+        Self::AllowancePayments,
+    ];
+
+    /// The name on the command line: the table's name (and the file's, `<name>.csv`).
     pub fn name(self) -> &'static str {
         match self {
             Self::Workers => "workers",
@@ -78,6 +202,12 @@ impl Entity {
             Self::Credentials => "credentials",
             Self::Assignments => "assignments",
             Self::Registrations => "registrations",
+            Self::ContinuingEducation => "continuing_education",
+            Self::Appraisals => "appraisals",
+            Self::CreditEntries => "credit_entries",
+            Self::Objections => "objections",
+            Self::AllowancePolicies => "allowance_policies",
+            Self::AllowancePayments => "allowance_payments",
         }
     }
 }
@@ -133,6 +263,9 @@ pub enum Verdict {
 pub trait Kind {
     /// A validated row, ready to compare and insert.
     type Row;
+    /// What [`Kind::check`] remembers of the file's accepted rows for later rows (e.g. the
+    /// ids a later row may reference, as [`fingerprint`]s); `()` for most kinds.
+    type Seen: Default;
     /// The entity.
     const ENTITY: Entity;
     /// The CSV header, in export order; imports accept the columns in any order.
@@ -152,17 +285,20 @@ pub trait Kind {
     fn parse(&self, row: &cells::Cells<'_>) -> Result<Self::Row, Vec<ProblemField>>;
     /// Keys that must be unique within the file: `(column, key)`.
     fn keys(row: &Self::Row) -> Vec<(&'static str, String)>;
-    /// Looks up references and existing rows for a chunk of rows (and completes the rows
-    /// with what they take from the rows they reference, e.g. a post's region).
-    async fn check(
+    /// Looks up references and existing rows for a chunk of rows, in file order (and
+    /// completes the rows with what they take from the rows they reference, e.g. a post's
+    /// region). `seen` carries what the kind keeps of the accepted earlier rows of the file.
+    async fn check<C: ConnectionTrait>(
         &self,
-        db: &DatabaseConnection,
+        db: &C,
         rows: &mut [&mut Self::Row],
+        seen: &mut Self::Seen,
     ) -> Result<Vec<Verdict>, DbErr>;
     /// The values of [`Kind::COLUMNS`] for a new row.
     fn values(&self, row: &Self::Row) -> Result<Vec<Value>, anyhow::Error>;
-    /// One page of the export, after id `after`, as CSV records in [`Kind::HEADER`] order;
-    /// returns the records and the last id.
+    /// One page of the export, after the cursor `after`, as CSV records in [`Kind::HEADER`]
+    /// order; returns the records and the cursor of the last one (its id; for the records
+    /// listed in the order recorded, see [`lookup::time_cursor`]).
     async fn page(
         &self,
         db: &DatabaseConnection,
@@ -209,5 +345,57 @@ pub fn changed<'a>(pairs: &[(&'a str, bool)]) -> Vec<&'a str> {
         .iter()
         .filter(|(_, same)| !same)
         .map(|(n, _)| *n)
+        .collect()
+}
+
+/// The error for a reference to a row that is neither stored nor on an earlier row of the file.
+pub fn unknown_earlier(field: &str, what: &str) -> ProblemField {
+    ProblemField {
+        field: field.to_owned(),
+        rule: "import.unknown_reference".into(),
+        message: format!("no stored {what} and no earlier row of the file has this id"),
+    }
+}
+
+/// `None` when a row recorded at `row` (time, id if given) comes after the `what` it refers
+/// to, recorded at `target`, in `(recorded_at, id)` order (the order records are read back);
+/// the error on `recorded_at` otherwise.
+pub fn recorded_after(
+    target: (OffsetDateTime, &str),
+    row: (OffsetDateTime, Option<&str>),
+    what: &str,
+) -> Option<ProblemField> {
+    (target >= (row.0, row.1.unwrap_or_default())).then(|| ProblemField {
+        field: "recorded_at".into(),
+        rule: "import.recorded_before_target".into(),
+        message: format!("must come after the {what} it refers to, in (recorded_at, id) order"),
+    })
+}
+
+/// The error for an integer cell outside its column's range.
+pub fn out_of_range(field: &str) -> ProblemField {
+    ProblemField {
+        field: field.to_owned(),
+        rule: "csv.invalid_integer".into(),
+        message: "out of range".into(),
+    }
+}
+
+/// The row's id, or a new one (UUIDv7) when the file gives none.
+pub fn new_id(id: Option<&String>) -> String {
+    id.cloned()
+        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string())
+}
+
+/// The API's `errors`, with the field `from` named `to` (the file's column for it).
+pub fn renamed(errors: Vec<ProblemField>, from: &str, to: &str) -> Vec<ProblemField> {
+    errors
+        .into_iter()
+        .map(|mut e| {
+            if e.field == from {
+                e.field = to.to_owned();
+            }
+            e
+        })
         .collect()
 }

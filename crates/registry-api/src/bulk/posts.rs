@@ -9,8 +9,7 @@ use std::collections::HashMap;
 use registry_core::ids::RegionCode;
 use registry_core::post::Post as CorePost;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Value,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Value,
 };
 
 use super::cells::{Cells, Meta};
@@ -54,6 +53,7 @@ fn diff(r: &Row, m: &post::Model) -> Vec<&'static str> {
 
 impl Kind for Posts {
     type Row = Row;
+    type Seen = ();
     const ENTITY: Entity = Entity::Posts;
     const HEADER: &'static [&'static str] = &[
         "id",
@@ -119,10 +119,11 @@ impl Kind for Posts {
         row.id.iter().map(|id| ("id", id.clone())).collect()
     }
 
-    async fn check(
+    async fn check<C: ConnectionTrait>(
         &self,
-        db: &DatabaseConnection,
+        db: &C,
         rows: &mut [&mut Row],
+        _seen: &mut (),
     ) -> Result<Vec<Verdict>, DbErr> {
         let unit_ids = rows.iter().map(|r| r.unit_id.clone());
         let regions: HashMap<String, String> = unit::Entity::find()
@@ -159,9 +160,7 @@ impl Kind for Posts {
     }
 
     fn values(&self, r: &Row) -> Result<Vec<Value>, anyhow::Error> {
-        let id =
-            r.id.clone()
-                .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+        let id = super::new_id(r.id.as_ref());
         Ok(vec![
             id.into(),
             r.unit_id.clone().into(),
@@ -187,15 +186,9 @@ impl Kind for Posts {
         if let Some((lo, hi)) = region.and_then(region_range) {
             q = q.filter(post::Column::RegionCode.between(lo, hi));
         }
-        if let Some(after) = after {
-            q = q.filter(post::Column::Id.gt(after));
-        }
-        let models = q
-            .order_by_asc(post::Column::Id)
-            .limit(limit)
-            .all(db)
-            .await?;
-        let last = models.last().map(|m| m.id.clone());
+        let (models, last) =
+            super::lookup::page_by_id(db, q, post::Column::Id, after, limit, |m| m.id.clone())
+                .await?;
         let out = models
             .into_iter()
             .map(|m| {

@@ -9,19 +9,16 @@ use std::collections::HashMap;
 
 use registry_core::ids::RegionCode;
 use registry_core::registration::Registration as CoreRegistration;
-use sea_orm::sea_query::Query;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Value,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Value,
 };
 use time::OffsetDateTime;
 
 use super::cells::{self, Cells};
 use super::{Entity, Kind, Verdict, changed, conflict, unknown_reference};
-use crate::db::entities::{credential, registration, worker};
+use crate::db::entities::{credential, registration};
 use crate::problem::ProblemField;
 use crate::registrations::api::{CreateRegistration, RegistrationKind};
-use crate::workers::store::region_range;
 
 /// The registrations importer/exporter.
 #[derive(Debug)]
@@ -40,6 +37,7 @@ pub struct Row {
 
 impl Kind for Registrations {
     type Row = Row;
+    type Seen = ();
     const ENTITY: Entity = Entity::Registrations;
     const HEADER: &'static [&'static str] =
         &["id", "credential_id", "kind", "registered_on", "created_at"];
@@ -86,10 +84,11 @@ impl Kind for Registrations {
         row.id.iter().map(|id| ("id", id.clone())).collect()
     }
 
-    async fn check(
+    async fn check<C: ConnectionTrait>(
         &self,
-        db: &DatabaseConnection,
+        db: &C,
         rows: &mut [&mut Row],
+        _seen: &mut (),
     ) -> Result<Vec<Verdict>, DbErr> {
         let credential_ids = rows.iter().map(|r| r.credential_id.clone());
         let credentials: HashMap<String, credential::Model> = credential::Entity::find()
@@ -140,9 +139,7 @@ impl Kind for Registrations {
             .checked
             .as_ref()
             .ok_or_else(|| anyhow::anyhow!("registration row written before its check"))?;
-        let id =
-            r.id.clone()
-                .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+        let id = super::new_id(r.id.as_ref());
         Ok(vec![
             id.into(),
             r.credential_id.clone().into(),
@@ -162,26 +159,14 @@ impl Kind for Registrations {
         limit: u64,
     ) -> Result<(Vec<Vec<String>>, Option<String>), anyhow::Error> {
         let mut q = registration::Entity::find();
-        if let Some((lo, hi)) = region.and_then(region_range) {
-            q = q.filter(
-                registration::Column::WorkerId.in_subquery(
-                    Query::select()
-                        .column(worker::Column::Id)
-                        .from(worker::Entity)
-                        .and_where(worker::Column::RegionCode.between(lo, hi))
-                        .to_owned(),
-                ),
-            );
+        if let Some(f) = super::lookup::of_workers_in(registration::Column::WorkerId, region) {
+            q = q.filter(f);
         }
-        if let Some(after) = after {
-            q = q.filter(registration::Column::Id.gt(after));
-        }
-        let models = q
-            .order_by_asc(registration::Column::Id)
-            .limit(limit)
-            .all(db)
+        let (models, last) =
+            super::lookup::page_by_id(db, q, registration::Column::Id, after, limit, |m| {
+                m.id.clone()
+            })
             .await?;
-        let last = models.last().map(|m| m.id.clone());
         let out = models
             .into_iter()
             .map(|m| {

@@ -8,8 +8,7 @@ use std::collections::HashMap;
 use registry_core::ids::RegionCode;
 use registry_core::post::OrganisationUnit;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Value,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Value,
 };
 
 use super::cells::{Cells, Meta};
@@ -45,6 +44,7 @@ fn diff(r: &Row, m: &unit::Model) -> Vec<&'static str> {
 
 impl Kind for Units {
     type Row = Row;
+    type Seen = ();
     const ENTITY: Entity = Entity::Units;
     const HEADER: &'static [&'static str] = &[
         "id",
@@ -90,10 +90,11 @@ impl Kind for Units {
         row.id.iter().map(|id| ("id", id.clone())).collect()
     }
 
-    async fn check(
+    async fn check<C: ConnectionTrait>(
         &self,
-        db: &DatabaseConnection,
+        db: &C,
         rows: &mut [&mut Row],
+        _seen: &mut (),
     ) -> Result<Vec<Verdict>, DbErr> {
         let ids = rows.iter().filter_map(|r| r.id.clone());
         let stored: HashMap<String, unit::Model> = unit::Entity::find()
@@ -116,9 +117,7 @@ impl Kind for Units {
     }
 
     fn values(&self, r: &Row) -> Result<Vec<Value>, anyhow::Error> {
-        let id =
-            r.id.clone()
-                .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+        let id = super::new_id(r.id.as_ref());
         Ok(vec![
             id.into(),
             r.unit.region().as_str().to_owned().into(),
@@ -142,15 +141,9 @@ impl Kind for Units {
         if let Some((lo, hi)) = region.and_then(region_range) {
             q = q.filter(unit::Column::RegionCode.between(lo, hi));
         }
-        if let Some(after) = after {
-            q = q.filter(unit::Column::Id.gt(after));
-        }
-        let models = q
-            .order_by_asc(unit::Column::Id)
-            .limit(limit)
-            .all(db)
-            .await?;
-        let last = models.last().map(|m| m.id.clone());
+        let (models, last) =
+            super::lookup::page_by_id(db, q, unit::Column::Id, after, limit, |m| m.id.clone())
+                .await?;
         let out = models
             .into_iter()
             .map(|m| {

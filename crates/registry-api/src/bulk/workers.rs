@@ -10,13 +10,12 @@ use std::collections::HashMap;
 
 use registry_core::ids::{RegionCode, ResidentId};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Value,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Value,
 };
 use time::macros::date;
 
 use super::cells::{self, Cells, Meta};
-use super::{Entity, Kind, Verdict, changed, conflict};
+use super::{Entity, Kind, Verdict, changed};
 use crate::crypto::PiiCipher;
 use crate::db::entities::worker;
 use crate::problem::ProblemField;
@@ -62,6 +61,7 @@ fn same_as(r: &Row, m: &worker::Model) -> Vec<&'static str> {
 
 impl Kind for Workers<'_> {
     type Row = Row;
+    type Seen = ();
     const ENTITY: Entity = Entity::Workers;
     const HEADER: &'static [&'static str] = &[
         "id",
@@ -147,10 +147,11 @@ impl Kind for Workers<'_> {
         keys
     }
 
-    async fn check(
+    async fn check<C: ConnectionTrait>(
         &self,
-        db: &DatabaseConnection,
+        db: &C,
         rows: &mut [&mut Row],
+        _seen: &mut (),
     ) -> Result<Vec<Verdict>, DbErr> {
         let hashes = rows.iter().map(|r| r.hash.clone());
         let by_hash: HashMap<String, worker::Model> = worker::Entity::find()
@@ -170,23 +171,16 @@ impl Kind for Workers<'_> {
             .collect();
         Ok(rows
             .iter()
-            .map(|r| match by_hash.get(&r.hash) {
-                Some(m) => match same_as(r, m).as_slice() {
-                    [] => Verdict::Same,
-                    diff => Verdict::Reject(vec![conflict("resident_id", diff)]),
-                },
-                None => match r.id.as_ref().and_then(|id| by_id.get(id)) {
-                    Some(_) => Verdict::Reject(vec![conflict("id", &["resident_id"])]),
-                    None => Verdict::New,
-                },
+            .map(|r| {
+                let id_taken = r.id.as_ref().is_some_and(|id| by_id.contains_key(id));
+                let stored = by_hash.get(&r.hash);
+                super::lookup::by_key("resident_id", stored, id_taken, |m| same_as(r, m))
             })
             .collect())
     }
 
     fn values(&self, r: &Row) -> Result<Vec<Value>, anyhow::Error> {
-        let id =
-            r.id.clone()
-                .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+        let id = super::new_id(r.id.as_ref());
         let sealed = self.pii.seal(&r.resident_id)?;
         Ok(vec![
             id.into(),
@@ -215,15 +209,9 @@ impl Kind for Workers<'_> {
         if let Some((lo, hi)) = region.and_then(region_range) {
             q = q.filter(worker::Column::RegionCode.between(lo, hi));
         }
-        if let Some(after) = after {
-            q = q.filter(worker::Column::Id.gt(after));
-        }
-        let models = q
-            .order_by_asc(worker::Column::Id)
-            .limit(limit)
-            .all(db)
-            .await?;
-        let last = models.last().map(|m| m.id.clone());
+        let (models, last) =
+            super::lookup::page_by_id(db, q, worker::Column::Id, after, limit, |m| m.id.clone())
+                .await?;
         let mut out = Vec::with_capacity(models.len());
         for m in models {
             let clear = self.pii.open(&m.resident_id_sealed)?;

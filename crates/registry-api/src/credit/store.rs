@@ -82,6 +82,36 @@ pub async fn of_worker<C: ConnectionTrait>(
     .await
 }
 
+/// The kind-specific columns of an entry (each set only for its kind).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KindColumns {
+    /// `fine`: the amount in fen.
+    pub fine_amount_fen: Option<i64>,
+    /// `abnormal_listing`: the cause.
+    pub abnormal_cause: Option<String>,
+    /// `serious_listing`: the cause's code.
+    pub serious_cause: Option<String>,
+    /// `removal` / `repair`: the list's code.
+    pub list_kind: Option<String>,
+}
+
+/// The kind-specific columns of `kind`, as stored.
+pub fn kind_columns(kind: &CreditEntryKind) -> KindColumns {
+    let mut c = KindColumns::default();
+    match kind {
+        CreditEntryKind::Fine { amount } => c.fine_amount_fen = Some(amount.to_fen()),
+        CreditEntryKind::AbnormalListing { cause } => c.abnormal_cause = Some(cause.clone()),
+        CreditEntryKind::SeriousListing { cause } => {
+            c.serious_cause = Some(cause.code().to_owned());
+        }
+        CreditEntryKind::Removal { list } | CreditEntryKind::Repair { list } => {
+            c.list_kind = Some(list.code().to_owned());
+        }
+        _ => {}
+    }
+    c
+}
+
 /// Inserts a checked entry of `subject`.
 pub async fn insert<C: ConnectionTrait>(
     conn: &C,
@@ -104,16 +134,12 @@ pub async fn insert<C: ConnectionTrait>(
             region_code.clone(),
         ),
     };
-    let (mut fen, mut cause, mut serious, mut list) = (None, None, None, None);
-    match e.kind() {
-        CreditEntryKind::Fine { amount } => fen = Some(amount.to_fen()),
-        CreditEntryKind::AbnormalListing { cause: c } => cause = Some(c.clone()),
-        CreditEntryKind::SeriousListing { cause: c } => serious = Some(c.code().to_owned()),
-        CreditEntryKind::Removal { list: l } | CreditEntryKind::Repair { list: l } => {
-            list = Some(l.code().to_owned());
-        }
-        _ => {}
-    }
+    let KindColumns {
+        fine_amount_fen: fen,
+        abnormal_cause: cause,
+        serious_cause: serious,
+        list_kind: list,
+    } = kind_columns(e.kind());
     credit_entry::ActiveModel {
         id: Set(id),
         subject_kind: Set(kind.to_owned()),

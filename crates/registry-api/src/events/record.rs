@@ -99,10 +99,11 @@ pub struct CreatedRow {
 /// bound parameters).
 pub const BATCH_ROWS: usize = 1_000;
 
-/// Appends one create event per row of `rows`, in their order, inside `txn`, when the table
-/// of [`relevance`] reports creates of `resource`: for each row the event [`record`] appends
-/// through `crate::create::create_once` (kind, resource id, worker id, the worker's region as
-/// `txn` sees it), but numbered `last + 1 ..= last + n` with `last` read ONCE under the same
+/// Appends one create event per row of `rows`, in their order, inside `txn`, when
+/// [`relevance::created`] reports creates of `resource`: for each row the event the API's
+/// create appends (through `crate::create::create_once`, or for a worker's credit entry
+/// [`record_credit_entry`]: kind, resource id, worker id, the worker's region as `txn` sees
+/// it), but numbered `last + 1 ..= last + n` with `last` read ONCE under the same
 /// lock as [`record`]. Returns the number of events appended (0 when `resource` is not
 /// reported or `rows` is empty; then nothing is locked).
 ///
@@ -118,7 +119,7 @@ pub async fn record_created_batch(
     resource: &str,
     rows: &[CreatedRow],
 ) -> Result<u64, DbErr> {
-    let Some(kind) = relevance::kind(resource, Action::Created) else {
+    let Some(kind) = relevance::created(resource) else {
         return Ok(0);
     };
     if rows.is_empty() {

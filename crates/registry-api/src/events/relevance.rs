@@ -67,6 +67,17 @@ const TABLE: &[Row] = &[
 /// objection filings and objection outcomes all go through it).
 pub const CREDIT_ENTRY: &str = "credit_entry";
 
+/// The event a create of `resource` appends, wherever the row is written: [`kind`] for the
+/// resources of the table, `credit_entry.created` for credit entries (whose writer reports
+/// only a worker's entries).
+pub fn created(resource: &str) -> Option<EventKind> {
+    if resource == CREDIT_ENTRY {
+        Some(EventKind::CreditEntryCreated)
+    } else {
+        kind(resource, Action::Created)
+    }
+}
+
 /// The event kind for `action` on `resource`, or `None` when the feed does not report it.
 pub fn kind(resource: &str, action: Action) -> Option<EventKind> {
     TABLE
@@ -113,5 +124,8 @@ mod tests {
         assert_eq!(kind("objection", Action::Created), None);
         // credit entries are reported by append_entry, never through the table
         assert_eq!(kind(CREDIT_ENTRY, Action::Created), None);
+        assert_eq!(created(CREDIT_ENTRY), Some(EventKind::CreditEntryCreated));
+        assert_eq!(created("appraisal"), Some(EventKind::AppraisalCreated));
+        assert_eq!(created("objection"), None);
     }
 }

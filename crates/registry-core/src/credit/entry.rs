@@ -435,6 +435,39 @@ impl CreditEntry {
         self.note.as_deref()
     }
 
+    /// The rules between this entry and the entry it points at that need nothing else of the
+    /// record (part of [`CreditRecord::append`]): `credit.pointer_kind` (see there) and
+    /// `credit.before_target` (effective before its target). Only the variant of
+    /// `target_kind` matters, not its amount or cause.
+    pub fn check_target(
+        &self,
+        target_kind: &CreditEntryKind,
+        target_effective_on: Date,
+    ) -> Result<(), FieldError> {
+        if !self.kind.may_point_at(target_kind) {
+            return Err(FieldError::new(
+                "points_to",
+                "credit.pointer_kind",
+                format!(
+                    "a {} cannot point at a {}",
+                    self.kind.code(),
+                    target_kind.code()
+                ),
+            ));
+        }
+        if self.effective_on < target_effective_on {
+            return Err(FieldError::new(
+                "effective_on",
+                "credit.before_target",
+                format!(
+                    "effective {} before the entry it points at ({})",
+                    self.effective_on, target_effective_on
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// This entry as a fact reference.
     pub fn fact(&self) -> FactRef {
         FactRef::new(FactKind::CreditEntry, self.id)
@@ -659,27 +692,7 @@ impl CreditRecord {
                 format!("no entry {target_id} in the record"),
             ));
         };
-        if !entry.kind.may_point_at(&target.kind) {
-            return Err(FieldError::new(
-                "points_to",
-                "credit.pointer_kind",
-                format!(
-                    "a {} cannot point at a {}",
-                    entry.kind.code(),
-                    target.kind.code()
-                ),
-            ));
-        }
-        if entry.effective_on < target.effective_on {
-            return Err(FieldError::new(
-                "effective_on",
-                "credit.before_target",
-                format!(
-                    "effective {} before the entry it points at ({})",
-                    entry.effective_on, target.effective_on
-                ),
-            ));
-        }
+        entry.check_target(&target.kind, target.effective_on)?;
         let ledger = Ledger::new(&self.entries, Date::MAX);
         if ledger.void(target) {
             let (rule, message) = if entry.kind == CreditEntryKind::Annulment {
