@@ -4,8 +4,9 @@
 //! summed by core `RunTotals`, and the run row written last. Runs inside the create's
 //! transaction, so the snapshot is all or nothing and reads one consistent register.
 //!
-//! Pipelined: while one chunk is assembled and decided on the blocking pool, the next
-//! chunk's rows are read, so the database's work and the decisions overlap on two cores.
+//! Pipelined: while one chunk is decoded, assembled and decided on the blocking pool, the
+//! previous chunk's lines are stored and the next chunk's rows are read, so the database's
+//! work and the decisions overlap on two cores.
 //! Chunks are still stored and compared in worker order; a failure anywhere fails the run.
 
 use std::collections::BTreeSet;
@@ -23,8 +24,8 @@ use super::lines::{self, Item};
 use super::store;
 use crate::db::entities::{allowance_run, allowance_run_change};
 use crate::db::now_utc;
-use crate::decisions::bulk::{CHUNK, load_rows, next_workers};
-use crate::decisions::facts::{Places, WorkerHead, WorkerRows, assemble};
+use crate::decisions::bulk::{CHUNK, RawRows, next_workers, read_rows};
+use crate::decisions::facts::{WorkerHead, assemble};
 use crate::problem::ApiError;
 
 fn json<T: serde::Serialize>(v: &T) -> Result<String, ApiError> {
@@ -70,11 +71,10 @@ impl Tally {
     }
 }
 
-/// One chunk of the region as read: its workers, their rows and the places they work.
+/// One chunk of the region as read: its workers and their rows, undecoded.
 struct Chunk {
     workers: Vec<WorkerHead>,
-    rows: Vec<WorkerRows>,
-    places: Places,
+    raw: RawRows,
     last: String,
 }
 
@@ -89,13 +89,8 @@ async fn fetch<C: ConnectionTrait>(
     let Some(last) = workers.last().map(|w| w.id.clone()) else {
         return Ok(None);
     };
-    let (rows, places) = load_rows(conn, &workers).await?;
-    Ok(Some(Chunk {
-        workers,
-        rows,
-        places,
-        last,
-    }))
+    let raw = read_rows(conn, &workers).await?;
+    Ok(Some(Chunk { workers, raw, last }))
 }
 
 /// Computes and stores the run `id` of `region` and `month` by `by`, comparing it with the
@@ -128,20 +123,26 @@ pub async fn make_run_in_chunks<C: ConnectionTrait>(
     let mut tally = Tally::default();
     let mut after: Option<String> = None;
     let mut next = fetch(conn, region, None, chunk).await?;
+    // Lines decided but not stored yet: stored while the next chunk is decided.
+    let mut unstored: Vec<Item> = Vec::new();
     while let Some(part) = next.take() {
         let last = part.last.clone();
         let job = {
             let (set, run_id) = (Arc::clone(&set), id.clone());
             tokio::task::spawn_blocking(move || decide_chunk(&run_id, &set, month, part))
         };
-        let (decided, fetched) = tokio::join!(job, fetch(conn, region, Some(&last), chunk));
+        let io = async {
+            lines::insert(conn, std::mem::take(&mut unstored)).await?;
+            fetch(conn, region, Some(&last), chunk).await
+        };
+        let (decided, fetched) = tokio::join!(job, io);
         let decided = decided.map_err(ApiError::internal)??;
         next = fetched?;
         for line in &decided.lines {
             tally.totals.add(line);
         }
         tally.policies.extend(decided.policies);
-        lines::insert(conn, decided.items).await?;
+        unstored = decided.items;
         // The first run of a region and month has nothing to compare with.
         if let Some(p) = &prev_id {
             let before = lines::read(conn, p, after.as_deref(), Some(&last), None).await?;
@@ -151,6 +152,7 @@ pub async fn make_run_in_chunks<C: ConnectionTrait>(
         }
         after = Some(last);
     }
+    lines::insert(conn, unstored).await?;
     // Workers of the previous run no longer in the region.
     if let Some(p) = &prev_id {
         loop {
@@ -206,22 +208,23 @@ struct Decided {
     policies: BTreeSet<(String, u32)>,
 }
 
-/// Assembles and decides one chunk (no I/O; runs on the blocking pool, which also frees the
-/// chunk's rows).
+/// Decodes, assembles and decides one chunk (no I/O; runs on the blocking pool, which also
+/// frees the chunk's rows).
 fn decide_chunk(
     run_id: &str,
     set: &PolicySet,
     month: YearMonth,
     chunk: Chunk,
 ) -> Result<Decided, ApiError> {
+    let (rows, places) = chunk.raw.decode(&chunk.workers)?;
     let n = chunk.workers.len();
     let mut out = Decided {
         lines: Vec::with_capacity(n),
         items: Vec::with_capacity(n),
         policies: BTreeSet::new(),
     };
-    for (w, r) in chunk.workers.iter().zip(&chunk.rows) {
-        let f = assemble(w, r, &chunk.places)?;
+    for (w, r) in chunk.workers.iter().zip(&rows) {
+        let f = assemble(w, r, &places)?;
         let d = decide(&f.facts, set, month);
         let unit = run::assignment_used(&d).and_then(|a| f.assignment_units.get(&a).cloned());
         let line = RunLine {

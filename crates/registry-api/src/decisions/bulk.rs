@@ -5,19 +5,21 @@
 //! registrations, assignments, payments, appraisals, credit entries, then the posts and
 //! units the assignments point at), each ordered by worker and then in the order
 //! [`super::facts::load`] uses, and each answered as ONE JSON document
-//! ([`super::json_rows`]): a chunk costs nine round trips whatever its size. It groups the
+//! ([`super::json_rows`]): a chunk costs nine round trips whatever its size. [`read_rows`]
+//! only reads the documents and [`RawRows::decode`] decodes them, so a run can decode one
+//! chunk while the database reads the next. It groups the
 //! rows by worker in one pass and [`super::facts::assemble`]s each worker exactly as the
 //! single-worker loader does, so a run decides from the same facts with the same ids as
 //! `GET /workers/{id}/allowance`. No per-worker query; memory is bounded by the chunk.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use registry_core::ids::RegionCode;
 use sea_orm::{ConnectionTrait, DbBackend};
 
 use super::fact_tables as t;
 use super::facts::{LoadedFacts, Places, WorkerHead, WorkerRows, assemble};
-use super::json_rows::{Filter, Query};
+use super::json_rows::{Filter, Query, decode, json_set};
 use crate::problem::ApiError;
 use crate::workers::store::region_range;
 
@@ -80,42 +82,12 @@ pub async fn next_workers<C: ConnectionTrait>(
         .collect())
 }
 
-/// The rows of `table` whose `column` is one of `ids` (and that meet `extra`), in `order`,
-/// converted by `model`.
-async fn rows_in<C, R, M>(
-    conn: &C,
-    table: super::json_rows::Table,
-    column: &'static str,
-    ids: &[&str],
-    extra: &'static str,
-    order: &'static [&'static str],
-    model: fn(R) -> M,
-) -> Result<Vec<M>, ApiError>
-where
-    C: ConnectionTrait,
-    R: serde::de::DeserializeOwned,
-{
-    let rows: Vec<R> = Query {
-        table,
-        filter: Filter::In {
-            column,
-            values: ids,
-            extra,
-        },
-        order,
-        limit: None,
-    }
-    .fetch(conn)
-    .await?;
-    Ok(rows.into_iter().map(model).collect())
-}
-
 /// The facts of `workers` (one query per table), in the order of `workers`.
 pub async fn load_chunk<C: ConnectionTrait>(
     conn: &C,
     workers: &[WorkerHead],
 ) -> Result<Vec<LoadedFacts>, ApiError> {
-    let (rows, places) = load_rows(conn, workers).await?;
+    let (rows, places) = read_rows(conn, workers).await?.decode(workers)?;
     workers
         .iter()
         .zip(&rows)
@@ -123,121 +95,132 @@ pub async fn load_chunk<C: ConnectionTrait>(
         .collect()
 }
 
-/// The rows of `workers` (one query per table), in the order of `workers`, and the places
-/// their assignments point at: what [`load_chunk`] assembles (a run assembles them on
-/// another thread while the next chunk loads).
-pub async fn load_rows<C: ConnectionTrait>(
-    conn: &C,
-    workers: &[WorkerHead],
-) -> Result<(Vec<WorkerRows>, Places), ApiError> {
-    let ids: Vec<&str> = workers.iter().map(|w| w.id.as_str()).collect();
-    let index: HashMap<&str, usize> = ids.iter().enumerate().map(|(i, w)| (*w, i)).collect();
-    let mut rows = vec![WorkerRows::default(); workers.len()];
-    let slot = |w: &str| index.get(w).copied();
-    let by_id = &["worker_id", "id"];
-    let by_time = &["worker_id", "recorded_at", "id"];
-
-    for m in rows_in(
-        conn,
-        t::CREDENTIALS,
-        "worker_id",
-        &ids,
-        "",
-        by_id,
-        t::credential,
-    )
-    .await?
-    {
-        if let Some(i) = slot(&m.worker_id) {
-            rows[i].credentials.push(m);
-        }
-    }
-    for m in rows_in(
-        conn,
-        t::REGISTRATIONS,
-        "worker_id",
-        &ids,
-        "",
-        by_id,
-        t::registration,
-    )
-    .await?
-    {
-        if let Some(i) = slot(&m.worker_id) {
-            rows[i].registrations.push(m);
-        }
-    }
-    for m in rows_in(
-        conn,
-        t::ASSIGNMENTS,
-        "worker_id",
-        &ids,
-        "",
-        by_id,
-        t::assignment,
-    )
-    .await?
-    {
-        if let Some(i) = slot(&m.worker_id) {
-            rows[i].assignments.push(m);
-        }
-    }
-    for m in rows_in(conn, t::PAYMENTS, "worker_id", &ids, "", by_id, t::payment).await? {
-        if let Some(i) = slot(&m.worker_id) {
-            rows[i].payments.push(m);
-        }
-    }
-    for m in rows_in(
-        conn,
-        t::APPRAISALS,
-        "worker_id",
-        &ids,
-        "",
-        by_time,
-        t::appraisal,
-    )
-    .await?
-    {
-        if let Some(i) = slot(&m.worker_id) {
-            rows[i].appraisals.push(m);
-        }
-    }
-    let worker_only = " AND \"subject_kind\" = 'worker'";
-    for m in rows_in(
-        conn,
-        t::CREDIT_ENTRIES,
-        "worker_id",
-        &ids,
-        worker_only,
-        by_time,
-        t::credit_entry,
-    )
-    .await?
-    {
-        if let Some(i) = m.worker_id.as_deref().and_then(slot) {
-            rows[i].credit_entries.push(m);
-        }
-    }
-    let places = places(conn, &rows).await?;
-    Ok((rows, places))
+/// The documents of one chunk as read, not yet decoded (a run decodes them on another
+/// thread while the next chunk is read): credentials, registrations, assignments, payments,
+/// appraisals and the workers' credit entries, then the posts of their assignments and the
+/// units of those posts.
+#[derive(Debug, Clone)]
+pub struct RawRows {
+    docs: [String; 8],
 }
 
-/// The posts the chunk's assignments point at and their units (two queries).
-async fn places<C: ConnectionTrait>(conn: &C, rows: &[WorkerRows]) -> Result<Places, ApiError> {
-    let post_ids: BTreeSet<&str> = rows
-        .iter()
-        .flat_map(|r| r.assignments.iter().map(|a| a.post_id.as_str()))
-        .collect();
-    if post_ids.is_empty() {
-        return Ok(Places::default());
+/// Reads the rows of `workers` (one query per table; posts and units by subquery on the
+/// same ids), undecoded.
+pub async fn read_rows<C: ConnectionTrait>(
+    conn: &C,
+    workers: &[WorkerHead],
+) -> Result<RawRows, ApiError> {
+    let backend = conn.get_database_backend();
+    let ids: Vec<&str> = workers.iter().map(|w| w.id.as_str()).collect();
+    let ids_json = serde_json::to_string(&ids).map_err(ApiError::internal)?;
+    let by_id: &'static [&'static str] = &["worker_id", "id"];
+    let by_time: &'static [&'static str] = &["worker_id", "recorded_at", "id"];
+    let of_workers = |table, extra, order| Query {
+        table,
+        filter: Filter::In {
+            column: "worker_id",
+            values: &ids,
+            extra,
+        },
+        order,
+        limit: None,
+    };
+    let set = json_set(backend, "{0}");
+    let post_ids =
+        format!("SELECT \"post_id\" FROM \"assignments\" WHERE \"worker_id\" IN ({set})");
+    let by_subquery = |table, sql: String| Query {
+        table,
+        filter: Filter::Sql {
+            sql,
+            params: vec![ids_json.clone()],
+        },
+        order: &["id"],
+        limit: None,
+    };
+    let worker_only = " AND \"subject_kind\" = 'worker'";
+    let queries = [
+        of_workers(t::CREDENTIALS, "", by_id),
+        of_workers(t::REGISTRATIONS, "", by_id),
+        of_workers(t::ASSIGNMENTS, "", by_id),
+        of_workers(t::PAYMENTS, "", by_id),
+        of_workers(t::APPRAISALS, "", by_time),
+        of_workers(t::CREDIT_ENTRIES, worker_only, by_time),
+        by_subquery(t::POSTS, format!("\"id\" IN ({post_ids})")),
+        by_subquery(
+            t::UNITS,
+            format!("\"id\" IN (SELECT \"unit_id\" FROM \"posts\" WHERE \"id\" IN ({post_ids}))"),
+        ),
+    ];
+    let mut docs: [String; 8] = Default::default();
+    for (doc, q) in docs.iter_mut().zip(&queries) {
+        *doc = q.fetch_text(conn).await?;
     }
-    let post_ids: Vec<&str> = post_ids.into_iter().collect();
-    let posts = rows_in(conn, t::POSTS, "id", &post_ids, "", &["id"], t::post).await?;
-    let unit_ids: BTreeSet<&str> = posts.iter().map(|p| p.unit_id.as_str()).collect();
-    let unit_ids: Vec<&str> = unit_ids.into_iter().collect();
-    let units = rows_in(conn, t::UNITS, "id", &unit_ids, "", &["id"], t::unit).await?;
-    Ok(Places {
-        posts: posts.into_iter().map(|p| (p.id.clone(), p)).collect(),
-        units: units.into_iter().map(|u| (u.id.clone(), u)).collect(),
-    })
+    Ok(RawRows { docs })
+}
+
+impl RawRows {
+    /// Decodes the documents: each worker's rows (in the order of `workers`) and the places
+    /// their assignments point at.
+    pub fn decode(&self, workers: &[WorkerHead]) -> Result<(Vec<WorkerRows>, Places), ApiError> {
+        let index: HashMap<&str, usize> = workers
+            .iter()
+            .enumerate()
+            .map(|(i, w)| (w.id.as_str(), i))
+            .collect();
+        let slot = |w: &str| index.get(w).copied();
+        let mut rows = vec![WorkerRows::default(); workers.len()];
+        let [
+            credentials,
+            registrations,
+            assignments,
+            payments,
+            appraisals,
+            credit,
+            posts,
+            units,
+        ] = &self.docs;
+        for m in decode(credentials)?.into_iter().map(t::credential) {
+            if let Some(i) = slot(&m.worker_id) {
+                rows[i].credentials.push(m);
+            }
+        }
+        for m in decode(registrations)?.into_iter().map(t::registration) {
+            if let Some(i) = slot(&m.worker_id) {
+                rows[i].registrations.push(m);
+            }
+        }
+        for m in decode(assignments)?.into_iter().map(t::assignment) {
+            if let Some(i) = slot(&m.worker_id) {
+                rows[i].assignments.push(m);
+            }
+        }
+        for m in decode(payments)?.into_iter().map(t::payment) {
+            if let Some(i) = slot(&m.worker_id) {
+                rows[i].payments.push(m);
+            }
+        }
+        for m in decode(appraisals)?.into_iter().map(t::appraisal) {
+            if let Some(i) = slot(&m.worker_id) {
+                rows[i].appraisals.push(m);
+            }
+        }
+        for m in decode(credit)?.into_iter().map(t::credit_entry) {
+            if let Some(i) = m.worker_id.as_deref().and_then(slot) {
+                rows[i].credit_entries.push(m);
+            }
+        }
+        let places = Places {
+            posts: decode(posts)?
+                .into_iter()
+                .map(t::post)
+                .map(|p| (p.id.clone(), p))
+                .collect(),
+            units: decode(units)?
+                .into_iter()
+                .map(t::unit)
+                .map(|u| (u.id.clone(), u))
+                .collect(),
+        };
+        Ok((rows, places))
+    }
 }

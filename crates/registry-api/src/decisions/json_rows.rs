@@ -108,6 +108,20 @@ fn rendered(backend: DbBackend, col: &str, kind: Col) -> String {
     }
 }
 
+/// The subquery listing the strings of the JSON array bound at `param` (`?1`, `$1`, or a
+/// `{0}` to be replaced by [`Filter::Sql`]).
+pub fn json_set(backend: DbBackend, param: &str) -> String {
+    match backend {
+        DbBackend::Postgres => format!("SELECT json_array_elements_text({param}::json)"),
+        _ => format!("SELECT value FROM json_each({param})"),
+    }
+}
+
+/// Decodes a document read by [`Query::fetch_text`] as rows of `T`.
+pub fn decode<T: DeserializeOwned>(text: &str) -> Result<Vec<T>, ApiError> {
+    serde_json::from_str(text).map_err(ApiError::internal)
+}
+
 impl Query<'_> {
     /// The statement for `backend`.
     pub fn statement(&self, backend: DbBackend) -> Result<Statement, ApiError> {
@@ -126,11 +140,7 @@ impl Query<'_> {
             } => {
                 let json = serde_json::to_string(list).map_err(ApiError::internal)?;
                 values.push(json.into());
-                let p = placeholder(backend, 1);
-                let set = match backend {
-                    DbBackend::Postgres => format!("SELECT json_array_elements_text({p}::json)"),
-                    _ => format!("SELECT value FROM json_each({p})"),
-                };
+                let set = json_set(backend, &placeholder(backend, 1));
                 format!("\"{column}\" IN ({set}){extra}")
             }
             Filter::Sql { sql, params } => {
@@ -184,15 +194,18 @@ impl Query<'_> {
         &self,
         conn: &C,
     ) -> Result<Vec<T>, ApiError> {
+        decode(&self.fetch_text(conn).await?)
+    }
+
+    /// Runs the query and returns its document undecoded (`[]` when no row matches), so
+    /// the caller can decode it elsewhere ([`decode`]).
+    pub async fn fetch_text<C: ConnectionTrait>(&self, conn: &C) -> Result<String, ApiError> {
         let stmt = self.statement(conn.get_database_backend())?;
         let Some(row) = conn.query_one_raw(stmt).await? else {
-            return Ok(Vec::new());
+            return Ok("[]".to_owned());
         };
         let text: Option<String> = row.try_get_by_index(0)?;
-        match text {
-            None => Ok(Vec::new()),
-            Some(text) => serde_json::from_str(&text).map_err(ApiError::internal),
-        }
+        Ok(text.unwrap_or_else(|| "[]".to_owned()))
     }
 }
 
