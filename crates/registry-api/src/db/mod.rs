@@ -30,9 +30,6 @@ use sea_orm::{
 use crate::config::{Config, DatabaseUrl};
 use crate::problem::ApiError;
 
-/// Bytes of an SQLite database file each connection maps into memory (`PRAGMA mmap_size`).
-pub const MMAP_SIZE: u64 = 1 << 30;
-
 /// How long a request waits for a pooled connection before a 503.
 pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -61,13 +58,9 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbErr> {
                 .foreign_keys(true)
                 .busy_timeout(config.lock_timeout);
             if path.is_some() {
-                // mmap: in WAL mode every commit elsewhere (an audit entry, say) makes each
-                // connection drop its page cache at its next read; mapped pages are then
-                // re-read from memory instead of by one `pread` copy each (BENCHMARKS.md).
                 opts = opts
                     .journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Normal)
-                    .pragma("mmap_size", MMAP_SIZE.to_string());
+                    .synchronous(SqliteSynchronous::Normal);
             }
             // `:memory:` is one database per connection: keep exactly one.
             let max = if path.is_some() {

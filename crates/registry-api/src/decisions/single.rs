@@ -10,24 +10,28 @@
 //! facts of them.
 //!
 //! Why one round trip: sqlx runs every SQLite connection on a thread of its own and each
-//! query is a channel hand-off to it and back (two context switches on a busy machine);
-//! on PostgreSQL each query is a network round trip. SQLite executes the statements as one
-//! multi-statement query with bound parameters (`?`, numbered across the statements);
-//! PostgreSQL does not allow bound parameters in a multi-statement query, so there the
-//! statements go in one simple-protocol message with the worker id inlined as a string
-//! literal, escaped by sea-query, and only for ids that look like UUIDs (anything else
-//! takes [`super::facts::load`]'s path).
+//! query is a channel hand-off to it and back (two context switches on a busy machine),
+//! plus a ping of the connection when it goes back to the pool; on PostgreSQL each query is
+//! a network round trip. SQLite executes the statements as one multi-statement query with
+//! bound parameters (`?`, numbered across the statements), inside `BEGIN` … `COMMIT`: one
+//! read transaction, so one snapshot for all of them and one WAL lock instead of one per
+//! statement (if a statement fails, the transaction is rolled back before the connection
+//! returns to the pool). The statement text is built once per process. PostgreSQL does not
+//! allow bound parameters in a multi-statement query, so there the statements go in one
+//! simple-protocol message (an implicit transaction) with the worker id inlined as a string
+//! literal, only for ids that are UUID text (hex digits and dashes; anything else takes
+//! one query per list).
 
 use std::collections::BTreeMap;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use sea_orm::sea_query::{
     Expr, PostgresQueryBuilder, SelectStatement, SqliteQueryBuilder, Value,
 };
 use sea_orm::sqlx::{self, AssertSqlSafe};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, FromQueryResult,
-    QueryFilter, QueryResult, QuerySelect, QueryTrait, Select, Statement,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
+    FromQueryResult, QueryFilter, QueryResult, QuerySelect, QueryTrait, RuntimeErr, Select,
 };
 
 use super::facts::{LoadedFacts, Places, WorkerQueries, WorkerRows, assemble, rows_of};
@@ -149,16 +153,17 @@ struct Built {
 
 static BUILT: LazyLock<Built> = LazyLock::new(|| {
     let parts = statements(PLACEHOLDER);
-    let mut sql = String::new();
+    // One read transaction for all the statements: one snapshot, and one lock and unlock of
+    // the WAL instead of one per statement.
+    let mut sql = String::from("BEGIN");
     let mut values = Vec::new();
     for s in &parts {
         let (part, vals) = s.build(SqliteQueryBuilder);
-        if !sql.is_empty() {
-            sql.push_str(";\n");
-        }
+        sql.push_str(";\n");
         sql.push_str(&part);
         values.extend(vals.0);
     }
+    sql.push_str(";\nCOMMIT");
     let postgres = parts
         .iter()
         .map(|s| s.to_string(PostgresQueryBuilder))
@@ -170,6 +175,10 @@ static BUILT: LazyLock<Built> = LazyLock::new(|| {
     }
 });
 
+fn sqlx_err(e: sqlx::Error) -> ApiError {
+    ApiError::from(DbErr::Query(RuntimeErr::SqlxError(Arc::new(e))))
+}
+
 /// Runs the statements in one round trip; `None` when this backend or id cannot.
 async fn round_trip(
     db: &DatabaseConnection,
@@ -177,20 +186,31 @@ async fn round_trip(
 ) -> Result<Option<Vec<QueryResult>>, ApiError> {
     match db.get_database_backend() {
         DbBackend::Sqlite => {
-            let (sql, template) = &BUILT.sqlite;
-            let placeholder = Value::from(PLACEHOLDER);
-            let values: Vec<Value> = template
-                .iter()
-                .map(|v| {
-                    if *v == placeholder {
-                        Value::from(worker_id)
-                    } else {
-                        v.clone()
+            let built: &'static Built = &BUILT;
+            let mut query = sqlx::query(built.sqlite.0.as_str());
+            for v in &built.sqlite.1 {
+                query = match v {
+                    Value::String(Some(s)) if s == PLACEHOLDER => query.bind(worker_id.to_owned()),
+                    Value::String(Some(s)) => query.bind(s.clone()),
+                    other => return Err(ApiError::internal(format!("unexpected value {other:?}"))),
+                };
+            }
+            let mut conn = db
+                .get_sqlite_connection_pool()
+                .acquire()
+                .await
+                .map_err(sqlx_err)?;
+            match query.fetch_all(&mut *conn).await {
+                Ok(rows) => Ok(Some(rows.into_iter().map(QueryResult::from).collect())),
+                Err(e) => {
+                    // The error stopped the statements before COMMIT: end the transaction
+                    // before the connection goes back to the pool, or do not return it.
+                    if sqlx::query("ROLLBACK").execute(&mut *conn).await.is_err() {
+                        conn.close_on_drop();
                     }
-                })
-                .collect();
-            let stmt = Statement::from_sql_and_values(DbBackend::Sqlite, sql.as_str(), values);
-            Ok(Some(db.query_all_raw(stmt).await?))
+                    Err(sqlx_err(e))
+                }
+            }
         }
         DbBackend::Postgres if is_uuid_text(worker_id) => {
             // Safe to inline: hex digits and dashes only (checked just above).
@@ -200,7 +220,7 @@ async fn round_trip(
             let rows = sqlx::raw_sql(AssertSqlSafe(sql))
                 .fetch_all(db.get_postgres_connection_pool())
                 .await
-                .map_err(|e| sea_orm::DbErr::Query(sea_orm::RuntimeErr::SqlxError(e.into())))?;
+                .map_err(sqlx_err)?;
             Ok(Some(rows.into_iter().map(QueryResult::from).collect()))
         }
         _ => Ok(None),
