@@ -1,5 +1,6 @@
 //! The single-worker loader: one worker's rows, the posts and units its assignments point
-//! at, and the policy generation (`crate::policies::cache`), in ONE round trip.
+//! at, and the policy generation (`crate::policies::cache`), on one connection; on SQLite
+//! in one round trip.
 //!
 //! The statements are exactly [`WorkerQueries`] (the rows [`super::facts::load`] reads),
 //! the posts `WHERE id IN (the worker's assignments' posts)` and their units (the rows
@@ -9,18 +10,18 @@
 //! the same order, as one query per table would give, and [`assemble`] makes the same
 //! facts of them.
 //!
-//! Why one round trip: sqlx runs every SQLite connection on a thread of its own and each
-//! query is a channel hand-off to it and back (two context switches on a busy machine),
-//! plus a ping of the connection when it goes back to the pool; on PostgreSQL each query is
-//! a network round trip. SQLite executes the statements as one multi-statement query with
-//! bound parameters (`?`, numbered across the statements), inside `BEGIN` … `COMMIT`: one
-//! read transaction, so one snapshot for all of them and one WAL lock instead of one per
-//! statement (if a statement fails, the transaction is rolled back before the connection
-//! returns to the pool). The statement text is built once per process. PostgreSQL does not
-//! allow bound parameters in a multi-statement query, so there the statements go in one
-//! simple-protocol message (an implicit transaction) with the worker id inlined as a string
-//! literal, only for ids that are UUID text (hex digits and dashes; anything else takes
-//! one query per list).
+//! Why: sqlx runs every SQLite connection on a thread of its own and each query is a
+//! channel hand-off to it and back (two context switches on a busy machine), plus a ping
+//! of the connection when it goes back to the pool; on PostgreSQL each query is a network
+//! round trip, and so is that ping. SQLite executes the statements as one multi-statement
+//! query with bound parameters (`?`, numbered across the statements), inside `BEGIN` …
+//! `COMMIT`: one round trip and one read transaction, so one snapshot for all of them and
+//! one WAL lock instead of one per statement (if a statement fails, the transaction is
+//! rolled back before the connection returns to the pool). PostgreSQL does not take bound
+//! parameters in a multi-statement query: there the statements run one after the other on
+//! one connection taken from the pool once (prepared, binary results, as sea-orm's own
+//! queries), which saves a pool round trip and a ping per statement. The statements are
+//! built once per process.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
@@ -28,7 +29,7 @@ use std::sync::{Arc, LazyLock};
 use sea_orm::sea_query::{
     Expr, PostgresQueryBuilder, SelectStatement, SqliteQueryBuilder, Value,
 };
-use sea_orm::sqlx::{self, AssertSqlSafe};
+use sea_orm::sqlx;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
     FromQueryResult, QueryFilter, QueryResult, QuerySelect, QueryTrait, RuntimeErr, Select,
@@ -129,26 +130,15 @@ fn statements(worker_id: &str) -> Vec<SelectStatement> {
     ]
 }
 
-/// Whether `id` is a UUID in its canonical text form (hex digits and dashes only), the only
-/// kind of id inlined into SQL.
-fn is_uuid_text(id: &str) -> bool {
-    id.len() == 36
-        && id.bytes().enumerate().all(|(i, b)| match i {
-            8 | 13 | 18 | 23 => b == b'-',
-            _ => b.is_ascii_hexdigit(),
-        })
-}
-
 /// The id the statements are built with, once per process: every bound value equal to it
-/// (SQLite), or its quoted literal (PostgreSQL), stands for the worker's id. Not a UUID, so
-/// never a worker's id.
+/// stands for the worker's id. Not a UUID, so never a worker's id.
 const PLACEHOLDER: &str = "worker-id-placeholder";
 
-/// The statements of [`statements`] built once per process: SQLite's text with its values,
-/// PostgreSQL's text with the placeholder inlined.
+/// The statements of [`statements`] built once per process: SQLite's as one text (in a
+/// read transaction) with its values, PostgreSQL's one by one with theirs.
 struct Built {
     sqlite: (String, Vec<Value>),
-    postgres: String,
+    postgres: Vec<(String, Vec<Value>)>,
 }
 
 static BUILT: LazyLock<Built> = LazyLock::new(|| {
@@ -166,9 +156,11 @@ static BUILT: LazyLock<Built> = LazyLock::new(|| {
     sql.push_str(";\nCOMMIT");
     let postgres = parts
         .iter()
-        .map(|s| s.to_string(PostgresQueryBuilder))
-        .collect::<Vec<_>>()
-        .join(";\n");
+        .map(|s| {
+            let (sql, vals) = s.build(PostgresQueryBuilder);
+            (sql, vals.0)
+        })
+        .collect();
     Built {
         sqlite: (sql, values),
         postgres,
@@ -179,21 +171,32 @@ fn sqlx_err(e: sqlx::Error) -> ApiError {
     ApiError::from(DbErr::Query(RuntimeErr::SqlxError(Arc::new(e))))
 }
 
-/// Runs the statements in one round trip; `None` when this backend or id cannot.
+/// `values` as bind arguments, the placeholder replaced by `worker_id` (all of them are
+/// strings: ids and the credit entries' subject kind).
+fn arguments(values: &[Value], worker_id: &str) -> Result<Vec<String>, ApiError> {
+    values
+        .iter()
+        .map(|v| match v {
+            Value::String(Some(s)) if s == PLACEHOLDER => Ok(worker_id.to_owned()),
+            Value::String(Some(s)) => Ok(s.clone()),
+            other => Err(ApiError::internal(format!("unexpected value {other:?}"))),
+        })
+        .collect()
+}
+
+/// Runs the statements on one connection: on SQLite in one round trip, on PostgreSQL one
+/// prepared statement after the other (sqlx cannot send them together with bound values);
+/// `None` on another backend.
 async fn round_trip(
     db: &DatabaseConnection,
     worker_id: &str,
 ) -> Result<Option<Vec<QueryResult>>, ApiError> {
+    let built: &'static Built = &BUILT;
     match db.get_database_backend() {
         DbBackend::Sqlite => {
-            let built: &'static Built = &BUILT;
             let mut query = sqlx::query(built.sqlite.0.as_str());
-            for v in &built.sqlite.1 {
-                query = match v {
-                    Value::String(Some(s)) if s == PLACEHOLDER => query.bind(worker_id.to_owned()),
-                    Value::String(Some(s)) => query.bind(s.clone()),
-                    other => return Err(ApiError::internal(format!("unexpected value {other:?}"))),
-                };
+            for a in arguments(&built.sqlite.1, worker_id)? {
+                query = query.bind(a);
             }
             let mut conn = db
                 .get_sqlite_connection_pool()
@@ -212,16 +215,22 @@ async fn round_trip(
                 }
             }
         }
-        DbBackend::Postgres if is_uuid_text(worker_id) => {
-            // Safe to inline: hex digits and dashes only (checked just above).
-            let sql = BUILT
-                .postgres
-                .replace(&format!("'{PLACEHOLDER}'"), &format!("'{worker_id}'"));
-            let rows = sqlx::raw_sql(AssertSqlSafe(sql))
-                .fetch_all(db.get_postgres_connection_pool())
+        DbBackend::Postgres => {
+            let mut conn = db
+                .get_postgres_connection_pool()
+                .acquire()
                 .await
                 .map_err(sqlx_err)?;
-            Ok(Some(rows.into_iter().map(QueryResult::from).collect()))
+            let mut rows = Vec::new();
+            for (sql, values) in &built.postgres {
+                let mut query = sqlx::query(sql.as_str());
+                for a in arguments(values, worker_id)? {
+                    query = query.bind(a);
+                }
+                let part = query.fetch_all(&mut *conn).await.map_err(sqlx_err)?;
+                rows.extend(part.into_iter().map(QueryResult::from));
+            }
+            Ok(Some(rows))
         }
         _ => Ok(None),
     }
@@ -232,8 +241,8 @@ fn push<M: FromQueryResult>(list: &mut Vec<M>, row: &QueryResult) -> Result<(), 
     Ok(())
 }
 
-/// Reads `worker_id`'s rows, places and the policy generation in one round trip (see the
-/// module docs); on a backend or id that cannot, one query per list.
+/// Reads `worker_id`'s rows, places and the policy generation on one connection (see the
+/// module docs); on another backend, one query per list.
 pub async fn fetch(db: &DatabaseConnection, worker_id: &str) -> Result<Fetched, ApiError> {
     let Some(results) = round_trip(db, worker_id).await? else {
         return fetch_one_by_one(db, worker_id).await;
@@ -267,7 +276,7 @@ fn by_id<M>(rows: Vec<M>, id: impl Fn(&M) -> &String) -> BTreeMap<String, M> {
     rows.into_iter().map(|m| (id(&m).clone(), m)).collect()
 }
 
-/// The same lists, one query each (PostgreSQL with an id that is not inlined).
+/// The same lists, one query each over the pool (a backend [`round_trip`] does not know).
 async fn fetch_one_by_one(db: &DatabaseConnection, worker_id: &str) -> Result<Fetched, ApiError> {
     let rows = rows_of(db, worker_id).await?;
     let places = Places::load(db, rows.assignments.iter()).await?;
@@ -294,14 +303,6 @@ pub async fn load(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn only_canonical_uuids_are_inlined() {
-        assert!(is_uuid_text("0190f5a2-7c3e-7d4a-9b1c-2e3f4a5b6c7d"));
-        assert!(!is_uuid_text("0190f5a2-7c3e-7d4a-9b1c-2e3f4a5b6c7'"));
-        assert!(!is_uuid_text("x' OR '1'='1"));
-        assert!(!is_uuid_text("0190f5a27c3e7d4a9b1c2e3f4a5b6c7d"));
-    }
 
     #[test]
     fn kinds_round_trip() {
