@@ -551,11 +551,15 @@ async fn one_trip_loader_equals_per_table_loader(b: Backend) {
     let db = &app.state.db;
     for id in [&s.worker, &other.worker] {
         let w = registry_api::workers::store::find(db, id).await.unwrap().unwrap();
-        let (one_trip, generation) = single::load(db, &w).await.unwrap();
+        let one_trip = single::load_visible(db, id, |_| true).await.unwrap().unwrap();
         let per_table = facts::load(db, &w).await.unwrap();
-        assert_eq!(format!("{one_trip:?}"), format!("{per_table:?}"), "{id}");
-        assert!(generation.is_some());
+        assert_eq!(one_trip.worker, w);
+        assert_eq!(format!("{:?}", one_trip.facts), format!("{per_table:?}"), "{id}");
+        assert!(one_trip.policy_generation.is_some());
+        // Hidden is answered like missing.
+        assert!(single::load_visible(db, id, |_| false).await.unwrap().is_none());
     }
+    assert!(single::load_visible(db, "no-such-worker", |_| true).await.unwrap().is_none());
     // A worker with no records at all (no id in any list) loads as an empty worker.
     let empty = single::fetch(db, "no-such-worker").await.unwrap();
     assert!(empty.rows.credentials.is_empty() && empty.rows.assignments.is_empty());

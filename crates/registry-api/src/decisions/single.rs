@@ -29,7 +29,8 @@ use std::sync::{Arc, LazyLock};
 use sea_orm::sea_query::{
     Expr, PostgresQueryBuilder, SelectStatement, SqliteQueryBuilder, Value,
 };
-use sea_orm::sqlx;
+use sea_orm::sqlx::pool::PoolConnection;
+use sea_orm::sqlx::{self, Postgres, Sqlite};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
     FromQueryResult, QueryFilter, QueryResult, QuerySelect, QueryTrait, RuntimeErr, Select,
@@ -134,14 +135,19 @@ fn statements(worker_id: &str) -> Vec<SelectStatement> {
 /// stands for the worker's id. Not a UUID, so never a worker's id.
 const PLACEHOLDER: &str = "worker-id-placeholder";
 
-/// The statements of [`statements`] built once per process: SQLite's as one text (in a
-/// read transaction) with its values, PostgreSQL's one by one with theirs.
-struct Built {
-    sqlite: (String, Vec<Value>),
-    postgres: Vec<(String, Vec<Value>)>,
+/// A statement built for one backend, with its values.
+type Built = (String, Vec<Value>);
+
+/// The statements built once per process, per backend: the worker by id, and the lists —
+/// SQLite's as one text in a read transaction, PostgreSQL's one by one.
+struct Statements {
+    sqlite_worker: Built,
+    sqlite_lists: Built,
+    postgres_worker: Built,
+    postgres_lists: Vec<Built>,
 }
 
-static BUILT: LazyLock<Built> = LazyLock::new(|| {
+static STATEMENTS: LazyLock<Statements> = LazyLock::new(|| {
     let parts = statements(PLACEHOLDER);
     // One read transaction for all the statements: one snapshot, and one lock and unlock of
     // the WAL instead of one per statement.
@@ -154,16 +160,21 @@ static BUILT: LazyLock<Built> = LazyLock::new(|| {
         values.extend(vals.0);
     }
     sql.push_str(";\nCOMMIT");
-    let postgres = parts
-        .iter()
-        .map(|s| {
-            let (sql, vals) = s.build(PostgresQueryBuilder);
-            (sql, vals.0)
-        })
-        .collect();
-    Built {
-        sqlite: (sql, values),
-        postgres,
+    // By primary key, without `.one()`'s bound LIMIT (see `crate::workers::store::find`).
+    let worker = worker::Entity::find_by_id(PLACEHOLDER.to_owned()).into_query();
+    let sqlite_worker = worker.build(SqliteQueryBuilder);
+    let postgres_worker = worker.build(PostgresQueryBuilder);
+    Statements {
+        sqlite_worker: (sqlite_worker.0, sqlite_worker.1.0),
+        sqlite_lists: (sql, values),
+        postgres_worker: (postgres_worker.0, postgres_worker.1.0),
+        postgres_lists: parts
+            .iter()
+            .map(|s| {
+                let (sql, vals) = s.build(PostgresQueryBuilder);
+                (sql, vals.0)
+            })
+            .collect(),
     }
 });
 
@@ -184,55 +195,93 @@ fn arguments(values: &[Value], worker_id: &str) -> Result<Vec<String>, ApiError>
         .collect()
 }
 
-/// Runs the statements on one connection: on SQLite in one round trip, on PostgreSQL one
-/// prepared statement after the other (sqlx cannot send them together with bound values);
-/// `None` on another backend.
-async fn round_trip(
-    db: &DatabaseConnection,
-    worker_id: &str,
-) -> Result<Option<Vec<QueryResult>>, ApiError> {
-    let built: &'static Built = &BUILT;
-    match db.get_database_backend() {
-        DbBackend::Sqlite => {
-            let mut query = sqlx::query(built.sqlite.0.as_str());
-            for a in arguments(&built.sqlite.1, worker_id)? {
-                query = query.bind(a);
-            }
-            let mut conn = db
-                .get_sqlite_connection_pool()
-                .acquire()
-                .await
-                .map_err(sqlx_err)?;
-            match query.fetch_all(&mut *conn).await {
-                Ok(rows) => Ok(Some(rows.into_iter().map(QueryResult::from).collect())),
-                Err(e) => {
-                    // The error stopped the statements before COMMIT: end the transaction
-                    // before the connection goes back to the pool, or do not return it.
-                    if sqlx::query("ROLLBACK").execute(&mut *conn).await.is_err() {
-                        conn.close_on_drop();
-                    }
-                    Err(sqlx_err(e))
-                }
-            }
-        }
-        DbBackend::Postgres => {
-            let mut conn = db
-                .get_postgres_connection_pool()
-                .acquire()
-                .await
-                .map_err(sqlx_err)?;
-            let mut rows = Vec::new();
-            for (sql, values) in &built.postgres {
+/// One connection taken from the pool for all of one worker's statements: one acquire and
+/// one release (with its ping) instead of one per statement.
+enum Conn {
+    Sqlite(PoolConnection<Sqlite>),
+    Postgres(PoolConnection<Postgres>),
+}
+
+impl Conn {
+    /// A connection of `db`'s pool; `None` on a backend this module does not know.
+    async fn acquire(db: &DatabaseConnection) -> Result<Option<Self>, ApiError> {
+        Ok(match db.get_database_backend() {
+            DbBackend::Sqlite => Some(Conn::Sqlite(
+                db.get_sqlite_connection_pool()
+                    .acquire()
+                    .await
+                    .map_err(sqlx_err)?,
+            )),
+            DbBackend::Postgres => Some(Conn::Postgres(
+                db.get_postgres_connection_pool()
+                    .acquire()
+                    .await
+                    .map_err(sqlx_err)?,
+            )),
+            _ => None,
+        })
+    }
+
+    /// Runs one built statement (or, on SQLite, several in one text).
+    async fn run(&mut self, (sql, values): &'static Built, id: &str) -> Result<Vec<QueryResult>, ApiError> {
+        let args = arguments(values, id)?;
+        match self {
+            Conn::Sqlite(conn) => {
                 let mut query = sqlx::query(sql.as_str());
-                for a in arguments(values, worker_id)? {
+                for a in args {
                     query = query.bind(a);
                 }
-                let part = query.fetch_all(&mut *conn).await.map_err(sqlx_err)?;
-                rows.extend(part.into_iter().map(QueryResult::from));
+                match query.fetch_all(&mut **conn).await {
+                    Ok(rows) => Ok(rows.into_iter().map(QueryResult::from).collect()),
+                    Err(e) => {
+                        // An error stops a multi-statement text before its COMMIT: end the
+                        // transaction before the connection goes back to the pool, or do
+                        // not return it (ROLLBACK outside a transaction fails harmlessly).
+                        if sql.starts_with("BEGIN")
+                            && sqlx::query("ROLLBACK").execute(&mut **conn).await.is_err()
+                        {
+                            conn.close_on_drop();
+                        }
+                        Err(sqlx_err(e))
+                    }
+                }
             }
-            Ok(Some(rows))
+            Conn::Postgres(conn) => {
+                let mut query = sqlx::query(sql.as_str());
+                for a in args {
+                    query = query.bind(a);
+                }
+                let rows = query.fetch_all(&mut **conn).await.map_err(sqlx_err)?;
+                Ok(rows.into_iter().map(QueryResult::from).collect())
+            }
         }
-        _ => Ok(None),
+    }
+
+    /// The worker `id`, if it exists.
+    async fn worker(&mut self, id: &str) -> Result<Option<worker::Model>, ApiError> {
+        let built = match self {
+            Conn::Sqlite(_) => &STATEMENTS.sqlite_worker,
+            Conn::Postgres(_) => &STATEMENTS.postgres_worker,
+        };
+        match self.run(built, id).await?.first() {
+            Some(row) => Ok(Some(worker::Model::from_query_result(row, "")?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The lists of the worker `id` and the policy generation.
+    async fn lists(&mut self, id: &str) -> Result<Fetched, ApiError> {
+        let rows = match self {
+            Conn::Sqlite(_) => self.run(&STATEMENTS.sqlite_lists, id).await?,
+            Conn::Postgres(_) => {
+                let mut rows = Vec::new();
+                for built in &STATEMENTS.postgres_lists {
+                    rows.extend(self.run(built, id).await?);
+                }
+                rows
+            }
+        };
+        sort(&rows)
     }
 }
 
@@ -241,15 +290,11 @@ fn push<M: FromQueryResult>(list: &mut Vec<M>, row: &QueryResult) -> Result<(), 
     Ok(())
 }
 
-/// Reads `worker_id`'s rows, places and the policy generation on one connection (see the
-/// module docs); on another backend, one query per list.
-pub async fn fetch(db: &DatabaseConnection, worker_id: &str) -> Result<Fetched, ApiError> {
-    let Some(results) = round_trip(db, worker_id).await? else {
-        return fetch_one_by_one(db, worker_id).await;
-    };
+/// Sorts tagged rows into their lists.
+fn sort(results: &[QueryResult]) -> Result<Fetched, ApiError> {
     let mut f = Fetched::default();
     let (mut posts, mut units) = (Vec::<post::Model>::new(), Vec::<unit::Model>::new());
-    for row in &results {
+    for row in results {
         let code: i32 = row.try_get("", KIND)?;
         let r = &mut f.rows;
         match Kind::of(code) {
@@ -261,7 +306,9 @@ pub async fn fetch(db: &DatabaseConnection, worker_id: &str) -> Result<Fetched, 
             Some(Kind::CreditEntry) => push::<credit_entry::Model>(&mut r.credit_entries, row)?,
             Some(Kind::Post) => push(&mut posts, row)?,
             Some(Kind::Unit) => push(&mut units, row)?,
-            Some(Kind::Generation) => f.policy_generation = Some(row.try_get("", GENERATION_ALIAS)?),
+            Some(Kind::Generation) => {
+                f.policy_generation = Some(row.try_get("", GENERATION_ALIAS)?)
+            }
             None => return Err(ApiError::internal(format!("unknown row_kind {code}"))),
         }
     }
@@ -276,7 +323,7 @@ fn by_id<M>(rows: Vec<M>, id: impl Fn(&M) -> &String) -> BTreeMap<String, M> {
     rows.into_iter().map(|m| (id(&m).clone(), m)).collect()
 }
 
-/// The same lists, one query each over the pool (a backend [`round_trip`] does not know).
+/// The same lists, one query each over the pool (a backend [`Conn`] does not know).
 async fn fetch_one_by_one(db: &DatabaseConnection, worker_id: &str) -> Result<Fetched, ApiError> {
     let rows = rows_of(db, worker_id).await?;
     let places = Places::load(db, rows.assignments.iter()).await?;
@@ -291,13 +338,56 @@ async fn fetch_one_by_one(db: &DatabaseConnection, worker_id: &str) -> Result<Fe
     })
 }
 
-/// The facts of `w` (one round trip), and the policy generation read with them.
-pub async fn load(
+/// Reads `worker_id`'s rows, places and the policy generation on one connection (see the
+/// module docs).
+pub async fn fetch(db: &DatabaseConnection, worker_id: &str) -> Result<Fetched, ApiError> {
+    match Conn::acquire(db).await? {
+        Some(mut conn) => conn.lists(worker_id).await,
+        None => fetch_one_by_one(db, worker_id).await,
+    }
+}
+
+/// What [`load_visible`] read: the worker, its facts and the policy generation.
+#[derive(Debug, Clone)]
+pub struct Visible {
+    /// The worker row.
+    pub worker: worker::Model,
+    /// Its facts.
+    pub facts: LoadedFacts,
+    /// The policy generation read with them.
+    pub policy_generation: Option<i64>,
+}
+
+/// The worker `id` and its facts, if `visible` says the caller may read it, all on one
+/// connection: first the worker by id, then — only for a visible worker — the lists. A
+/// hidden worker is answered like a missing one (`None`) after the same single lookup,
+/// as `crate::scope::readable_worker` does.
+pub async fn load_visible(
     db: &DatabaseConnection,
-    w: &worker::Model,
-) -> Result<(LoadedFacts, Option<i64>), ApiError> {
-    let f = fetch(db, &w.id).await?;
-    Ok((assemble(w, &f.rows, &f.places)?, f.policy_generation))
+    id: &str,
+    visible: impl FnOnce(&worker::Model) -> bool,
+) -> Result<Option<Visible>, ApiError> {
+    let (worker, fetched) = match Conn::acquire(db).await? {
+        Some(mut conn) => {
+            let Some(w) = conn.worker(id).await?.filter(|w| visible(w)) else {
+                return Ok(None);
+            };
+            let f = conn.lists(&w.id).await?;
+            (w, f)
+        }
+        None => {
+            let Some(w) = crate::workers::store::find(db, id).await?.filter(|w| visible(w)) else {
+                return Ok(None);
+            };
+            let f = fetch_one_by_one(db, &w.id).await?;
+            (w, f)
+        }
+    };
+    Ok(Some(Visible {
+        facts: assemble(&worker, &fetched.rows, &fetched.places)?,
+        policy_generation: fetched.policy_generation,
+        worker,
+    }))
 }
 
 #[cfg(test)]
