@@ -179,25 +179,40 @@ pub(crate) async fn append_fields(
     entries: &[Fields<'_>],
 ) -> Result<i64, DbErr> {
     lock_appends(txn).await?;
-    // The head: the row with the highest `seq` (not `ORDER BY seq DESC LIMIT ?`, whose bound
-    // LIMIT makes SQLite prepare the statement again on every append).
-    let head = Query::select()
-        .expr(Func::max(Expr::col(audit_log::Column::Seq)))
-        .from(audit_log::Entity)
-        .to_owned();
     let last = audit_log::Entity::find()
-        .filter(ExprTrait::eq(
-            Expr::col(audit_log::Column::Seq),
-            Expr::SubQuery(None, Box::new(head.into())),
-        ))
+        .filter(is_head())
         .all(txn)
         .await?
         .into_iter()
         .next();
-    let (mut seq, mut prev_hash) = match last {
-        Some(m) => (m.seq, m.hash),
-        None => (0, GENESIS_HASH.to_owned()),
-    };
+    let head = last.map(|m| (m.seq, m.hash));
+    let (seq, rows) = chain(head, entries)?;
+    if !rows.is_empty() {
+        audit_log::Entity::insert_many(rows).exec(txn).await?;
+    }
+    Ok(seq)
+}
+
+/// `seq = (SELECT max(seq) FROM audit_log)`: the head (not `ORDER BY seq DESC LIMIT ?`,
+/// whose bound LIMIT makes SQLite prepare the statement again on every append).
+pub(crate) fn is_head() -> Expr {
+    let max = Query::select()
+        .expr(Func::max(Expr::col(audit_log::Column::Seq)))
+        .from(audit_log::Entity)
+        .to_owned();
+    ExprTrait::eq(
+        Expr::col(audit_log::Column::Seq),
+        Expr::SubQuery(None, Box::new(max.into())),
+    )
+}
+
+/// The rows of `entries`, in order, chained onto `head` (`(seq, hash)` of the last entry;
+/// `None` for an empty log), all with the same `at`; and the last sequence number.
+pub(crate) fn chain(
+    head: Option<(i64, String)>,
+    entries: &[Fields<'_>],
+) -> Result<(i64, Vec<audit_log::ActiveModel>), DbErr> {
+    let (mut seq, mut prev_hash) = head.unwrap_or_else(|| (0, GENESIS_HASH.to_owned()));
     let at = now_utc()
         .format(&Rfc3339)
         .map_err(|e| DbErr::Custom(e.to_string()))?;
@@ -231,10 +246,7 @@ pub(crate) async fn append_fields(
             hash: Set(hash),
         });
     }
-    if !rows.is_empty() {
-        audit_log::Entity::insert_many(rows).exec(txn).await?;
-    }
-    Ok(seq)
+    Ok((seq, rows))
 }
 
 /// Whether `ev` is a worker reading their own record (never recorded).

@@ -14,6 +14,7 @@ use crate::decisions_support::{
     serious_listing, worker_in_post,
 };
 use crate::helpers::{Backend, TestApp, assert_problem, spawn_app};
+use registry_api::decisions::{facts, single};
 use sea_orm::{ConnectionTrait, Database};
 
 both_backends!(
@@ -27,6 +28,7 @@ both_backends!(
     scoping_and_me,
     bad_month_is_422,
     policy_writes_elsewhere_are_seen_at_once,
+    one_trip_loader_equals_per_table_loader,
 );
 
 /// A 社会工作师 (intermediate) of Jinjiang, Chengdu: certificate 2020-05-10, registered
@@ -533,4 +535,62 @@ async fn policy_writes_elsewhere_are_seen_at_once(b: Backend) {
     conn.close().await.unwrap();
     let d = get_ok(&app, &path, &admin).await;
     assert_eq!(d["amount"], "950.00", "{d}");
+}
+
+/// The single-worker loader that reads everything in one round trip gives exactly the facts
+/// (and fact ids) of one query per table, for a worker with records of every kind, one of
+/// them stored with a whole-second timestamp (decoded like any other).
+async fn one_trip_loader_equals_per_table_loader(b: Backend) {
+    let app = spawn_app(b).await;
+    create_policy(&app, &sample_policy("chengdu-community-monthly.json")).await;
+    let (s, _) = chengdu_worker(&app, 1, "full_time", "2023-01-01").await;
+    appraise(&app, &s, 2024, "pass").await;
+    appraise(&app, &s, 2025, "fail").await;
+    serious_listing(&app, &s, "510104", date!(2026 - 02 - 10)).await;
+    let more = add_credential(&app, &s.worker, "7", "senior", "2025-06-01").await;
+    register(&app, &more, "2025-07-01").await;
+    let (other, _) = chengdu_worker(&app, 2, "part_time", "2025-01-01").await;
+    app.state
+        .db
+        .execute_unprepared(&format!(
+            "UPDATE credentials SET updated_at = '2026-01-01 00:00:00+00:00' WHERE id = '{more}'"
+        ))
+        .await
+        .unwrap();
+    let db = &app.state.db;
+    for id in [&s.worker, &other.worker] {
+        let w = registry_api::workers::store::find(db, id)
+            .await
+            .unwrap()
+            .unwrap();
+        let one_trip = single::load_visible(db, id, |_| true)
+            .await
+            .unwrap()
+            .unwrap();
+        let per_table = facts::load(db, &w).await.unwrap();
+        assert_eq!(one_trip.worker, w);
+        assert_eq!(
+            format!("{:?}", one_trip.facts),
+            format!("{per_table:?}"),
+            "{id}"
+        );
+        assert!(one_trip.policy_generation.is_some());
+        // Hidden is answered like missing.
+        assert!(
+            single::load_visible(db, id, |_| false)
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+    assert!(
+        single::load_visible(db, "no-such-worker", |_| true)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // A worker with no records at all (no id in any list) loads as an empty worker.
+    let empty = single::fetch(db, "no-such-worker").await.unwrap();
+    assert!(empty.rows.credentials.is_empty() && empty.rows.assignments.is_empty());
+    assert!(empty.places.posts.is_empty() && empty.policy_generation.is_some());
 }

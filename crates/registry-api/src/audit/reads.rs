@@ -15,21 +15,27 @@
 //!
 //! The writer runs on a thread of its own (with a single-threaded tokio runtime) and a
 //! connection of its own, started on first use; it ends when the [`ReadAudit`] is dropped.
-//! Not a task among the requests' nor a connection of their pool: a batch takes four
-//! statements, and each would otherwise wait its turn behind the requests that became
-//! ready meanwhile, while every reader waits for the batch. Should the writer be gone, an
-//! entry is written directly, in a transaction of its own, as [`super::record_read`] does.
+//! Not a task among the requests' nor a connection of their pool: every statement of a
+//! batch would otherwise wait its turn behind the requests that became ready meanwhile,
+//! while every reader waits for the batch. On SQLite a batch is two round trips
+//! ([`write_sqlite`]), elsewhere a [`begin_write`] transaction with [`append_fields`].
+//! Should the writer be gone, an entry is written directly, in a transaction of its own, as
+//! [`super::record_read`] does.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, LazyLock, OnceLock};
 
+use sea_orm::sea_query::{SqliteQueryBuilder, Value};
 use sea_orm::sqlx::postgres::PgPoolOptions;
-use sea_orm::sqlx::sqlite::SqlitePoolOptions;
+use sea_orm::sqlx::sqlite::SqliteConnection;
+use sea_orm::sqlx::{self, AssertSqlSafe, Connection, Row};
 use sea_orm::{
-    DatabaseConnection, DbBackend, DbErr, RuntimeErr, SqlxPostgresConnector, SqlxSqliteConnector,
+    DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
+    RuntimeErr, SqlxPostgresConnector,
 };
 use tokio::sync::{mpsc, oneshot};
 
-use super::{AuditEvent, Fields, Party, append_fields, is_own_read, record_read};
+use super::{AuditEvent, Fields, Party, append_fields, chain, is_head, is_own_read, record_read};
+use crate::db::entities::audit_log;
 use crate::db::{begin_write, is_transient};
 
 /// Most entries written in one transaction (11 bound values each, well inside both
@@ -179,60 +185,130 @@ impl ReadAudit {
     }
 }
 
-/// The writer: one transaction per batch of queued entries, on a connection of its own.
+/// Where the writer writes.
+enum Writer {
+    /// SQLite: a connection of its own, held for good (no pool, no ping on release); a
+    /// batch is two round trips, `BEGIN IMMEDIATE` with the head lookup, then the insert
+    /// with `COMMIT` ([`write_sqlite`]).
+    Sqlite(SqliteConnection),
+    /// Through sea-orm, in a [`begin_write`] transaction with [`append_fields`]: a pool of
+    /// one connection of its own on PostgreSQL, or the shared pool (an in-memory SQLite
+    /// database, or when no connection of its own could be opened).
+    Orm(DatabaseConnection),
+}
+
+impl Writer {
+    /// A connection of its own with the options of `shared`'s connections: sharing the
+    /// pool, each batch would first queue for a connection behind the requests.
+    async fn open(shared: &DatabaseConnection, separate: bool) -> Self {
+        if !separate {
+            return Writer::Orm(shared.clone());
+        }
+        let own = match shared.get_database_backend() {
+            DbBackend::Sqlite => {
+                let opts = shared.get_sqlite_connection_pool().connect_options();
+                SqliteConnection::connect_with(&opts)
+                    .await
+                    .map(Writer::Sqlite)
+            }
+            DbBackend::Postgres => {
+                let pool = shared.get_postgres_connection_pool();
+                PgPoolOptions::new()
+                    .max_connections(1)
+                    .connect_with((*pool.connect_options()).clone())
+                    .await
+                    .map(|p| Writer::Orm(SqlxPostgresConnector::from_sqlx_postgres_pool(p)))
+            }
+            _ => return Writer::Orm(shared.clone()),
+        };
+        own.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "audit writer: sharing the pool");
+            Writer::Orm(shared.clone())
+        })
+    }
+
+    async fn write(&mut self, jobs: &[Job]) -> Result<(), DbErr> {
+        let fields: Vec<Fields<'_>> = jobs.iter().map(|j| j.entry.fields()).collect();
+        match self {
+            Writer::Sqlite(conn) => write_sqlite(conn, &fields).await,
+            Writer::Orm(db) => {
+                let txn = begin_write(db).await?;
+                append_fields(&txn, &fields).await?;
+                txn.commit().await
+            }
+        }
+    }
+}
+
+/// The writer: one transaction per batch of queued entries.
 async fn run(shared: DatabaseConnection, separate: bool, mut queue: mpsc::UnboundedReceiver<Job>) {
-    let own = if separate {
-        own_connection(&shared).await
-    } else {
-        None
-    };
-    let db = own.as_ref().unwrap_or(&shared);
+    let mut writer = Writer::open(&shared, separate).await;
     let mut jobs = Vec::with_capacity(MAX_BATCH);
     while queue.recv_many(&mut jobs, MAX_BATCH).await > 0 {
-        let result = write(db, &jobs).await.map_err(|e| Failure::of(&e));
+        let result = writer.write(&jobs).await.map_err(|e| Failure::of(&e));
         for job in jobs.drain(..) {
             // A reader that went away no longer needs the answer; its entry stays written.
             let _ = job.done.send(result.clone());
         }
     }
-    if let Some(own) = own {
-        own.close().await.ok();
-    }
-}
-
-async fn write(db: &DatabaseConnection, jobs: &[Job]) -> Result<(), DbErr> {
-    let fields: Vec<Fields<'_>> = jobs.iter().map(|j| j.entry.fields()).collect();
-    let txn = begin_write(db).await?;
-    append_fields(&txn, &fields).await?;
-    txn.commit().await
-}
-
-/// A pool of one connection with the options of `shared`'s connections, for the writer
-/// alone: sharing the pool, each batch would first queue for a connection behind the
-/// requests. `None` (use `shared`) if the connection cannot be opened.
-async fn own_connection(shared: &DatabaseConnection) -> Option<DatabaseConnection> {
-    let own = match shared.get_database_backend() {
-        DbBackend::Sqlite => {
-            let pool = shared.get_sqlite_connection_pool();
-            SqlitePoolOptions::new()
-                .max_connections(1)
-                .test_before_acquire(false)
-                .idle_timeout(None)
-                .max_lifetime(None)
-                .connect_with((*pool.connect_options()).clone())
-                .await
-                .map(SqlxSqliteConnector::from_sqlx_sqlite_pool)
-        }
-        DbBackend::Postgres => {
-            let pool = shared.get_postgres_connection_pool();
-            PgPoolOptions::new()
-                .max_connections(1)
-                .connect_with((*pool.connect_options()).clone())
-                .await
-                .map(SqlxPostgresConnector::from_sqlx_postgres_pool)
-        }
-        _ => return None,
+    match writer {
+        Writer::Sqlite(conn) => conn.close().await.ok(),
+        Writer::Orm(db) if separate => db.close().await.ok(),
+        Writer::Orm(_) => None,
     };
-    own.map_err(|e| tracing::warn!(error = %e, "audit writer: sharing the pool"))
-        .ok()
+}
+
+fn sqlx_err(e: sqlx::Error) -> DbErr {
+    DbErr::Exec(RuntimeErr::SqlxError(Arc::new(e)))
+}
+
+/// `BEGIN IMMEDIATE` and the head's `seq` and `hash`, as one text (built once).
+static BEGIN_AND_HEAD: LazyLock<String> = LazyLock::new(|| {
+    let head = audit_log::Entity::find()
+        .select_only()
+        .column(audit_log::Column::Seq)
+        .column(audit_log::Column::Hash)
+        .filter(is_head())
+        .into_query()
+        .to_string(SqliteQueryBuilder);
+    format!("BEGIN IMMEDIATE;\n{head}")
+});
+
+/// One batch on SQLite in two round trips: the write lock and the head, then the rows
+/// chained onto it ([`chain`], as [`append_fields`] does) with the commit. On any error
+/// the transaction is rolled back (a failed `ROLLBACK` outside a transaction is harmless).
+async fn write_sqlite(conn: &mut SqliteConnection, entries: &[Fields<'_>]) -> Result<(), DbErr> {
+    let result = async {
+        let head = sqlx::query(BEGIN_AND_HEAD.as_str())
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(sqlx_err)?;
+        let head = match head.first() {
+            Some(row) => Some((
+                row.try_get::<i64, _>("seq").map_err(sqlx_err)?,
+                row.try_get::<String, _>("hash").map_err(sqlx_err)?,
+            )),
+            None => None,
+        };
+        let (_, rows) = chain(head, entries)?;
+        let (sql, values) = audit_log::Entity::insert_many(rows)
+            .into_query()
+            .build(SqliteQueryBuilder);
+        let sql = format!("{sql};\nCOMMIT");
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for v in values.0 {
+            query = match v {
+                Value::BigInt(Some(n)) => query.bind(n),
+                Value::String(s) => query.bind(s),
+                other => return Err(DbErr::Custom(format!("unexpected audit value {other:?}"))),
+            };
+        }
+        query.execute(&mut *conn).await.map_err(sqlx_err)?;
+        Ok(())
+    }
+    .await;
+    if result.is_err() {
+        let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+    }
+    result
 }

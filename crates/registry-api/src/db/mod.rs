@@ -30,9 +30,6 @@ use sea_orm::{
 use crate::config::{Config, DatabaseUrl};
 use crate::problem::ApiError;
 
-/// Bytes of an SQLite database file each connection maps into memory (`PRAGMA mmap_size`).
-pub const MMAP_SIZE: u64 = 1 << 30;
-
 /// How long a request waits for a pooled connection before a 503.
 pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -64,17 +61,13 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbErr> {
                 .foreign_keys(true)
                 .busy_timeout(config.lock_timeout);
             if path.is_some() {
-                // mmap: in WAL mode every commit elsewhere (an audit entry, say) makes each
-                // connection drop its page cache at its next read; mapped pages are then
-                // re-read from memory instead of by one `pread` copy each (BENCHMARKS.md).
                 opts = opts
                     .journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Normal)
                     // 16 MiB of page cache per connection (SQLite's default is 2 MiB): an
                     // allowance run writes a whole region in one transaction and re-reads
                     // index pages; with the default cache it spills and re-reads from the OS.
-                    .pragma("cache_size", SQLITE_CACHE_KIB)
-                    .pragma("mmap_size", MMAP_SIZE.to_string());
+                    .pragma("cache_size", SQLITE_CACHE_KIB);
             }
             // `:memory:` is one database per connection: keep exactly one.
             let max = if path.is_some() {

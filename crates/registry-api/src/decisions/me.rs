@@ -7,19 +7,18 @@ use poem_openapi::param::Query;
 use poem_openapi::payload::Json;
 
 use super::params::{MonthPattern, MonthText};
-use super::routes::{OneDecision, OneLadder, allowance, ladder, parse_day, parse_month};
+use super::routes::{OneDecision, OneLadder, allowance, ladder, parse_day, parse_month, readable};
+use super::single::Visible;
 use crate::auth::{Auth, Principal, Role};
-use crate::db::entities::worker;
 use crate::observe::RequestId;
 use crate::problem::{ApiError, ErrorSet, Errors};
 use crate::routes::Tags;
-use crate::scope::readable_worker;
 use crate::state::AppState;
 
-async fn me(state: &AppState, p: &Principal) -> Result<worker::Model, ApiError> {
+async fn me(state: &AppState, p: &Principal) -> Result<Visible, ApiError> {
     p.require(&[Role::Worker])?;
     let id = p.worker_id().ok_or_else(ApiError::not_found)?;
-    readable_worker(state, p, id).await
+    readable(state, p, id).await
 }
 
 /// Errors of a `/me` read: a non-worker token is a 403.
@@ -55,8 +54,8 @@ impl MeDecisionsApi {
     ) -> Result<OneDecision, Errors<MeReadErrors>> {
         let p = &auth.0;
         let month = parse_month("month", &month.0.0)?;
-        let w = me(&state, p).await?;
-        let d = allowance(&state, p, &request_id, "get_my_allowance", &w, month).await?;
+        let v = me(&state, p).await?;
+        let d = allowance(&state, p, &request_id, "get_my_allowance", &v, month).await?;
         Ok(OneDecision::Ok(Json(d)))
     }
 
@@ -76,8 +75,8 @@ impl MeDecisionsApi {
     ) -> Result<OneLadder, Errors<MeReadErrors>> {
         let p = &auth.0;
         let as_of = parse_day("date", date.0.as_deref())?;
-        let w = me(&state, p).await?;
-        let v = ladder(&state, p, &request_id, "get_my_ladder", &w, as_of).await?;
-        Ok(OneLadder::Ok(Json(v)))
+        let v = me(&state, p).await?;
+        let answer = ladder(&state, p, &request_id, "get_my_ladder", &v, as_of).await?;
+        Ok(OneLadder::Ok(Json(answer)))
     }
 }

@@ -15,7 +15,7 @@ use time::macros::format_description;
 
 use super::api::{AllowanceDecision, CreditDetails, LadderView};
 use super::params::{MonthPattern, MonthText};
-use super::single;
+use super::single::{self, Visible};
 use crate::audit::AuditEvent;
 use crate::auth::{Auth, Principal, Role};
 use crate::db::entities::worker;
@@ -23,7 +23,7 @@ use crate::db::now_utc;
 use crate::observe::RequestId;
 use crate::problem::{ApiError, Errors, ReadErrors};
 use crate::routes::Tags;
-use crate::scope::readable_worker;
+use crate::scope::can_read_worker;
 use crate::state::AppState;
 
 /// An allowance decision.
@@ -88,19 +88,28 @@ async fn record(
         .map_err(ApiError::from)
 }
 
-/// The allowance decision of `w` for `month`, as `p` may see it (hr: no credit details),
-/// with the read recorded in the audit log (unless `p` is the worker).
+/// The worker `id` with its facts, read on one connection, if `p` may read it; otherwise
+/// the same 404 as a missing one, after the same single lookup (see
+/// `crate::scope::readable_worker`).
+pub async fn readable(state: &AppState, p: &Principal, id: &str) -> Result<Visible, ApiError> {
+    single::load_visible(&state.db, id, |w| can_read_worker(p, w))
+        .await?
+        .ok_or_else(ApiError::not_found)
+}
+
+/// The allowance decision of `v` for `month`, as `p` may see it (hr: no credit details),
+/// with the read recorded in the audit log (unless `p` is the worker). The policy set is
+/// the cached one at the generation read with the facts (`crate::policies::cache`).
 pub async fn allowance(
     state: &AppState,
     p: &Principal,
     request_id: &RequestId,
     action: &str,
-    w: &worker::Model,
+    v: &Visible,
     month: YearMonth,
 ) -> Result<AllowanceDecision, ApiError> {
-    let (loaded, generation) = single::load(&state.db, w).await?;
-    let policies = state.policies.at(&state.db, generation).await?;
-    let d = decide(&loaded.facts, &policies.set, month);
+    let policies = state.policies.at(&state.db, v.policy_generation).await?;
+    let d = decide(&v.facts.facts, &policies.set, month);
     let recorded_at = d.policy.as_ref().and_then(|used| {
         policies
             .rows
@@ -113,21 +122,21 @@ pub async fn allowance(
     } else {
         CreditDetails::Shown
     };
-    let view = AllowanceDecision::view(&w.id, &d, &loaded.ids, recorded_at, credit);
-    record(state, p, request_id, action, w).await?;
+    let view = AllowanceDecision::view(&v.worker.id, &d, &v.facts.ids, recorded_at, credit);
+    record(state, p, request_id, action, &v.worker).await?;
     Ok(view)
 }
 
-/// The ladder answer of `w` on `as_of` (national exam routes), with the read recorded.
+/// The ladder answer of `v` on `as_of` (national exam routes), with the read recorded.
 pub async fn ladder(
     state: &AppState,
     p: &Principal,
     request_id: &RequestId,
     action: &str,
-    w: &worker::Model,
+    v: &Visible,
     as_of: Date,
 ) -> Result<LadderView, ApiError> {
-    let (loaded, _) = single::load(&state.db, w).await?;
+    let loaded = &v.facts;
     let answer = next_step(
         &LadderFacts {
             education: loaded.education,
@@ -137,8 +146,8 @@ pub async fn ladder(
         &LadderRules::national(),
         as_of,
     );
-    let view = LadderView::view(&w.id, as_of, &answer, &loaded.ids);
-    record(state, p, request_id, action, w).await?;
+    let view = LadderView::view(&v.worker.id, as_of, &answer, &loaded.ids);
+    record(state, p, request_id, action, &v.worker).await?;
     Ok(view)
 }
 
@@ -173,8 +182,8 @@ impl WorkerDecisionsApi {
     ) -> Result<OneDecision, Errors<ReadErrors>> {
         let p = &auth.0;
         let month = parse_month("month", &month.0.0)?;
-        let w = readable_worker(&state, p, &id.0).await?;
-        let d = allowance(&state, p, &request_id, "get_worker_allowance", &w, month).await?;
+        let v = readable(&state, p, &id.0).await?;
+        let d = allowance(&state, p, &request_id, "get_worker_allowance", &v, month).await?;
         Ok(OneDecision::Ok(Json(d)))
     }
 
@@ -201,8 +210,8 @@ impl WorkerDecisionsApi {
     ) -> Result<OneLadder, Errors<ReadErrors>> {
         let p = &auth.0;
         let as_of = parse_day("date", date.0.as_deref())?;
-        let w = readable_worker(&state, p, &id.0).await?;
-        let v = ladder(&state, p, &request_id, "get_worker_ladder", &w, as_of).await?;
-        Ok(OneLadder::Ok(Json(v)))
+        let v = readable(&state, p, &id.0).await?;
+        let answer = ladder(&state, p, &request_id, "get_worker_ladder", &v, as_of).await?;
+        Ok(OneLadder::Ok(Json(answer)))
     }
 }

@@ -1,5 +1,6 @@
 //! The single-worker loader: one worker's rows, the posts and units its assignments point
-//! at, and the policy generation (`crate::policies::cache`), in ONE round trip.
+//! at, and the policy generation (`crate::policies::cache`), on one connection; on SQLite
+//! in one round trip.
 //!
 //! The statements are exactly [`WorkerQueries`] (the rows [`super::facts::load`] reads),
 //! the posts `WHERE id IN (the worker's assignments' posts)` and their units (the rows
@@ -9,23 +10,28 @@
 //! the same order, as one query per table would give, and [`assemble`] makes the same
 //! facts of them.
 //!
-//! Why one round trip: sqlx runs every SQLite connection on a thread of its own and each
-//! query is a channel hand-off to it and back (two context switches on a busy machine);
-//! on PostgreSQL each query is a network round trip. SQLite executes the statements as one
-//! multi-statement query with bound parameters (`?`, numbered across the statements);
-//! PostgreSQL does not allow bound parameters in a multi-statement query, so there the
-//! statements go in one simple-protocol message with the worker id inlined as a string
-//! literal, escaped by sea-query, and only for ids that look like UUIDs (anything else
-//! takes [`super::facts::load`]'s path).
+//! Why: sqlx runs every SQLite connection on a thread of its own and each query is a
+//! channel hand-off to it and back (two context switches on a busy machine), plus a ping
+//! of the connection when it goes back to the pool; on PostgreSQL each query is a network
+//! round trip, and so is that ping. SQLite executes the statements as one multi-statement
+//! query with bound parameters (`?`, numbered across the statements), inside `BEGIN` …
+//! `COMMIT`: one round trip and one read transaction, so one snapshot for all of them and
+//! one WAL lock instead of one per statement (if a statement fails, the transaction is
+//! rolled back before the connection returns to the pool). PostgreSQL does not take bound
+//! parameters in a multi-statement query: there the statements run one after the other on
+//! one connection taken from the pool once (prepared, binary results, as sea-orm's own
+//! queries), which saves a pool round trip and a ping per statement. The statements are
+//! built once per process.
 
 use std::collections::BTreeMap;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use sea_orm::sea_query::{Expr, PostgresQueryBuilder, SelectStatement, SqliteQueryBuilder, Value};
-use sea_orm::sqlx::{self, AssertSqlSafe};
+use sea_orm::sqlx::pool::PoolConnection;
+use sea_orm::sqlx::{self, Postgres, Sqlite};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, FromQueryResult,
-    QueryFilter, QueryResult, QuerySelect, QueryTrait, Select, Statement,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
+    FromQueryResult, QueryFilter, QueryResult, QuerySelect, QueryTrait, RuntimeErr, Select,
 };
 
 use super::facts::{LoadedFacts, Places, WorkerQueries, WorkerRows, assemble, rows_of};
@@ -123,85 +129,161 @@ fn statements(worker_id: &str) -> Vec<SelectStatement> {
     ]
 }
 
-/// Whether `id` is a UUID in its canonical text form (hex digits and dashes only), the only
-/// kind of id inlined into SQL.
-fn is_uuid_text(id: &str) -> bool {
-    id.len() == 36
-        && id.bytes().enumerate().all(|(i, b)| match i {
-            8 | 13 | 18 | 23 => b == b'-',
-            _ => b.is_ascii_hexdigit(),
-        })
-}
-
 /// The id the statements are built with, once per process: every bound value equal to it
-/// (SQLite), or its quoted literal (PostgreSQL), stands for the worker's id. Not a UUID, so
-/// never a worker's id.
+/// stands for the worker's id. Not a UUID, so never a worker's id.
 const PLACEHOLDER: &str = "worker-id-placeholder";
 
-/// The statements of [`statements`] built once per process: SQLite's text with its values,
-/// PostgreSQL's text with the placeholder inlined.
-struct Built {
-    sqlite: (String, Vec<Value>),
-    postgres: String,
+/// A statement built for one backend, with its values.
+type Built = (String, Vec<Value>);
+
+/// The statements built once per process, per backend: the worker by id, and the lists —
+/// SQLite's as one text in a read transaction, PostgreSQL's one by one.
+struct Statements {
+    sqlite_worker: Built,
+    sqlite_lists: Built,
+    postgres_worker: Built,
+    postgres_lists: Vec<Built>,
 }
 
-static BUILT: LazyLock<Built> = LazyLock::new(|| {
+static STATEMENTS: LazyLock<Statements> = LazyLock::new(|| {
     let parts = statements(PLACEHOLDER);
-    let mut sql = String::new();
+    // One read transaction for all the statements: one snapshot, and one lock and unlock of
+    // the WAL instead of one per statement.
+    let mut sql = String::from("BEGIN");
     let mut values = Vec::new();
     for s in &parts {
         let (part, vals) = s.build(SqliteQueryBuilder);
-        if !sql.is_empty() {
-            sql.push_str(";\n");
-        }
+        sql.push_str(";\n");
         sql.push_str(&part);
         values.extend(vals.0);
     }
-    let postgres = parts
-        .iter()
-        .map(|s| s.to_string(PostgresQueryBuilder))
-        .collect::<Vec<_>>()
-        .join(";\n");
-    Built {
-        sqlite: (sql, values),
-        postgres,
+    sql.push_str(";\nCOMMIT");
+    // By primary key, without `.one()`'s bound LIMIT (see `crate::workers::store::find`).
+    let worker = worker::Entity::find_by_id(PLACEHOLDER.to_owned()).into_query();
+    let sqlite_worker = worker.build(SqliteQueryBuilder);
+    let postgres_worker = worker.build(PostgresQueryBuilder);
+    Statements {
+        sqlite_worker: (sqlite_worker.0, sqlite_worker.1.0),
+        sqlite_lists: (sql, values),
+        postgres_worker: (postgres_worker.0, postgres_worker.1.0),
+        postgres_lists: parts
+            .iter()
+            .map(|s| {
+                let (sql, vals) = s.build(PostgresQueryBuilder);
+                (sql, vals.0)
+            })
+            .collect(),
     }
 });
 
-/// Runs the statements in one round trip; `None` when this backend or id cannot.
-async fn round_trip(
-    db: &DatabaseConnection,
-    worker_id: &str,
-) -> Result<Option<Vec<QueryResult>>, ApiError> {
-    match db.get_database_backend() {
-        DbBackend::Sqlite => {
-            let (sql, template) = &BUILT.sqlite;
-            let placeholder = Value::from(PLACEHOLDER);
-            let values: Vec<Value> = template
-                .iter()
-                .map(|v| {
-                    if *v == placeholder {
-                        Value::from(worker_id)
-                    } else {
-                        v.clone()
+fn sqlx_err(e: sqlx::Error) -> ApiError {
+    ApiError::from(DbErr::Query(RuntimeErr::SqlxError(Arc::new(e))))
+}
+
+/// `values` as bind arguments, the placeholder replaced by `worker_id` (all of them are
+/// strings: ids and the credit entries' subject kind).
+fn arguments(values: &[Value], worker_id: &str) -> Result<Vec<String>, ApiError> {
+    values
+        .iter()
+        .map(|v| match v {
+            Value::String(Some(s)) if s == PLACEHOLDER => Ok(worker_id.to_owned()),
+            Value::String(Some(s)) => Ok(s.clone()),
+            other => Err(ApiError::internal(format!("unexpected value {other:?}"))),
+        })
+        .collect()
+}
+
+/// One connection taken from the pool for all of one worker's statements: one acquire and
+/// one release (with its ping) instead of one per statement.
+enum Conn {
+    Sqlite(PoolConnection<Sqlite>),
+    Postgres(PoolConnection<Postgres>),
+}
+
+impl Conn {
+    /// A connection of `db`'s pool; `None` on a backend this module does not know.
+    async fn acquire(db: &DatabaseConnection) -> Result<Option<Self>, ApiError> {
+        Ok(match db.get_database_backend() {
+            DbBackend::Sqlite => Some(Conn::Sqlite(
+                db.get_sqlite_connection_pool()
+                    .acquire()
+                    .await
+                    .map_err(sqlx_err)?,
+            )),
+            DbBackend::Postgres => Some(Conn::Postgres(
+                db.get_postgres_connection_pool()
+                    .acquire()
+                    .await
+                    .map_err(sqlx_err)?,
+            )),
+            _ => None,
+        })
+    }
+
+    /// Runs one built statement (or, on SQLite, several in one text).
+    async fn run(
+        &mut self,
+        (sql, values): &'static Built,
+        id: &str,
+    ) -> Result<Vec<QueryResult>, ApiError> {
+        let args = arguments(values, id)?;
+        match self {
+            Conn::Sqlite(conn) => {
+                let mut query = sqlx::query(sql.as_str());
+                for a in args {
+                    query = query.bind(a);
+                }
+                match query.fetch_all(&mut **conn).await {
+                    Ok(rows) => Ok(rows.into_iter().map(QueryResult::from).collect()),
+                    Err(e) => {
+                        // An error stops a multi-statement text before its COMMIT: end the
+                        // transaction before the connection goes back to the pool, or do
+                        // not return it (ROLLBACK outside a transaction fails harmlessly).
+                        if sql.starts_with("BEGIN")
+                            && sqlx::query("ROLLBACK").execute(&mut **conn).await.is_err()
+                        {
+                            conn.close_on_drop();
+                        }
+                        Err(sqlx_err(e))
                     }
-                })
-                .collect();
-            let stmt = Statement::from_sql_and_values(DbBackend::Sqlite, sql.as_str(), values);
-            Ok(Some(db.query_all_raw(stmt).await?))
+                }
+            }
+            Conn::Postgres(conn) => {
+                let mut query = sqlx::query(sql.as_str());
+                for a in args {
+                    query = query.bind(a);
+                }
+                let rows = query.fetch_all(&mut **conn).await.map_err(sqlx_err)?;
+                Ok(rows.into_iter().map(QueryResult::from).collect())
+            }
         }
-        DbBackend::Postgres if is_uuid_text(worker_id) => {
-            // Safe to inline: hex digits and dashes only (checked just above).
-            let sql = BUILT
-                .postgres
-                .replace(&format!("'{PLACEHOLDER}'"), &format!("'{worker_id}'"));
-            let rows = sqlx::raw_sql(AssertSqlSafe(sql))
-                .fetch_all(db.get_postgres_connection_pool())
-                .await
-                .map_err(|e| sea_orm::DbErr::Query(sea_orm::RuntimeErr::SqlxError(e.into())))?;
-            Ok(Some(rows.into_iter().map(QueryResult::from).collect()))
+    }
+
+    /// The worker `id`, if it exists.
+    async fn worker(&mut self, id: &str) -> Result<Option<worker::Model>, ApiError> {
+        let built = match self {
+            Conn::Sqlite(_) => &STATEMENTS.sqlite_worker,
+            Conn::Postgres(_) => &STATEMENTS.postgres_worker,
+        };
+        match self.run(built, id).await?.first() {
+            Some(row) => Ok(Some(worker::Model::from_query_result(row, "")?)),
+            None => Ok(None),
         }
-        _ => Ok(None),
+    }
+
+    /// The lists of the worker `id` and the policy generation.
+    async fn lists(&mut self, id: &str) -> Result<Fetched, ApiError> {
+        let rows = match self {
+            Conn::Sqlite(_) => self.run(&STATEMENTS.sqlite_lists, id).await?,
+            Conn::Postgres(_) => {
+                let mut rows = Vec::new();
+                for built in &STATEMENTS.postgres_lists {
+                    rows.extend(self.run(built, id).await?);
+                }
+                rows
+            }
+        };
+        sort(&rows)
     }
 }
 
@@ -210,15 +292,11 @@ fn push<M: FromQueryResult>(list: &mut Vec<M>, row: &QueryResult) -> Result<(), 
     Ok(())
 }
 
-/// Reads `worker_id`'s rows, places and the policy generation in one round trip (see the
-/// module docs); on a backend or id that cannot, one query per list.
-pub async fn fetch(db: &DatabaseConnection, worker_id: &str) -> Result<Fetched, ApiError> {
-    let Some(results) = round_trip(db, worker_id).await? else {
-        return fetch_one_by_one(db, worker_id).await;
-    };
+/// Sorts tagged rows into their lists.
+fn sort(results: &[QueryResult]) -> Result<Fetched, ApiError> {
     let mut f = Fetched::default();
     let (mut posts, mut units) = (Vec::<post::Model>::new(), Vec::<unit::Model>::new());
-    for row in &results {
+    for row in results {
         let code: i32 = row.try_get("", KIND)?;
         let r = &mut f.rows;
         match Kind::of(code) {
@@ -247,7 +325,7 @@ fn by_id<M>(rows: Vec<M>, id: impl Fn(&M) -> &String) -> BTreeMap<String, M> {
     rows.into_iter().map(|m| (id(&m).clone(), m)).collect()
 }
 
-/// The same lists, one query each (PostgreSQL with an id that is not inlined).
+/// The same lists, one query each over the pool (a backend [`Conn`] does not know).
 async fn fetch_one_by_one(db: &DatabaseConnection, worker_id: &str) -> Result<Fetched, ApiError> {
     let rows = rows_of(db, worker_id).await?;
     let places = Places::load(db, rows.assignments.iter()).await?;
@@ -262,29 +340,68 @@ async fn fetch_one_by_one(db: &DatabaseConnection, worker_id: &str) -> Result<Fe
     })
 }
 
-/// The facts of `w` (one round trip), and the policy generation read with them.
-pub async fn load(
+/// Reads `worker_id`'s rows, places and the policy generation on one connection (see the
+/// module docs).
+pub async fn fetch(db: &DatabaseConnection, worker_id: &str) -> Result<Fetched, ApiError> {
+    match Conn::acquire(db).await? {
+        Some(mut conn) => conn.lists(worker_id).await,
+        None => fetch_one_by_one(db, worker_id).await,
+    }
+}
+
+/// What [`load_visible`] read: the worker, its facts and the policy generation.
+#[derive(Debug, Clone)]
+pub struct Visible {
+    /// The worker row.
+    pub worker: worker::Model,
+    /// Its facts.
+    pub facts: LoadedFacts,
+    /// The policy generation read with them.
+    pub policy_generation: Option<i64>,
+}
+
+/// The worker `id` and its facts, if `visible` says the caller may read it, all on one
+/// connection: first the worker by id, then — only for a visible worker — the lists. A
+/// hidden worker is answered like a missing one (`None`) after the same single lookup,
+/// as `crate::scope::readable_worker` does.
+pub async fn load_visible(
     db: &DatabaseConnection,
-    w: &worker::Model,
-) -> Result<(LoadedFacts, Option<i64>), ApiError> {
-    let f = fetch(db, &w.id).await?;
-    Ok((
-        assemble(&super::facts::WorkerHead::from(w), &f.rows, &f.places)?,
-        f.policy_generation,
-    ))
+    id: &str,
+    visible: impl FnOnce(&worker::Model) -> bool,
+) -> Result<Option<Visible>, ApiError> {
+    let (worker, fetched) = match Conn::acquire(db).await? {
+        Some(mut conn) => {
+            let Some(w) = conn.worker(id).await?.filter(|w| visible(w)) else {
+                return Ok(None);
+            };
+            let f = conn.lists(&w.id).await?;
+            (w, f)
+        }
+        None => {
+            let Some(w) = crate::workers::store::find(db, id)
+                .await?
+                .filter(|w| visible(w))
+            else {
+                return Ok(None);
+            };
+            let f = fetch_one_by_one(db, &w.id).await?;
+            (w, f)
+        }
+    };
+    Ok(Some(Visible {
+        facts: assemble(
+            &super::facts::WorkerHead::from(&worker),
+            &fetched.rows,
+            &fetched.places,
+        )?,
+        policy_generation: fetched.policy_generation,
+        worker,
+    }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn only_canonical_uuids_are_inlined() {
-        assert!(is_uuid_text("0190f5a2-7c3e-7d4a-9b1c-2e3f4a5b6c7d"));
-        assert!(!is_uuid_text("0190f5a2-7c3e-7d4a-9b1c-2e3f4a5b6c7'"));
-        assert!(!is_uuid_text("x' OR '1'='1"));
-        assert!(!is_uuid_text("0190f5a27c3e7d4a9b1c2e3f4a5b6c7d"));
-    }
 
     #[test]
     fn kinds_round_trip() {
