@@ -8,6 +8,10 @@ use registry_api::cli::{Cli, Command, ImportArgs, KeysCommand};
 use registry_api::config::Config;
 use registry_core::ids::RegionCode;
 
+/// mimalloc instead of the system allocator (see the workspace `Cargo.toml`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn init_logging() {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("REGISTRY_LOG")

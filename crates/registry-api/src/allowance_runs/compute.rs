@@ -4,9 +4,13 @@
 //! summed by core `RunTotals`, and the run row written last. Runs inside the create's
 //! transaction, so the snapshot is all or nothing and reads one consistent register.
 //!
-//! Pipelined: while one chunk is decoded, assembled and decided on the blocking pool, the
-//! previous chunk's lines are stored and the next chunk's rows are read, so the database's
-//! work and the decisions overlap on two cores.
+//! Pipelined: while one chunk is decoded, assembled and decided on the blocking pool, one
+//! exchange with the database stores the previous chunk's lines, reads the next chunk's rows
+//! and pages the chunk after it; on SQLite that exchange is one multi-statement text
+//! (`crate::db::script`), so sqlx's connection thread runs it back to back without waiting
+//! for the async side between statements, and the database's work and the decisions overlap
+//! on two cores. The lines go as one JSON document built by the deciding thread
+//! ([`LinesDoc`]).
 //! Chunks are still stored and compared in worker order; a failure anywhere fails the run.
 
 use std::collections::BTreeSet;
@@ -20,11 +24,15 @@ use registry_core::ids::RegionCode;
 use sea_orm::{ActiveValue::Set, ConnectionTrait};
 
 use super::api::{RunPolicy, StoredTotals};
-use super::lines::{self, Item};
+use super::lines::{self, LineCells, LinesDoc};
 use super::store;
 use crate::db::entities::{allowance_run, allowance_run_change};
 use crate::db::now_utc;
-use crate::decisions::bulk::{CHUNK, RawRows, next_workers, read_rows};
+use crate::db::script::Script;
+use crate::decisions::bulk::{
+    CHUNK, ROW_DOCUMENTS, RawRows, decode_heads, document, next_workers, rows_parts,
+    workers_page_part,
+};
 use crate::decisions::facts::{WorkerHead, assemble};
 use crate::problem::ApiError;
 
@@ -75,22 +83,55 @@ impl Tally {
 struct Chunk {
     workers: Vec<WorkerHead>,
     raw: RawRows,
-    last: String,
 }
 
-/// The chunk after the worker id `after`, if any worker is left.
-async fn fetch<C: ConnectionTrait>(
+/// What one exchange with the database brings back: the rows of the workers it was asked
+/// to read, and the next page of workers.
+struct Fetched {
+    raw: Option<RawRows>,
+    page: Vec<WorkerHead>,
+}
+
+/// One exchange with the database (a [`Script`]: one round trip on SQLite): stores `store`
+/// as lines of `run_id`, reads the rows of `read`, and — when `read` is a full page of
+/// `chunk` workers — reads the page after it.
+async fn exchange<C: ConnectionTrait>(
     conn: &C,
+    run_id: &str,
     region: &RegionCode,
-    after: Option<&str>,
     chunk: u64,
-) -> Result<Option<Chunk>, ApiError> {
-    let workers = next_workers(conn, region, after, chunk).await?;
-    let Some(last) = workers.last().map(|w| w.id.clone()) else {
-        return Ok(None);
+    store: Option<&LinesDoc>,
+    read: &[WorkerHead],
+) -> Result<Fetched, ApiError> {
+    let backend = conn.get_database_backend();
+    let mut script = Script::new();
+    if let Some(doc) = store {
+        script.push(doc.insert_part(backend, run_id));
+    }
+    if !read.is_empty() {
+        for part in rows_parts(backend, read.iter().map(|w| w.id.as_str()))? {
+            script.push(part);
+        }
+    }
+    let next_page = match read.last() {
+        Some(last) if read.len() as u64 == chunk => {
+            script.push(workers_page_part(backend, region, Some(&last.id), chunk)?);
+            true
+        }
+        _ => false,
     };
-    let raw = read_rows(conn, &workers).await?;
-    Ok(Some(Chunk { workers, raw, last }))
+    let results = script.run(conn).await?;
+    let read_docs = if read.is_empty() { 0 } else { ROW_DOCUMENTS };
+    let (docs, rest) = results.split_at(read_docs.min(results.len()));
+    let raw = (!read.is_empty())
+        .then(|| RawRows::from_results(docs))
+        .transpose()?;
+    let page = match (next_page, rest) {
+        (true, [row]) => decode_heads(&document(row)?)?,
+        (false, []) => Vec::new(),
+        _ => return Err(ApiError::internal("unexpected rows from a run's exchange")),
+    };
+    Ok(Fetched { raw, page })
 }
 
 /// Computes and stores the run `id` of `region` and `month` by `by`, comparing it with the
@@ -122,27 +163,38 @@ pub async fn make_run_in_chunks<C: ConnectionTrait>(
     let prev_id = previous.as_ref().map(|p| p.id.clone());
     let mut tally = Tally::default();
     let mut after: Option<String> = None;
-    let mut next = fetch(conn, region, None, chunk).await?;
+    // The pipeline: chunk k is decided on the blocking pool while one exchange stores the
+    // lines of chunk k-1, reads the rows of chunk k+1 and pages chunk k+2.
+    let first = next_workers(conn, region, None, chunk).await?;
+    let fetched = exchange(conn, &id, region, chunk, None, &first).await?;
+    let mut next = fetched.raw.map(|raw| Chunk {
+        workers: first,
+        raw,
+    });
+    let mut upcoming = fetched.page;
     // Lines decided but not stored yet: stored while the next chunk is decided.
-    let mut unstored: Vec<Item> = Vec::new();
+    let mut unstored: Option<LinesDoc> = None;
     while let Some(part) = next.take() {
-        let last = part.last.clone();
+        let last = part
+            .workers
+            .last()
+            .map(|w| w.id.clone())
+            .unwrap_or_default();
         let job = {
-            let (set, run_id) = (Arc::clone(&set), id.clone());
-            tokio::task::spawn_blocking(move || decide_chunk(&run_id, &set, month, part))
+            let set = Arc::clone(&set);
+            tokio::task::spawn_blocking(move || decide_chunk(&set, month, part))
         };
-        let io = async {
-            lines::insert(conn, std::mem::take(&mut unstored)).await?;
-            fetch(conn, region, Some(&last), chunk).await
-        };
+        let io = exchange(conn, &id, region, chunk, unstored.as_ref(), &upcoming);
         let (decided, fetched) = tokio::join!(job, io);
         let decided = decided.map_err(ApiError::internal)??;
-        next = fetched?;
+        let fetched = fetched?;
+        let workers = std::mem::replace(&mut upcoming, fetched.page);
+        next = fetched.raw.map(|raw| Chunk { workers, raw });
         for line in &decided.lines {
             tally.totals.add(line);
         }
         tally.policies.extend(decided.policies);
-        unstored = decided.items;
+        unstored = Some(decided.doc);
         // The first run of a region and month has nothing to compare with.
         if let Some(p) = &prev_id {
             let before = lines::read(conn, p, after.as_deref(), Some(&last), None).await?;
@@ -152,7 +204,9 @@ pub async fn make_run_in_chunks<C: ConnectionTrait>(
         }
         after = Some(last);
     }
-    lines::insert(conn, unstored).await?;
+    if let Some(doc) = unstored {
+        doc.insert(conn, &id).await?;
+    }
     // Workers of the previous run no longer in the region.
     if let Some(p) = &prev_id {
         loop {
@@ -200,61 +254,76 @@ pub async fn make_run_in_chunks<C: ConnectionTrait>(
     Ok(sea_orm::ActiveModelTrait::insert(row, conn).await?)
 }
 
-/// One decided chunk: core lines (for totals and the diff), the rows to store and the
+/// One decided chunk: core lines (for totals and the diff), the lines to store and the
 /// policy versions used.
 struct Decided {
     lines: Vec<RunLine>,
-    items: Vec<Item>,
+    doc: LinesDoc,
     policies: BTreeSet<(String, u32)>,
 }
 
 /// Decodes, assembles and decides one chunk (no I/O; runs on the blocking pool, which also
 /// frees the chunk's rows).
-fn decide_chunk(
-    run_id: &str,
-    set: &PolicySet,
-    month: YearMonth,
-    chunk: Chunk,
-) -> Result<Decided, ApiError> {
-    let (rows, places) = chunk.raw.decode(&chunk.workers)?;
+fn decide_chunk(set: &PolicySet, month: YearMonth, chunk: Chunk) -> Result<Decided, ApiError> {
+    let (rows, places) = chunk
+        .raw
+        .decode(chunk.workers.iter().map(|w| w.id.as_str()))?;
     let n = chunk.workers.len();
-    let mut out = Decided {
-        lines: Vec::with_capacity(n),
-        items: Vec::with_capacity(n),
-        policies: BTreeSet::new(),
-    };
+    let mut lines = Vec::with_capacity(n);
+    let mut used = Vec::with_capacity(n);
+    let mut policies = BTreeSet::new();
     for (w, r) in chunk.workers.iter().zip(&rows) {
         let f = assemble(w, r, &places)?;
         let d = decide(&f.facts, set, month);
         let unit = run::assignment_used(&d).and_then(|a| f.assignment_units.get(&a).cloned());
-        let line = RunLine {
+        let policy = d
+            .policy
+            .as_ref()
+            .map(|p| {
+                Ok::<_, ApiError>((
+                    p.id.to_string(),
+                    i32::try_from(p.version).map_err(ApiError::internal)?,
+                ))
+            })
+            .transpose()?;
+        if let Some(p) = &d.policy {
+            policies.insert((p.id.to_string(), p.version));
+        }
+        lines.push(RunLine {
             worker: w.id.clone(),
             eligible: d.eligible,
             amount: d.amount,
             level: d.level,
-            unit: unit.clone(),
+            unit,
             reasons: d.reasons.iter().map(|r| r.code.code().to_owned()).collect(),
-        };
-        if let Some(p) = &d.policy {
-            out.policies.insert((p.id.to_string(), p.version));
-        }
-        out.items.push(Item {
-            run_id: run_id.to_owned(),
-            worker_id: w.id.clone(),
-            eligible: line.eligible,
-            amount_fen: line.amount.to_fen(),
-            level: line.level.map(|l| l.code()),
-            policy_id: d.policy.as_ref().map(|p| p.id.to_string()),
-            policy_version: d
-                .policy
-                .as_ref()
-                .map(|p| i32::try_from(p.version))
-                .transpose()
-                .map_err(ApiError::internal)?,
-            unit_id: unit,
-            reasons: json(&line.reasons)?,
         });
-        out.lines.push(line);
+        used.push(policy);
     }
-    Ok(out)
+    let reasons = lines
+        .iter()
+        .map(|l| json(&l.reasons))
+        .collect::<Result<Vec<_>, _>>()?;
+    let cells: Vec<LineCells<'_>> = lines
+        .iter()
+        .zip(&used)
+        .zip(&reasons)
+        .map(|((l, p), reasons)| {
+            (
+                l.worker.as_str(),
+                l.eligible,
+                l.amount.to_fen(),
+                l.level.map(|v| v.code()),
+                p.as_ref().map(|(id, _)| id.as_str()),
+                p.as_ref().map(|(_, v)| *v),
+                l.unit.as_deref(),
+                reasons.as_str(),
+            )
+        })
+        .collect();
+    let doc = LinesDoc::new(&cells)?;
+    Ok(Decided {
+        lines,
+        doc,
+        policies,
+    })
 }

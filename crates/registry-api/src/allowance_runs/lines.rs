@@ -1,20 +1,19 @@
-//! A run's lines in `allowance_run_items`, written a chunk at a time (one multi-row `INSERT`
-//! per 1,000 lines, `crate::bulk::batch`) and read back as ONE JSON document per statement
+//! A run's lines in `allowance_run_items`, written a chunk at a time (one `INSERT … SELECT`
+//! over the chunk's lines as one JSON document, [`LinesDoc`]) and read back as ONE JSON document per statement
 //! (`crate::decisions::json_rows`): a re-run reads the previous run's lines of the same
 //! worker range to compare them.
 
 use registry_core::allowance::run::RunLine;
 use registry_core::level::Level;
 use registry_core::money::Yuan;
-use sea_orm::{ConnectionTrait, Value};
+use sea_orm::{ConnectionTrait, DbBackend};
 
-use crate::bulk::batch;
+use crate::db::script::Part;
 use crate::decisions::json_rows::{Col, DbBool, Filter, Query, Table};
 use crate::problem::ApiError;
 
-/// Every column of `allowance_run_items`, in the order of [`item`]'s values.
-const ITEM_COLUMNS: [&str; 9] = [
-    "run_id",
+/// The columns of `allowance_run_items` a [`LinesDoc`] fills (after `run_id`), in cell order.
+const ITEM_COLUMNS: [&str; 8] = [
     "worker_id",
     "eligible",
     "amount_fen",
@@ -25,41 +24,75 @@ const ITEM_COLUMNS: [&str; 9] = [
     "reasons",
 ];
 
-/// One line to store.
-#[derive(Debug, Clone)]
-pub struct Item {
-    /// The run.
-    pub run_id: String,
-    /// The worker.
-    pub worker_id: String,
-    /// Whether the allowance is owed.
-    pub eligible: bool,
-    /// Amount in fen.
-    pub amount_fen: i64,
-    /// Level code.
-    pub level: Option<&'static str>,
-    /// Policy family used.
-    pub policy_id: Option<String>,
-    /// Policy version used.
-    pub policy_version: Option<i32>,
-    /// Unit the decision rests on.
-    pub unit_id: Option<String>,
-    /// Reason codes as a JSON array.
-    pub reasons: String,
-}
+/// One line to store, as the cells of [`ITEM_COLUMNS`]: worker, eligible, amount in fen,
+/// level code, policy family and version, the unit the decision rests on, and the reason
+/// codes as a JSON array (stored as text).
+pub type LineCells<'a> = (
+    &'a str,
+    bool,
+    i64,
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<i32>,
+    Option<&'a str>,
+    &'a str,
+);
 
-fn item(i: Item) -> Vec<Value> {
-    vec![
-        i.run_id.into(),
-        i.worker_id.into(),
-        i.eligible.into(),
-        i.amount_fen.into(),
-        i.level.map(str::to_owned).into(),
-        i.policy_id.into(),
-        i.policy_version.into(),
-        i.unit_id.into(),
-        i.reasons.into(),
-    ]
+/// A chunk's lines to store, as ONE JSON document (an array of [`LineCells`]): built where
+/// the chunk is decided, stored by one statement that reads it with the database's JSON
+/// functions, so the connection binds one value instead of nine per line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinesDoc(String);
+
+impl LinesDoc {
+    /// The document of `lines`.
+    pub fn new(lines: &[LineCells<'_>]) -> Result<Self, ApiError> {
+        serde_json::to_string(lines)
+            .map(LinesDoc)
+            .map_err(ApiError::internal)
+    }
+
+    /// The statement storing these lines as lines of `run_id`.
+    pub fn insert_part(&self, backend: DbBackend, run_id: &str) -> Part {
+        let names = std::iter::once("run_id")
+            .chain(ITEM_COLUMNS)
+            .map(|c| format!("\"{c}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let cells = match backend {
+            // `jsonb_each` gives each line as a JSONB array, read without parsing text again;
+            // `->>` gives JSON `true`/`false` as 1/0, as SQLite stores booleans.
+            DbBackend::Sqlite => {
+                let cells = (0..ITEM_COLUMNS.len())
+                    .map(|i| format!("e.value ->> {i}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                format!("{cells} FROM jsonb_each({{1}}) AS e")
+            }
+            _ => {
+                let types = ["", "::boolean", "::bigint", "", "", "::integer", "", ""];
+                let cells = types
+                    .iter()
+                    .enumerate()
+                    .map(|(i, ty)| format!("(e ->> {i}){ty}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                format!("{cells} FROM json_array_elements({{1}}::json) AS e")
+            }
+        };
+        Part {
+            sql: format!("INSERT INTO \"allowance_run_items\" ({names}) SELECT {{0}}, {cells}"),
+            params: vec![run_id.to_owned(), self.0.clone()],
+        }
+    }
+
+    /// Stores these lines as lines of `run_id`.
+    pub async fn insert<C: ConnectionTrait>(&self, conn: &C, run_id: &str) -> Result<(), ApiError> {
+        let part = self.insert_part(conn.get_database_backend(), run_id);
+        conn.execute_raw(part.statement(conn.get_database_backend()))
+            .await?;
+        Ok(())
+    }
 }
 
 /// The columns a comparison reads, in [`LineRow`] order.
@@ -76,21 +109,6 @@ const LINES: Table = Table {
 };
 
 type LineRow = (String, DbBool, i64, Option<String>, Option<String>, String);
-
-/// Stores `items` (one statement per 1,000).
-pub async fn insert<C: ConnectionTrait>(conn: &C, items: Vec<Item>) -> Result<u64, ApiError> {
-    let mut written = 0;
-    let mut items = items.into_iter().peekable();
-    while items.peek().is_some() {
-        let rows: Vec<Vec<Value>> = items
-            .by_ref()
-            .take(batch::chunk_rows(ITEM_COLUMNS.len()))
-            .map(item)
-            .collect();
-        written += batch::insert(conn, "allowance_run_items", &ITEM_COLUMNS, rows).await?;
-    }
-    Ok(written)
-}
 
 /// The lines of `run_id` with worker ids in `(after, upto]` (open ends when `None`), in
 /// worker order, at most `limit`, as core lines.

@@ -1,8 +1,8 @@
 //! Database access: connecting, write transactions, and what storage errors mean to a client.
 //!
 //! - [`connect`] builds the pool. SQLite gets WAL, `busy_timeout`, `foreign_keys=ON` and
-//!   `synchronous=NORMAL` and a 16 MiB page cache on every connection; PostgreSQL gets a bounded pool and a
-//!   `lock_timeout` on every connection. Both timeouts are `Config::lock_timeout`
+//!   `synchronous=NORMAL` and a 16 MiB page cache on every connection; PostgreSQL gets a bounded pool, a
+//!   `lock_timeout` on every connection, and a ping only for connections idle ≥ 30 s. Both timeouts are `Config::lock_timeout`
 //!   (`REGISTRY_DB_LOCK_TIMEOUT_MS`), so a lock held elsewhere fails fast instead of
 //!   queueing requests behind it.
 //! - [`begin_write`] starts every write transaction: `BEGIN IMMEDIATE` on SQLite (the write
@@ -11,8 +11,10 @@
 //! - `From<DbErr> for ApiError`: a busy SQLite, an exhausted pool or a PostgreSQL
 //!   serialization failure, deadlock or lock timeout is a 503 with `Retry-After`, never a 500.
 //! - [`entities`]: the sea-orm entities, one file per table.
+//! - [`script`]: several statements sent together (one round trip on SQLite).
 
 pub mod entities;
+pub mod script;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -49,6 +51,9 @@ pub async fn migrate(config: &Config) -> Result<(), DbErr> {
 
 /// SQLite's `cache_size` per connection, in KiB (negative means KiB to SQLite).
 const SQLITE_CACHE_KIB: &str = "-16384";
+
+/// A pooled PostgreSQL connection idle at least this long is pinged before it is handed out.
+const PG_PING_AFTER_IDLE: Duration = Duration::from_secs(30);
 
 /// Opens the pool for `config.database`.
 pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbErr> {
@@ -95,9 +100,22 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbErr> {
             let opts = PgConnectOptions::from_str(url)
                 .map_err(sqlx_err)?
                 .options([("lock_timeout", config.lock_timeout.as_millis())]);
+            // sqlx pings every connection before handing it out, a round trip per request;
+            // only a connection idle for a while (the server or a proxy may have dropped it)
+            // is worth checking. A connection that failed mid-query is closed by sqlx anyway.
             let pool = PgPoolOptions::new()
                 .max_connections(config.max_connections)
                 .acquire_timeout(ACQUIRE_TIMEOUT)
+                .test_before_acquire(false)
+                .before_acquire(|conn, meta| {
+                    Box::pin(async move {
+                        if meta.idle_for >= PG_PING_AFTER_IDLE {
+                            use sea_orm::sqlx::Connection;
+                            conn.ping().await?;
+                        }
+                        Ok(true)
+                    })
+                })
                 .connect_with(opts)
                 .await
                 .map_err(sqlx_err)?;

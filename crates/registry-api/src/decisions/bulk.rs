@@ -5,26 +5,49 @@
 //! registrations, assignments, payments, appraisals, credit entries, then the posts and
 //! units the assignments point at), each ordered by worker and then in the order
 //! [`super::facts::load`] uses, and each answered as ONE JSON document
-//! ([`super::json_rows`]): a chunk costs nine round trips whatever its size. [`read_rows`]
-//! only reads the documents and [`RawRows::decode`] decodes them, so a run can decode one
-//! chunk while the database reads the next. It groups the
-//! rows by worker in one pass and [`super::facts::assemble`]s each worker exactly as the
+//! ([`super::json_rows`]), all sent as one script (`crate::db::script`: one round trip on
+//! SQLite), whatever the chunk's size. [`read_rows`] only reads the documents and
+//! [`RawRows::decode`] decodes them, so a run can decode one chunk while the database reads
+//! the next. It groups the rows by worker in one pass and [`super::facts::assemble`]s each worker exactly as the
 //! single-worker loader does, so a run decides from the same facts with the same ids as
 //! `GET /workers/{id}/allowance`. No per-worker query; memory is bounded by the chunk.
 
 use std::collections::HashMap;
 
 use registry_core::ids::RegionCode;
-use sea_orm::{ConnectionTrait, DbBackend};
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult};
 
 use super::fact_tables as t;
 use super::facts::{LoadedFacts, Places, WorkerHead, WorkerRows, assemble};
 use super::json_rows::{Filter, Query, decode, json_set};
+use crate::db::script::{Part, Script};
 use crate::problem::ApiError;
 use crate::workers::store::region_range;
 
 /// Workers per chunk of a run.
 pub const CHUNK: u64 = 1000;
+
+/// The next `limit` workers of `region` (and the regions it contains) after the id `after`,
+/// in id order (see [`workers_page_part`]).
+pub async fn next_workers<C: ConnectionTrait>(
+    conn: &C,
+    region: &RegionCode,
+    after: Option<&str>,
+    limit: u64,
+) -> Result<Vec<WorkerHead>, ApiError> {
+    let page = workers_page(conn.get_database_backend(), region, after, limit)?;
+    decode_heads(&page.fetch_text(conn).await?)
+}
+
+/// The query behind [`next_workers`] (to be sent in a script with others).
+pub fn workers_page_part(
+    backend: DbBackend,
+    region: &RegionCode,
+    after: Option<&str>,
+    limit: u64,
+) -> Result<Part, ApiError> {
+    workers_page(backend, region, after, limit)?.part(backend)
+}
 
 /// The next `limit` workers of `region` (and the regions it contains) after the id `after`,
 /// in id order.
@@ -34,16 +57,16 @@ pub const CHUNK: u64 = 1000;
 /// which makes a run quadratic (BENCHMARKS.md, finding 1); the unary `+` on the column is
 /// SQLite's documented way to keep an index out of a plan. PostgreSQL already walks the key.
 /// The bounds are digits from a parsed [`RegionCode`], so inlining them is safe.
-pub async fn next_workers<C: ConnectionTrait>(
-    conn: &C,
+fn workers_page(
+    backend: DbBackend,
     region: &RegionCode,
     after: Option<&str>,
     limit: u64,
-) -> Result<Vec<WorkerHead>, ApiError> {
+) -> Result<Query<'static>, ApiError> {
     let mut conditions = Vec::new();
     if let Some((lo, hi)) = region_range(region) {
         debug_assert!(lo.bytes().chain(hi.bytes()).all(|b| b.is_ascii_digit()));
-        let plus = if conn.get_database_backend() == DbBackend::Sqlite {
+        let plus = if backend == DbBackend::Sqlite {
             "+"
         } else {
             ""
@@ -58,7 +81,7 @@ pub async fn next_workers<C: ConnectionTrait>(
     if conditions.is_empty() {
         conditions.push("1 = 1".to_owned());
     }
-    let rows: Vec<t::WorkerRow> = Query {
+    Ok(Query {
         table: t::WORKERS,
         filter: Filter::Sql {
             sql: conditions.join(" AND "),
@@ -66,9 +89,12 @@ pub async fn next_workers<C: ConnectionTrait>(
         },
         order: &["id"],
         limit: Some(limit),
-    }
-    .fetch(conn)
-    .await?;
+    })
+}
+
+/// The workers of a document read by a [`workers_page_part`].
+pub fn decode_heads(doc: &str) -> Result<Vec<WorkerHead>, ApiError> {
+    let rows: Vec<t::WorkerRow> = decode(doc)?;
     Ok(rows
         .into_iter()
         .map(|r| WorkerHead {
@@ -87,7 +113,8 @@ pub async fn load_chunk<C: ConnectionTrait>(
     conn: &C,
     workers: &[WorkerHead],
 ) -> Result<Vec<LoadedFacts>, ApiError> {
-    let (rows, places) = read_rows(conn, workers).await?.decode(workers)?;
+    let ids = workers.iter().map(|w| w.id.as_str());
+    let (rows, places) = read_rows(conn, workers).await?.decode(ids)?;
     workers
         .iter()
         .zip(&rows)
@@ -101,74 +128,102 @@ pub async fn load_chunk<C: ConnectionTrait>(
 /// units of those posts.
 #[derive(Debug, Clone)]
 pub struct RawRows {
-    docs: [String; 8],
+    docs: [String; ROW_DOCUMENTS],
 }
 
-/// Reads the rows of `workers` (one query per table; posts and units by subquery on the
-/// same ids), undecoded.
+/// Reads the rows of `workers` (one query per table, sent as one script; posts and units by
+/// subquery on the same ids), undecoded.
 pub async fn read_rows<C: ConnectionTrait>(
     conn: &C,
     workers: &[WorkerHead],
 ) -> Result<RawRows, ApiError> {
-    let backend = conn.get_database_backend();
-    let ids: Vec<&str> = workers.iter().map(|w| w.id.as_str()).collect();
+    let mut script = Script::new();
+    let ids = workers.iter().map(|w| w.id.as_str());
+    for part in rows_parts(conn.get_database_backend(), ids)? {
+        script.push(part);
+    }
+    RawRows::from_results(&script.run(conn).await?)
+}
+
+/// The [`ROW_DOCUMENTS`] statements reading the rows of the workers `ids`, in [`RawRows`]
+/// order.
+pub fn rows_parts<'a>(
+    backend: DbBackend,
+    ids: impl IntoIterator<Item = &'a str>,
+) -> Result<Vec<Part>, ApiError> {
+    let ids: Vec<&str> = ids.into_iter().collect();
     let ids_json = serde_json::to_string(&ids).map_err(ApiError::internal)?;
+    let set = json_set(backend, "{0}");
     let by_id: &'static [&'static str] = &["worker_id", "id"];
     let by_time: &'static [&'static str] = &["worker_id", "recorded_at", "id"];
-    let of_workers = |table, extra, order| Query {
-        table,
-        filter: Filter::In {
-            column: "worker_id",
-            values: &ids,
-            extra,
-        },
-        order,
-        limit: None,
-    };
-    let set = json_set(backend, "{0}");
-    let post_ids =
-        format!("SELECT \"post_id\" FROM \"assignments\" WHERE \"worker_id\" IN ({set})");
-    let by_subquery = |table, sql: String| Query {
+    let query = |table, sql: String, order| Query {
         table,
         filter: Filter::Sql {
             sql,
             params: vec![ids_json.clone()],
         },
-        order: &["id"],
+        order,
         limit: None,
     };
+    let of_workers =
+        |table, extra: &str, order| query(table, format!("\"worker_id\" IN ({set}){extra}"), order);
+    let post_ids =
+        format!("SELECT \"post_id\" FROM \"assignments\" WHERE \"worker_id\" IN ({set})");
     let worker_only = " AND \"subject_kind\" = 'worker'";
-    let queries = [
+    [
         of_workers(t::CREDENTIALS, "", by_id),
         of_workers(t::REGISTRATIONS, "", by_id),
         of_workers(t::ASSIGNMENTS, "", by_id),
         of_workers(t::PAYMENTS, "", by_id),
         of_workers(t::APPRAISALS, "", by_time),
         of_workers(t::CREDIT_ENTRIES, worker_only, by_time),
-        by_subquery(t::POSTS, format!("\"id\" IN ({post_ids})")),
-        by_subquery(
+        query(t::POSTS, format!("\"id\" IN ({post_ids})"), &["id"]),
+        query(
             t::UNITS,
             format!("\"id\" IN (SELECT \"unit_id\" FROM \"posts\" WHERE \"id\" IN ({post_ids}))"),
+            &["id"],
         ),
-    ];
-    let mut docs: [String; 8] = Default::default();
-    for (doc, q) in docs.iter_mut().zip(&queries) {
-        *doc = q.fetch_text(conn).await?;
-    }
-    Ok(RawRows { docs })
+    ]
+    .iter()
+    .map(|q| q.part(backend))
+    .collect()
+}
+
+/// How many documents [`rows_parts`] reads.
+pub const ROW_DOCUMENTS: usize = 8;
+
+/// The text of a one-document result row (an empty list when the database gave `NULL`).
+pub fn document(row: &QueryResult) -> Result<String, ApiError> {
+    let text: Option<String> = row.try_get_by_index(0)?;
+    Ok(text.unwrap_or_else(|| "[]".to_owned()))
 }
 
 impl RawRows {
-    /// Decodes the documents: each worker's rows (in the order of `workers`) and the places
-    /// their assignments point at.
-    pub fn decode(&self, workers: &[WorkerHead]) -> Result<(Vec<WorkerRows>, Places), ApiError> {
-        let index: HashMap<&str, usize> = workers
-            .iter()
-            .enumerate()
-            .map(|(i, w)| (w.id.as_str(), i))
-            .collect();
+    /// The documents of the [`ROW_DOCUMENTS`] result rows of [`rows_parts`].
+    pub fn from_results(rows: &[QueryResult]) -> Result<Self, ApiError> {
+        if rows.len() != ROW_DOCUMENTS {
+            return Err(ApiError::internal(format!(
+                "{} documents for the {ROW_DOCUMENTS} tables of a chunk",
+                rows.len()
+            )));
+        }
+        let mut docs: [String; ROW_DOCUMENTS] = Default::default();
+        for (doc, row) in docs.iter_mut().zip(rows) {
+            *doc = document(row)?;
+        }
+        Ok(RawRows { docs })
+    }
+
+    /// Decodes the documents: the rows of each worker of `ids` (in that order) and the
+    /// places their assignments point at.
+    pub fn decode<'a>(
+        &self,
+        ids: impl IntoIterator<Item = &'a str>,
+    ) -> Result<(Vec<WorkerRows>, Places), ApiError> {
+        let index: HashMap<&str, usize> =
+            ids.into_iter().enumerate().map(|(i, w)| (w, i)).collect();
         let slot = |w: &str| index.get(w).copied();
-        let mut rows = vec![WorkerRows::default(); workers.len()];
+        let mut rows = vec![WorkerRows::default(); index.len()];
         let [
             credentials,
             registrations,

@@ -23,13 +23,14 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde::Deserialize;
 use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 use time::{Date, OffsetDateTime};
 
+use crate::db::script::Part;
 use crate::problem::ApiError;
 
 /// How a column is stored and rendered into JSON.
@@ -92,13 +93,6 @@ pub struct Query<'a> {
     pub limit: Option<u64>,
 }
 
-fn placeholder(backend: DbBackend, n: usize) -> String {
-    match backend {
-        DbBackend::Postgres => format!("${n}"),
-        _ => format!("?{n}"),
-    }
-}
-
 fn rendered(backend: DbBackend, col: &str, kind: Col) -> String {
     match (backend, kind) {
         (DbBackend::Postgres, Col::Time) => {
@@ -123,34 +117,31 @@ pub fn decode<T: DeserializeOwned>(text: &str) -> Result<Vec<T>, ApiError> {
 }
 
 impl Query<'_> {
-    /// The statement for `backend`.
+    /// The statement for `backend`, parameters numbered from 1.
     pub fn statement(&self, backend: DbBackend) -> Result<Statement, ApiError> {
+        Ok(self.part(backend)?.statement(backend))
+    }
+
+    /// The statement for `backend` as a script [`Part`] (parameters as `{n}`), to be sent
+    /// alone or with others ([`crate::db::script::Script`]).
+    pub fn part(&self, backend: DbBackend) -> Result<Part, ApiError> {
         let cols = self.table.cols;
         let inner_cols = cols
             .iter()
             .map(|(c, _)| format!("\"{c}\""))
             .collect::<Vec<_>>()
             .join(", ");
-        let mut values: Vec<Value> = Vec::new();
-        let condition = match &self.filter {
+        let (condition, params) = match &self.filter {
             Filter::In {
                 column,
                 values: list,
                 extra,
             } => {
                 let json = serde_json::to_string(list).map_err(ApiError::internal)?;
-                values.push(json.into());
-                let set = json_set(backend, &placeholder(backend, 1));
-                format!("\"{column}\" IN ({set}){extra}")
+                let set = json_set(backend, "{0}");
+                (format!("\"{column}\" IN ({set}){extra}"), vec![json])
             }
-            Filter::Sql { sql, params } => {
-                let mut out = sql.clone();
-                for (i, param) in params.iter().enumerate() {
-                    out = out.replace(&format!("{{{i}}}"), &placeholder(backend, i + 1));
-                    values.push(param.clone().into());
-                }
-                out
-            }
+            Filter::Sql { sql, params } => (sql.clone(), params.clone()),
         };
         let order = self
             .order
@@ -186,7 +177,7 @@ impl Query<'_> {
                  FROM ({inner}) AS s"
             ),
         };
-        Ok(Statement::from_sql_and_values(backend, sql, values))
+        Ok(Part { sql, params })
     }
 
     /// Runs the query and decodes its rows as `T` (a tuple in column order).
@@ -289,7 +280,7 @@ mod tests {
         };
         let s = q.statement(DbBackend::Sqlite).unwrap().sql;
         assert!(s.contains("json_group_array(json_array(s.\"id\", s.\"on\", s.\"at\")"));
-        assert!(s.contains("json_each(?1)"), "{s}");
+        assert!(s.contains("json_each(?)"), "{s}");
         let p = q.statement(DbBackend::Postgres).unwrap().sql;
         assert!(p.contains("json_array_elements_text($1::json)"), "{p}");
         assert!(p.contains("to_char(s.\"at\" AT TIME ZONE 'UTC'"), "{p}");

@@ -1,82 +1,42 @@
-//! The single-worker loader: one worker's rows, the posts and units its assignments point
-//! at, and the policy generation (`crate::policies::cache`), on one connection; on SQLite
-//! in one round trip.
+//! The single-worker loader: one worker, its rows, the posts and units its assignments
+//! point at, and the policy generation (`crate::policies::cache`), on one pooled
+//! connection; on SQLite in ONE round trip.
 //!
-//! The statements are exactly [`WorkerQueries`] (the rows [`super::facts::load`] reads),
-//! the posts `WHERE id IN (the worker's assignments' posts)` and their units (the rows
-//! [`Places::load`] reads, by subquery instead of by id list), and the generation; each
-//! carries a constant `row_kind` column that says which list a row belongs to. The rows
-//! are decoded with the entities' own `FromQueryResult`, so they are the same models, in
-//! the same order, as one query per table would give, and [`assemble`] makes the same
-//! facts of them.
+//! The statements are the run's own ([`super::bulk::rows_parts`] for a chunk of one: one
+//! JSON document per table, [`super::json_rows`]), the generation and the worker row, sent
+//! as one [`Script`]; the documents are decoded by [`RawRows::decode`] and the facts made by
+//! [`assemble`], exactly as a run makes them, so `GET /workers/{id}/allowance` and a run
+//! cannot disagree (the tests also compare them with the per-table ORM loader
+//! [`super::facts::load`]).
 //!
 //! Why: sqlx runs every SQLite connection on a thread of its own and each query is a
-//! channel hand-off to it and back (two context switches on a busy machine), plus a ping
-//! of the connection when it goes back to the pool; on PostgreSQL each query is a network
-//! round trip, and so is that ping. SQLite executes the statements as one multi-statement
-//! query with bound parameters (`?`, numbered across the statements), inside `BEGIN` …
-//! `COMMIT`: one round trip and one read transaction, so one snapshot for all of them and
-//! one WAL lock instead of one per statement (if a statement fails, the transaction is
+//! channel hand-off to it and back (two context switches on a busy machine), and every row
+//! it returns is a copy of each value that the async side then looks up by column name; on
+//! PostgreSQL each query is a network round trip. SQLite executes the script as one
+//! multi-statement text inside `BEGIN` … `COMMIT`: one round trip and one read transaction,
+//! so one snapshot for all of it and one WAL lock (if a statement fails, the transaction is
 //! rolled back before the connection returns to the pool). PostgreSQL does not take bound
 //! parameters in a multi-statement query: there the statements run one after the other on
-//! one connection taken from the pool once (prepared, binary results, as sea-orm's own
-//! queries), which saves a pool round trip and a ping per statement. The statements are
-//! built once per process.
+//! one connection taken from the pool once.
+//!
+//! The lists are read whether or not the caller may see the worker, and a hidden worker is
+//! answered like a missing one (`None`): both cost the same single round trip.
 
-use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
 
-use sea_orm::sea_query::{Expr, PostgresQueryBuilder, SelectStatement, SqliteQueryBuilder, Value};
 use sea_orm::sqlx::pool::PoolConnection;
 use sea_orm::sqlx::{self, Postgres, Sqlite};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
-    FromQueryResult, QueryFilter, QueryResult, QuerySelect, QueryTrait, RuntimeErr, Select,
+    DatabaseConnection, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryResult, QueryTrait,
+    RuntimeErr,
 };
 
-use super::facts::{LoadedFacts, Places, WorkerQueries, WorkerRows, assemble, rows_of};
-use crate::db::entities::{
-    allowance_payment, appraisal, assignment, credential, credit_entry, post, registration, unit,
-    worker,
-};
-use crate::policies::cache::{GENERATION_ALIAS, generation_query};
+use super::bulk::{ROW_DOCUMENTS, RawRows, rows_parts};
+use super::facts::{LoadedFacts, Places, WorkerHead, WorkerRows, assemble};
+use crate::db::entities::worker;
+use crate::db::script::{Part, Script, Text};
+use crate::policies::cache::generation_query;
 use crate::problem::ApiError;
-
-/// Name of the column that tags each row with its list.
-const KIND: &str = "row_kind";
-
-/// The lists of one round trip, in statement order (the `row_kind` values).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(i32)]
-enum Kind {
-    Credential = 1,
-    Registration,
-    Assignment,
-    Payment,
-    Appraisal,
-    CreditEntry,
-    Post,
-    Unit,
-    Generation,
-}
-
-impl Kind {
-    const ALL: [Kind; 9] = [
-        Kind::Credential,
-        Kind::Registration,
-        Kind::Assignment,
-        Kind::Payment,
-        Kind::Appraisal,
-        Kind::CreditEntry,
-        Kind::Post,
-        Kind::Unit,
-        Kind::Generation,
-    ];
-
-    fn of(code: i32) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|k| *k as i32 == code)
-    }
-}
 
 /// One worker's rows, places and the policy generation, as read in one round trip.
 #[derive(Debug, Clone, Default)]
@@ -89,264 +49,191 @@ pub struct Fetched {
     pub policy_generation: Option<i64>,
 }
 
-fn tagged<E: EntityTrait>(select: Select<E>, kind: Kind) -> SelectStatement {
-    select
-        .expr_as(Expr::cust((kind as i32).to_string()), KIND)
-        .into_query()
+/// What one round trip read: the worker row (if it exists), the documents of its rows and
+/// the policy generation.
+struct Read {
+    worker: Option<worker::Model>,
+    raw: RawRows,
+    policy_generation: Option<i64>,
 }
 
-/// The statements of one round trip, in [`Kind`] order.
-fn statements(worker_id: &str) -> Vec<SelectStatement> {
-    let q = WorkerQueries::of(worker_id);
-    let post_ids = assignment::Entity::find()
-        .select_only()
-        .column(assignment::Column::PostId)
-        .filter(assignment::Column::WorkerId.eq(worker_id))
-        .into_query();
-    let unit_ids = post::Entity::find()
-        .select_only()
-        .column(post::Column::UnitId)
-        .filter(post::Column::Id.in_subquery(post_ids.clone()))
-        .into_query();
-    let mut generation = generation_query();
-    generation.expr_as(Expr::cust((Kind::Generation as i32).to_string()), KIND);
-    vec![
-        tagged(q.credentials, Kind::Credential),
-        tagged(q.registrations, Kind::Registration),
-        tagged(q.assignments, Kind::Assignment),
-        tagged(q.payments, Kind::Payment),
-        tagged(q.appraisals, Kind::Appraisal),
-        tagged(q.credit_entries, Kind::CreditEntry),
-        tagged(
-            post::Entity::find().filter(post::Column::Id.in_subquery(post_ids)),
-            Kind::Post,
-        ),
-        tagged(
-            unit::Entity::find().filter(unit::Column::Id.in_subquery(unit_ids)),
-            Kind::Unit,
-        ),
-        generation,
-    ]
+/// The script reading the worker `id`: on SQLite inside one read transaction. Its rows:
+/// the generation (always one row), the [`ROW_DOCUMENTS`] documents (one row each), then
+/// the worker (no row if there is none).
+fn script(backend: DbBackend, id: &str) -> Result<Script, ApiError> {
+    let fixed = |sql: &str| Part {
+        sql: sql.to_owned(),
+        params: Vec::new(),
+    };
+    let build = |q: sea_orm::sea_query::SelectStatement| match backend {
+        DbBackend::Postgres => q.to_string(sea_orm::sea_query::PostgresQueryBuilder),
+        _ => q.to_string(sea_orm::sea_query::SqliteQueryBuilder),
+    };
+    let mut s = Script::new();
+    if backend == DbBackend::Sqlite {
+        s.push(fixed("BEGIN"));
+    }
+    // A scalar subquery: one row even when the table is empty.
+    s.push(fixed(&format!("SELECT ({})", build(generation_query()))));
+    for part in rows_parts(backend, [id])? {
+        s.push(part);
+    }
+    // By primary key, without `.one()`'s bound LIMIT (see `crate::workers::store::find`).
+    let every_column = build(worker::Entity::find().into_query());
+    s.push(Part {
+        sql: format!("{every_column} WHERE \"id\" = {{0}}"),
+        params: vec![id.to_owned()],
+    });
+    if backend == DbBackend::Sqlite {
+        s.push(fixed("COMMIT"));
+    }
+    Ok(s)
 }
 
-/// The id the statements are built with, once per process: every bound value equal to it
-/// stands for the worker's id. Not a UUID, so never a worker's id.
+/// The id the texts are built with, once per process and backend: every argument equal to
+/// it (or to the JSON list of it) stands for the worker's id. Not a UUID, so never an id.
 const PLACEHOLDER: &str = "worker-id-placeholder";
 
-/// A statement built for one backend, with its values.
-type Built = (String, Vec<Value>);
-
-/// The statements built once per process, per backend: the worker by id, and the lists —
-/// SQLite's as one text in a read transaction, PostgreSQL's one by one.
-struct Statements {
-    sqlite_worker: Built,
-    sqlite_lists: Built,
-    postgres_worker: Built,
-    postgres_lists: Vec<Built>,
-}
-
-static STATEMENTS: LazyLock<Statements> = LazyLock::new(|| {
-    let parts = statements(PLACEHOLDER);
-    // One read transaction for all the statements: one snapshot, and one lock and unlock of
-    // the WAL instead of one per statement.
-    let mut sql = String::from("BEGIN");
-    let mut values = Vec::new();
-    for s in &parts {
-        let (part, vals) = s.build(SqliteQueryBuilder);
-        sql.push_str(";\n");
-        sql.push_str(&part);
-        values.extend(vals.0);
-    }
-    sql.push_str(";\nCOMMIT");
-    // By primary key, without `.one()`'s bound LIMIT (see `crate::workers::store::find`).
-    let worker = worker::Entity::find_by_id(PLACEHOLDER.to_owned()).into_query();
-    let sqlite_worker = worker.build(SqliteQueryBuilder);
-    let postgres_worker = worker.build(PostgresQueryBuilder);
-    Statements {
-        sqlite_worker: (sqlite_worker.0, sqlite_worker.1.0),
-        sqlite_lists: (sql, values),
-        postgres_worker: (postgres_worker.0, postgres_worker.1.0),
-        postgres_lists: parts
-            .iter()
-            .map(|s| {
-                let (sql, vals) = s.build(PostgresQueryBuilder);
-                (sql, vals.0)
-            })
-            .collect(),
-    }
+/// [`script`]'s texts for SQLite and PostgreSQL, built once (`Err` if building failed).
+static TEXTS: LazyLock<[Result<Vec<Text>, String>; 2]> = LazyLock::new(|| {
+    [DbBackend::Sqlite, DbBackend::Postgres].map(|backend| {
+        script(backend, PLACEHOLDER)
+            .map(|s| s.texts(backend))
+            .map_err(|e| format!("{e:?}"))
+    })
 });
+
+/// A text built once and its arguments for one worker.
+type Bound = (&'static str, Vec<Option<String>>);
+
+/// The texts reading the worker `id` on `backend`.
+fn texts(backend: DbBackend, id: &str) -> Result<Vec<Bound>, ApiError> {
+    let built = match backend {
+        DbBackend::Sqlite => &TEXTS[0],
+        _ => &TEXTS[1],
+    };
+    let built = built.as_ref().map_err(ApiError::internal)?;
+    let placeholder_list = serde_json::to_string(&[PLACEHOLDER]).map_err(ApiError::internal)?;
+    let id_list = serde_json::to_string(&[id]).map_err(ApiError::internal)?;
+    Ok(built
+        .iter()
+        .map(|t| {
+            let args = t
+                .args
+                .iter()
+                .map(|a| match a.as_deref() {
+                    Some(PLACEHOLDER) => Some(id.to_owned()),
+                    Some(list) if list == placeholder_list => Some(id_list.clone()),
+                    _ => a.clone(),
+                })
+                .collect();
+            (t.sql.as_str(), args)
+        })
+        .collect())
+}
 
 fn sqlx_err(e: sqlx::Error) -> ApiError {
     ApiError::from(DbErr::Query(RuntimeErr::SqlxError(Arc::new(e))))
 }
 
-/// `values` as bind arguments, the placeholder replaced by `worker_id` (all of them are
-/// strings: ids and the credit entries' subject kind).
-fn arguments(values: &[Value], worker_id: &str) -> Result<Vec<String>, ApiError> {
-    values
-        .iter()
-        .map(|v| match v {
-            Value::String(Some(s)) if s == PLACEHOLDER => Ok(worker_id.to_owned()),
-            Value::String(Some(s)) => Ok(s.clone()),
-            other => Err(ApiError::internal(format!("unexpected value {other:?}"))),
-        })
-        .collect()
-}
-
 /// One connection taken from the pool for all of one worker's statements: one acquire and
-/// one release (with its ping) instead of one per statement.
+/// one release instead of one per statement.
 enum Conn {
     Sqlite(PoolConnection<Sqlite>),
     Postgres(PoolConnection<Postgres>),
 }
 
 impl Conn {
-    /// A connection of `db`'s pool; `None` on a backend this module does not know.
-    async fn acquire(db: &DatabaseConnection) -> Result<Option<Self>, ApiError> {
+    async fn acquire(db: &DatabaseConnection) -> Result<Self, ApiError> {
         Ok(match db.get_database_backend() {
-            DbBackend::Sqlite => Some(Conn::Sqlite(
+            DbBackend::Sqlite => Conn::Sqlite(
                 db.get_sqlite_connection_pool()
                     .acquire()
                     .await
                     .map_err(sqlx_err)?,
-            )),
-            DbBackend::Postgres => Some(Conn::Postgres(
+            ),
+            DbBackend::Postgres => Conn::Postgres(
                 db.get_postgres_connection_pool()
                     .acquire()
                     .await
                     .map_err(sqlx_err)?,
-            )),
-            _ => None,
+            ),
+            other => {
+                return Err(ApiError::internal(format!("unsupported backend {other:?}")));
+            }
         })
     }
 
-    /// Runs one built statement (or, on SQLite, several in one text).
-    async fn run(
-        &mut self,
-        (sql, values): &'static Built,
-        id: &str,
-    ) -> Result<Vec<QueryResult>, ApiError> {
-        let args = arguments(values, id)?;
+    fn backend(&self) -> DbBackend {
         match self {
-            Conn::Sqlite(conn) => {
-                let mut query = sqlx::query(sql.as_str());
-                for a in args {
-                    query = query.bind(a);
-                }
-                match query.fetch_all(&mut **conn).await {
-                    Ok(rows) => Ok(rows.into_iter().map(QueryResult::from).collect()),
-                    Err(e) => {
-                        // An error stops a multi-statement text before its COMMIT: end the
-                        // transaction before the connection goes back to the pool, or do
-                        // not return it (ROLLBACK outside a transaction fails harmlessly).
-                        if sql.starts_with("BEGIN")
-                            && sqlx::query("ROLLBACK").execute(&mut **conn).await.is_err()
-                        {
-                            conn.close_on_drop();
-                        }
-                        Err(sqlx_err(e))
+            Conn::Sqlite(_) => DbBackend::Sqlite,
+            Conn::Postgres(_) => DbBackend::Postgres,
+        }
+    }
+
+    /// Runs one text; its rows.
+    async fn run(&mut self, (sql, args): Bound) -> Result<Vec<QueryResult>, ApiError> {
+        // The query's type depends on the backend, so it is built in each arm.
+        macro_rules! query {
+            () => {
+                args.into_iter().fold(sqlx::query(sql), |q, a| q.bind(a))
+            };
+        }
+        match self {
+            Conn::Sqlite(conn) => match query!().fetch_all(&mut **conn).await {
+                Ok(rows) => Ok(rows.into_iter().map(QueryResult::from).collect()),
+                Err(e) => {
+                    // An error stops the text before its COMMIT: end the transaction before
+                    // the connection goes back to the pool, or do not return it (ROLLBACK
+                    // outside a transaction fails harmlessly).
+                    if sqlx::query("ROLLBACK").execute(&mut **conn).await.is_err() {
+                        conn.close_on_drop();
                     }
+                    Err(sqlx_err(e))
                 }
-            }
+            },
             Conn::Postgres(conn) => {
-                let mut query = sqlx::query(sql.as_str());
-                for a in args {
-                    query = query.bind(a);
-                }
-                let rows = query.fetch_all(&mut **conn).await.map_err(sqlx_err)?;
+                let rows = query!().fetch_all(&mut **conn).await.map_err(sqlx_err)?;
                 Ok(rows.into_iter().map(QueryResult::from).collect())
             }
         }
     }
 
-    /// The worker `id`, if it exists.
-    async fn worker(&mut self, id: &str) -> Result<Option<worker::Model>, ApiError> {
-        let built = match self {
-            Conn::Sqlite(_) => &STATEMENTS.sqlite_worker,
-            Conn::Postgres(_) => &STATEMENTS.postgres_worker,
-        };
-        match self.run(built, id).await?.first() {
-            Some(row) => Ok(Some(worker::Model::from_query_result(row, "")?)),
-            None => Ok(None),
+    /// Reads the worker `id` (see [`script`]).
+    async fn read(&mut self, id: &str) -> Result<Read, ApiError> {
+        let mut rows = Vec::new();
+        for text in texts(self.backend(), id)? {
+            rows.extend(self.run(text).await?);
         }
-    }
-
-    /// The lists of the worker `id` and the policy generation.
-    async fn lists(&mut self, id: &str) -> Result<Fetched, ApiError> {
-        let rows = match self {
-            Conn::Sqlite(_) => self.run(&STATEMENTS.sqlite_lists, id).await?,
-            Conn::Postgres(_) => {
-                let mut rows = Vec::new();
-                for built in &STATEMENTS.postgres_lists {
-                    rows.extend(self.run(built, id).await?);
-                }
-                rows
-            }
+        let [generation, rest @ ..] = rows.as_slice() else {
+            return Err(ApiError::internal("no generation row"));
         };
-        sort(&rows)
-    }
-}
-
-fn push<M: FromQueryResult>(list: &mut Vec<M>, row: &QueryResult) -> Result<(), ApiError> {
-    list.push(M::from_query_result(row, "")?);
-    Ok(())
-}
-
-/// Sorts tagged rows into their lists.
-fn sort(results: &[QueryResult]) -> Result<Fetched, ApiError> {
-    let mut f = Fetched::default();
-    let (mut posts, mut units) = (Vec::<post::Model>::new(), Vec::<unit::Model>::new());
-    for row in results {
-        let code: i32 = row.try_get("", KIND)?;
-        let r = &mut f.rows;
-        match Kind::of(code) {
-            Some(Kind::Credential) => push::<credential::Model>(&mut r.credentials, row)?,
-            Some(Kind::Registration) => push::<registration::Model>(&mut r.registrations, row)?,
-            Some(Kind::Assignment) => push::<assignment::Model>(&mut r.assignments, row)?,
-            Some(Kind::Payment) => push::<allowance_payment::Model>(&mut r.payments, row)?,
-            Some(Kind::Appraisal) => push::<appraisal::Model>(&mut r.appraisals, row)?,
-            Some(Kind::CreditEntry) => push::<credit_entry::Model>(&mut r.credit_entries, row)?,
-            Some(Kind::Post) => push(&mut posts, row)?,
-            Some(Kind::Unit) => push(&mut units, row)?,
-            Some(Kind::Generation) => {
-                f.policy_generation = Some(row.try_get("", GENERATION_ALIAS)?)
-            }
-            None => return Err(ApiError::internal(format!("unknown row_kind {code}"))),
+        if rest.len() < ROW_DOCUMENTS {
+            return Err(ApiError::internal("missing documents of a worker's rows"));
         }
+        let (docs, worker) = rest.split_at(ROW_DOCUMENTS);
+        Ok(Read {
+            policy_generation: generation.try_get_by_index(0)?,
+            raw: RawRows::from_results(docs)?,
+            worker: match worker {
+                [] => None,
+                [row] => Some(worker::Model::from_query_result(row, "")?),
+                _ => return Err(ApiError::internal("two workers with one id")),
+            },
+        })
     }
-    f.places = Places {
-        posts: by_id(posts, |p| &p.id),
-        units: by_id(units, |u| &u.id),
-    };
-    Ok(f)
-}
-
-fn by_id<M>(rows: Vec<M>, id: impl Fn(&M) -> &String) -> BTreeMap<String, M> {
-    rows.into_iter().map(|m| (id(&m).clone(), m)).collect()
-}
-
-/// The same lists, one query each over the pool (a backend [`Conn`] does not know).
-async fn fetch_one_by_one(db: &DatabaseConnection, worker_id: &str) -> Result<Fetched, ApiError> {
-    let rows = rows_of(db, worker_id).await?;
-    let places = Places::load(db, rows.assignments.iter()).await?;
-    let policy_generation = match db.query_one(&generation_query()).await? {
-        Some(row) => Some(row.try_get("", GENERATION_ALIAS)?),
-        None => None,
-    };
-    Ok(Fetched {
-        rows,
-        places,
-        policy_generation,
-    })
 }
 
 /// Reads `worker_id`'s rows, places and the policy generation on one connection (see the
-/// module docs).
+/// module docs); a worker that does not exist has no rows.
 pub async fn fetch(db: &DatabaseConnection, worker_id: &str) -> Result<Fetched, ApiError> {
-    match Conn::acquire(db).await? {
-        Some(mut conn) => conn.lists(worker_id).await,
-        None => fetch_one_by_one(db, worker_id).await,
-    }
+    let read = Conn::acquire(db).await?.read(worker_id).await?;
+    let (mut rows, places) = read.raw.decode([worker_id])?;
+    Ok(Fetched {
+        rows: rows.pop().unwrap_or_default(),
+        places,
+        policy_generation: read.policy_generation,
+    })
 }
 
 /// What [`load_visible`] read: the worker, its facts and the policy generation.
@@ -360,54 +247,27 @@ pub struct Visible {
     pub policy_generation: Option<i64>,
 }
 
-/// The worker `id` and its facts, if `visible` says the caller may read it, all on one
-/// connection: first the worker by id, then — only for a visible worker — the lists. A
-/// hidden worker is answered like a missing one (`None`) after the same single lookup,
-/// as `crate::scope::readable_worker` does.
+/// The worker `id` and its facts, if `visible` says the caller may read it, in one round
+/// trip (see the module docs); a hidden worker is answered like a missing one (`None`).
 pub async fn load_visible(
     db: &DatabaseConnection,
     id: &str,
     visible: impl FnOnce(&worker::Model) -> bool,
 ) -> Result<Option<Visible>, ApiError> {
-    let (worker, fetched) = match Conn::acquire(db).await? {
-        Some(mut conn) => {
-            let Some(w) = conn.worker(id).await?.filter(|w| visible(w)) else {
-                return Ok(None);
-            };
-            let f = conn.lists(&w.id).await?;
-            (w, f)
-        }
-        None => {
-            let Some(w) = crate::workers::store::find(db, id)
-                .await?
-                .filter(|w| visible(w))
-            else {
-                return Ok(None);
-            };
-            let f = fetch_one_by_one(db, &w.id).await?;
-            (w, f)
-        }
+    let read = Conn::acquire(db).await?.read(id).await?;
+    let Some(worker) = read.worker.filter(|w| visible(w)) else {
+        return Ok(None);
     };
+    let (rows, places) = read.raw.decode([worker.id.as_str()])?;
+    let head = WorkerHead::from(&worker);
+    let facts = assemble(
+        &head,
+        rows.first().unwrap_or(&WorkerRows::default()),
+        &places,
+    )?;
     Ok(Some(Visible {
-        facts: assemble(
-            &super::facts::WorkerHead::from(&worker),
-            &fetched.rows,
-            &fetched.places,
-        )?,
-        policy_generation: fetched.policy_generation,
+        facts,
+        policy_generation: read.policy_generation,
         worker,
     }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn kinds_round_trip() {
-        for k in Kind::ALL {
-            assert_eq!(Kind::of(k as i32), Some(k));
-        }
-        assert_eq!(Kind::of(0), None);
-    }
 }
