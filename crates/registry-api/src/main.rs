@@ -12,19 +12,35 @@ use registry_core::ids::RegionCode;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-fn init_logging() {
+/// Sets up logging to stderr. For `serve`, lines are written by a thread of their own
+/// (tracing-appender, never dropping a line: a full queue makes the logger wait), which
+/// writes whatever is queued and then flushes, so a request handler only queues its
+/// access-log line; the returned guard writes out what is queued when it is dropped. Other commands write directly.
+fn init_logging(serve: bool) -> Option<tracing_appender::non_blocking::WorkerGuard> {
     use tracing_subscriber::EnvFilter;
+    use tracing_subscriber::fmt::writer::BoxMakeWriter;
     let filter = EnvFilter::try_from_env("REGISTRY_LOG")
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn"));
+    let (writer, guard) = if serve {
+        let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+            .lossy(false)
+            .thread_name("log-writer")
+            // Buffered: the thread writes whatever is queued, then flushes.
+            .finish(std::io::BufWriter::new(std::io::stderr()));
+        (BoxMakeWriter::new(writer), Some(guard))
+    } else {
+        (BoxMakeWriter::new(std::io::stderr), None)
+    };
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_writer(std::io::stderr);
+        .with_writer(writer);
     if std::env::var("REGISTRY_LOG_FORMAT").as_deref() == Ok("json") {
         builder.json().init();
     } else {
         builder.init();
     }
+    guard
 }
 
 async fn shutdown_signal() {
@@ -98,7 +114,7 @@ async fn bulk_import(state: &AppState, args: &ImportArgs) -> Result<bool> {
 #[tokio::main]
 async fn main() -> Result<()> {
     let cli = Cli::parse();
-    init_logging();
+    let _log_writer = init_logging(matches!(cli.command, Command::Serve(_)));
     if let Command::Openapi = cli.command {
         print!("{}", registry_api::spec_yaml());
         return Ok(());

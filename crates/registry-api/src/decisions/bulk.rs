@@ -19,7 +19,7 @@ use sea_orm::{ConnectionTrait, DbBackend, QueryResult};
 
 use super::fact_tables as t;
 use super::facts::{LoadedFacts, Places, WorkerHead, WorkerRows, assemble};
-use super::json_rows::{Filter, Query, decode, json_set};
+use super::json_rows::{Filter, Query, decode, json_keys};
 use crate::db::script::{Part, Script};
 use crate::problem::ApiError;
 use crate::workers::store::region_range;
@@ -153,7 +153,6 @@ pub fn rows_parts<'a>(
 ) -> Result<Vec<Part>, ApiError> {
     let ids: Vec<&str> = ids.into_iter().collect();
     let ids_json = serde_json::to_string(&ids).map_err(ApiError::internal)?;
-    let set = json_set(backend, "{0}");
     let by_id: &'static [&'static str] = &["worker_id", "id"];
     let by_time: &'static [&'static str] = &["worker_id", "recorded_at", "id"];
     let query = |table, sql: String, order| Query {
@@ -165,10 +164,26 @@ pub fn rows_parts<'a>(
         order,
         limit: None,
     };
-    let of_workers =
-        |table, extra: &str, order| query(table, format!("\"worker_id\" IN ({set}){extra}"), order);
-    let post_ids =
-        format!("SELECT \"post_id\" FROM \"assignments\" WHERE \"worker_id\" IN ({set})");
+    let of_workers = |table, extra, order| Query {
+        table,
+        filter: Filter::Keys {
+            column: "worker_id",
+            keys: &ids_json,
+            extra,
+        },
+        order,
+        limit: None,
+    };
+    // Posts and units through a join from the keys too; only the outer `IN` (which also
+    // removes the duplicates of a post several workers hold) is a temporary b-tree.
+    let each = json_keys(backend, "{0}");
+    let post_ids = format!(
+        "SELECT a.\"post_id\" FROM {each} JOIN \"assignments\" AS a ON a.\"worker_id\" = k.value"
+    );
+    let unit_ids = format!(
+        "SELECT p.\"unit_id\" FROM {each} JOIN \"assignments\" AS a ON a.\"worker_id\" = k.value \
+         JOIN \"posts\" AS p ON p.\"id\" = a.\"post_id\""
+    );
     let worker_only = " AND \"subject_kind\" = 'worker'";
     [
         of_workers(t::CREDENTIALS, "", by_id),
@@ -178,11 +193,7 @@ pub fn rows_parts<'a>(
         of_workers(t::APPRAISALS, "", by_time),
         of_workers(t::CREDIT_ENTRIES, worker_only, by_time),
         query(t::POSTS, format!("\"id\" IN ({post_ids})"), &["id"]),
-        query(
-            t::UNITS,
-            format!("\"id\" IN (SELECT \"unit_id\" FROM \"posts\" WHERE \"id\" IN ({post_ids}))"),
-            &["id"],
-        ),
+        query(t::UNITS, format!("\"id\" IN ({unit_ids})"), &["id"]),
     ]
     .iter()
     .map(|q| q.part(backend))

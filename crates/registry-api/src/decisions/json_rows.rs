@@ -60,14 +60,16 @@ pub struct Table {
 /// Which rows of a [`Table`] a query reads.
 #[derive(Debug, Clone)]
 pub enum Filter<'a> {
-    /// `column IN (the strings of a JSON array)` plus optional extra SQL conditions (fixed
-    /// text, no user data).
-    In {
+    /// The rows whose `column` is one of the strings of the JSON array `keys` (which holds
+    /// no string twice), plus optional extra SQL conditions (fixed text, no user data). Read
+    /// as a join from the array to the table (an index lookup per key, in key order), not as
+    /// `IN (subquery)`, which SQLite would first copy into a temporary b-tree.
+    Keys {
         /// The column.
         column: &'static str,
-        /// The values.
-        values: &'a [&'a str],
-        /// Extra conditions, `AND`ed.
+        /// The keys, as a JSON array of strings.
+        keys: &'a str,
+        /// Extra conditions, each starting with ` AND `.
         extra: &'static str,
     },
     /// Fixed SQL conditions (built from parsed, checked values only) and bound text
@@ -102,12 +104,12 @@ fn rendered(backend: DbBackend, col: &str, kind: Col) -> String {
     }
 }
 
-/// The subquery listing the strings of the JSON array bound at `param` (`?1`, `$1`, or a
-/// `{0}` to be replaced by [`Filter::Sql`]).
-pub fn json_set(backend: DbBackend, param: &str) -> String {
+/// The strings of the JSON array bound at `param` as a table `k` with one column `value`,
+/// for a `FROM` clause (`param` is a `{0}`-style placeholder).
+pub fn json_keys(backend: DbBackend, param: &str) -> String {
     match backend {
-        DbBackend::Postgres => format!("SELECT json_array_elements_text({param}::json)"),
-        _ => format!("SELECT value FROM json_each({param})"),
+        DbBackend::Postgres => format!("json_array_elements_text({param}::json) AS k(value)"),
+        _ => format!("json_each({param}) AS k"),
     }
 }
 
@@ -128,31 +130,34 @@ impl Query<'_> {
         let cols = self.table.cols;
         let inner_cols = cols
             .iter()
-            .map(|(c, _)| format!("\"{c}\""))
+            .map(|(c, _)| format!("t.\"{c}\""))
             .collect::<Vec<_>>()
             .join(", ");
-        let (condition, params) = match &self.filter {
-            Filter::In {
+        let table = self.table.name;
+        let (from, condition, params) = match &self.filter {
+            Filter::Keys {
                 column,
-                values: list,
+                keys,
                 extra,
             } => {
-                let json = serde_json::to_string(list).map_err(ApiError::internal)?;
-                let set = json_set(backend, "{0}");
-                (format!("\"{column}\" IN ({set}){extra}"), vec![json])
+                let each = json_keys(backend, "{0}");
+                (
+                    format!("{each} JOIN \"{table}\" AS t ON t.\"{column}\" = k.value"),
+                    format!("1 = 1{extra}"),
+                    vec![(*keys).to_owned()],
+                )
             }
-            Filter::Sql { sql, params } => (sql.clone(), params.clone()),
+            Filter::Sql { sql, params } => {
+                (format!("\"{table}\" AS t"), sql.clone(), params.clone())
+            }
         };
         let order = self
             .order
             .iter()
-            .map(|c| format!("\"{c}\""))
+            .map(|c| format!("t.\"{c}\""))
             .collect::<Vec<_>>()
             .join(", ");
-        let mut inner = format!(
-            "SELECT {inner_cols} FROM \"{}\" WHERE {condition}",
-            self.table.name
-        );
+        let mut inner = format!("SELECT {inner_cols} FROM {from} WHERE {condition}");
         if let Some(limit) = self.limit {
             let _ = write!(inner, " ORDER BY {order} LIMIT {limit}");
         }
@@ -267,12 +272,11 @@ mod tests {
 
     #[test]
     fn sqlite_and_postgres_statements_differ_only_in_dialect() {
-        let ids = ["a", "b"];
         let q = Query {
             table: T,
-            filter: Filter::In {
+            filter: Filter::Keys {
                 column: "owner",
-                values: &ids,
+                keys: r#"["a","b"]"#,
                 extra: "",
             },
             order: &["owner", "id"],
@@ -280,9 +284,15 @@ mod tests {
         };
         let s = q.statement(DbBackend::Sqlite).unwrap().sql;
         assert!(s.contains("json_group_array(json_array(s.\"id\", s.\"on\", s.\"at\")"));
-        assert!(s.contains("json_each(?)"), "{s}");
+        assert!(
+            s.contains("FROM json_each(?) AS k JOIN \"things\" AS t ON t.\"owner\" = k.value"),
+            "{s}"
+        );
         let p = q.statement(DbBackend::Postgres).unwrap().sql;
-        assert!(p.contains("json_array_elements_text($1::json)"), "{p}");
+        assert!(
+            p.contains("json_array_elements_text($1::json) AS k(value)"),
+            "{p}"
+        );
         assert!(p.contains("to_char(s.\"at\" AT TIME ZONE 'UTC'"), "{p}");
     }
 
