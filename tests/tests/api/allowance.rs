@@ -13,7 +13,7 @@ use crate::decisions_support::{
     Setup, add_credential, appraise, codes, create_policy, get_ok, reason, register, sample_policy,
     serious_listing, worker_in_post,
 };
-use crate::helpers::{Backend, TestApp, assert_problem, spawn_app};
+use crate::helpers::{Backend, TestApp, assert_problem, new_worker, spawn_app};
 use registry_api::decisions::{facts, single};
 use sea_orm::{ConnectionTrait, Database};
 
@@ -590,7 +590,19 @@ async fn one_trip_loader_equals_per_table_loader(b: Backend) {
             .is_none()
     );
     // A worker with no records at all (no id in any list) loads as an empty worker.
-    let empty = single::fetch(db, "no-such-worker").await.unwrap();
-    assert!(empty.rows.credentials.is_empty() && empty.rows.assignments.is_empty());
-    assert!(empty.places.posts.is_empty() && empty.policy_generation.is_some());
+    let bare = app.create_worker(&new_worker(77, "510104")).await;
+    let bare_id = bare["id"].as_str().unwrap();
+    let empty = single::load_visible(db, bare_id, |_| true)
+        .await
+        .unwrap()
+        .unwrap();
+    let bare_model = registry_api::workers::store::find(db, bare_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        format!("{:?}", empty.facts),
+        format!("{:?}", facts::load(db, &bare_model).await.unwrap())
+    );
+    assert!(empty.policy_generation.is_some());
 }

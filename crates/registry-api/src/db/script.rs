@@ -46,6 +46,12 @@ impl Part {
         out
     }
 
+    /// The SQL with its placeholders shifted by `by` (`{0}` becomes `{by}`, …), to embed it
+    /// in a larger part whose parameters before it number `by`.
+    pub fn shifted_sql(&self, by: usize) -> String {
+        self.render(|i| format!("{{{}}}", i + by))
+    }
+
     /// This part alone as a statement for `backend`.
     pub fn statement(&self, backend: DbBackend) -> Statement {
         let mut script = Script::new();
@@ -184,6 +190,12 @@ mod tests {
             })
             .collect();
         assert_eq!(values, ["r", "[1]", "a", "a", "b", "a"]);
+    }
+
+    #[test]
+    fn shifted_placeholders_embed_a_part_in_another() {
+        let inner = part("SELECT {0} || {1} || {0}", &["a", "b"]);
+        assert_eq!(inner.shifted_sql(2), "SELECT {2} || {3} || {2}");
     }
 
     #[test]

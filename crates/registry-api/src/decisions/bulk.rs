@@ -225,6 +225,11 @@ impl RawRows {
         Ok(RawRows { docs })
     }
 
+    /// The documents of [`rows_parts`], in its order, read some other way.
+    pub fn from_documents(docs: [String; ROW_DOCUMENTS]) -> Self {
+        RawRows { docs }
+    }
+
     /// Decodes the documents: the rows of each worker of `ids` (in that order) and the
     /// places their assignments point at.
     pub fn decode<'a>(

@@ -1,104 +1,98 @@
 //! The single-worker loader: one worker, its rows, the posts and units its assignments
-//! point at, and the policy generation (`crate::policies::cache`), on one pooled
-//! connection; on SQLite in ONE round trip.
+//! point at, and the policy generation (`crate::policies::cache`), in ONE statement on one
+//! pooled connection: one round trip on both backends.
 //!
-//! The statements are the run's own ([`super::bulk::rows_parts`] for a chunk of one: one
-//! JSON document per table, [`super::json_rows`]), the generation and the worker row, sent
-//! as one [`Script`]; the documents are decoded by [`RawRows::decode`] and the facts made by
-//! [`assemble`], exactly as a run makes them, so `GET /workers/{id}/allowance` and a run
-//! cannot disagree (the tests also compare them with the per-table ORM loader
-//! [`super::facts::load`]).
+//! The statement ([`statement`]) selects the worker row by id with the generation and the
+//! run's own documents ([`super::bulk::rows_parts`] for a chunk of one: one JSON document
+//! per table, [`super::json_rows`]) as scalar subqueries; the documents are decoded by
+//! [`RawRows::decode`] and the facts made by [`assemble`], exactly as a run makes them, so
+//! `GET /workers/{id}/allowance` and a run cannot disagree (the tests also compare them with
+//! the per-table ORM loader [`super::facts::load`]).
 //!
 //! Why: sqlx runs every SQLite connection on a thread of its own and each query is a
 //! channel hand-off to it and back (two context switches on a busy machine), and every row
 //! it returns is a copy of each value that the async side then looks up by column name; on
-//! PostgreSQL each query is a network round trip. SQLite executes the script as one
-//! multi-statement text inside `BEGIN` … `COMMIT`: one round trip and one read transaction,
-//! so one snapshot for all of it and one WAL lock (if a statement fails, the transaction is
-//! rolled back before the connection returns to the pool). PostgreSQL does not take bound
-//! parameters in a multi-statement query: there the statements run one after the other on
-//! one connection taken from the pool once.
+//! PostgreSQL each query is a network round trip. One statement is one hand-off (one
+//! network round trip), one snapshot, and no transaction to open or close. The text is
+//! built once per process and backend; the connection is taken from the pool once.
 //!
-//! The lists are read whether or not the caller may see the worker, and a hidden worker is
-//! answered like a missing one (`None`): both cost the same single round trip.
+//! A missing worker has no row, so nothing else is read; a hidden worker (one the caller
+//! may not see) is read and answered like a missing one (`None`).
 
 use std::sync::{Arc, LazyLock};
 
+use sea_orm::sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
 use sea_orm::sqlx::pool::PoolConnection;
 use sea_orm::sqlx::{self, Postgres, Sqlite};
 use sea_orm::{
-    DatabaseConnection, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryResult, QueryTrait,
+    DatabaseConnection, DbBackend, DbErr, FromQueryResult, IdenStatic, Iterable, QueryResult,
     RuntimeErr,
 };
 
 use super::bulk::{ROW_DOCUMENTS, RawRows, rows_parts};
-use super::facts::{LoadedFacts, Places, WorkerHead, WorkerRows, assemble};
+use super::facts::{LoadedFacts, WorkerHead, WorkerRows, assemble};
 use crate::db::entities::worker;
 use crate::db::script::{Part, Script, Text};
 use crate::policies::cache::generation_query;
 use crate::problem::ApiError;
 
-/// One worker's rows, places and the policy generation, as read in one round trip.
-#[derive(Debug, Clone, Default)]
-pub struct Fetched {
-    /// The worker's rows.
-    pub rows: WorkerRows,
-    /// The posts and units of its assignments.
-    pub places: Places,
-    /// The current `allowance_policies` generation (`None` if the table has no row).
-    pub policy_generation: Option<i64>,
-}
-
-/// What one round trip read: the worker row (if it exists), the documents of its rows and
-/// the policy generation.
+/// What one round trip read: the worker row, the documents of its rows and the policy
+/// generation.
 struct Read {
-    worker: Option<worker::Model>,
+    worker: worker::Model,
     raw: RawRows,
     policy_generation: Option<i64>,
 }
 
-/// The script reading the worker `id`: on SQLite inside one read transaction. Its rows:
-/// the generation (always one row), the [`ROW_DOCUMENTS`] documents (one row each), then
-/// the worker (no row if there is none).
-fn script(backend: DbBackend, id: &str) -> Result<Script, ApiError> {
-    let fixed = |sql: &str| Part {
-        sql: sql.to_owned(),
-        params: Vec::new(),
+/// Name of the generation column of [`statement`].
+const GENERATION: &str = "policy_generation";
+
+/// The name of the column of the `n`th document of [`statement`].
+fn document_column(n: usize) -> String {
+    format!("rows_{n}")
+}
+
+/// The one statement reading the worker `id` (parameter `{0}`): its row, with the policy
+/// generation and the [`ROW_DOCUMENTS`] documents of its rows as scalar subqueries, so one
+/// statement, one snapshot; no row if the worker does not exist.
+fn statement(backend: DbBackend, id: &str) -> Result<Part, ApiError> {
+    let generation = match backend {
+        DbBackend::Postgres => generation_query().to_string(PostgresQueryBuilder),
+        _ => generation_query().to_string(SqliteQueryBuilder),
     };
-    let build = |q: sea_orm::sea_query::SelectStatement| match backend {
-        DbBackend::Postgres => q.to_string(sea_orm::sea_query::PostgresQueryBuilder),
-        _ => q.to_string(sea_orm::sea_query::SqliteQueryBuilder),
-    };
-    let mut s = Script::new();
-    if backend == DbBackend::Sqlite {
-        s.push(fixed("BEGIN"));
-    }
-    // A scalar subquery: one row even when the table is empty.
-    s.push(fixed(&format!("SELECT ({})", build(generation_query()))));
-    for part in rows_parts(backend, [id])? {
-        s.push(part);
+    let mut columns: Vec<String> = worker::Column::iter()
+        .map(|c| format!("w.\"{}\"", c.as_str()))
+        .collect();
+    columns.push(format!("({generation}) AS \"{GENERATION}\""));
+    let mut params = vec![id.to_owned()];
+    for (n, part) in rows_parts(backend, [id])?.into_iter().enumerate() {
+        let embedded = part.shifted_sql(params.len());
+        columns.push(format!("({embedded}) AS \"{}\"", document_column(n)));
+        params.extend(part.params);
     }
     // By primary key, without `.one()`'s bound LIMIT (see `crate::workers::store::find`).
-    let every_column = build(worker::Entity::find().into_query());
-    s.push(Part {
-        sql: format!("{every_column} WHERE \"id\" = {{0}}"),
-        params: vec![id.to_owned()],
-    });
-    if backend == DbBackend::Sqlite {
-        s.push(fixed("COMMIT"));
-    }
-    Ok(s)
+    Ok(Part {
+        sql: format!(
+            "SELECT {} FROM \"workers\" AS w WHERE w.\"id\" = {{0}}",
+            columns.join(", ")
+        ),
+        params,
+    })
 }
 
 /// The id the texts are built with, once per process and backend: every argument equal to
 /// it (or to the JSON list of it) stands for the worker's id. Not a UUID, so never an id.
 const PLACEHOLDER: &str = "worker-id-placeholder";
 
-/// [`script`]'s texts for SQLite and PostgreSQL, built once (`Err` if building failed).
+/// [`statement`]'s text for SQLite and PostgreSQL, built once (`Err` if building failed).
 static TEXTS: LazyLock<[Result<Vec<Text>, String>; 2]> = LazyLock::new(|| {
     [DbBackend::Sqlite, DbBackend::Postgres].map(|backend| {
-        script(backend, PLACEHOLDER)
-            .map(|s| s.texts(backend))
+        statement(backend, PLACEHOLDER)
+            .map(|part| {
+                let mut script = Script::new();
+                script.push(part);
+                script.texts(backend)
+            })
             .map_err(|e| format!("{e:?}"))
     })
 });
@@ -179,61 +173,46 @@ impl Conn {
                 args.into_iter().fold(sqlx::query(sql), |q, a| q.bind(a))
             };
         }
-        match self {
-            Conn::Sqlite(conn) => match query!().fetch_all(&mut **conn).await {
-                Ok(rows) => Ok(rows.into_iter().map(QueryResult::from).collect()),
-                Err(e) => {
-                    // An error stops the text before its COMMIT: end the transaction before
-                    // the connection goes back to the pool, or do not return it (ROLLBACK
-                    // outside a transaction fails harmlessly).
-                    if sqlx::query("ROLLBACK").execute(&mut **conn).await.is_err() {
-                        conn.close_on_drop();
-                    }
-                    Err(sqlx_err(e))
-                }
-            },
-            Conn::Postgres(conn) => {
-                let rows = query!().fetch_all(&mut **conn).await.map_err(sqlx_err)?;
-                Ok(rows.into_iter().map(QueryResult::from).collect())
-            }
-        }
+        Ok(match self {
+            Conn::Sqlite(conn) => query!()
+                .fetch_all(&mut **conn)
+                .await
+                .map_err(sqlx_err)?
+                .into_iter()
+                .map(QueryResult::from)
+                .collect(),
+            Conn::Postgres(conn) => query!()
+                .fetch_all(&mut **conn)
+                .await
+                .map_err(sqlx_err)?
+                .into_iter()
+                .map(QueryResult::from)
+                .collect(),
+        })
     }
 
-    /// Reads the worker `id` (see [`script`]).
-    async fn read(&mut self, id: &str) -> Result<Read, ApiError> {
+    /// Reads the worker `id` (see [`statement`]); `None` if it does not exist.
+    async fn read(&mut self, id: &str) -> Result<Option<Read>, ApiError> {
         let mut rows = Vec::new();
         for text in texts(self.backend(), id)? {
             rows.extend(self.run(text).await?);
         }
-        let [generation, rest @ ..] = rows.as_slice() else {
-            return Err(ApiError::internal("no generation row"));
+        let row = match rows.as_slice() {
+            [] => return Ok(None),
+            [row] => row,
+            _ => return Err(ApiError::internal("two workers with one id")),
         };
-        if rest.len() < ROW_DOCUMENTS {
-            return Err(ApiError::internal("missing documents of a worker's rows"));
+        let mut docs: [String; ROW_DOCUMENTS] = Default::default();
+        for (n, doc) in docs.iter_mut().enumerate() {
+            let text: Option<String> = row.try_get("", &document_column(n))?;
+            *doc = text.unwrap_or_else(|| "[]".to_owned());
         }
-        let (docs, worker) = rest.split_at(ROW_DOCUMENTS);
-        Ok(Read {
-            policy_generation: generation.try_get_by_index(0)?,
-            raw: RawRows::from_results(docs)?,
-            worker: match worker {
-                [] => None,
-                [row] => Some(worker::Model::from_query_result(row, "")?),
-                _ => return Err(ApiError::internal("two workers with one id")),
-            },
-        })
+        Ok(Some(Read {
+            worker: worker::Model::from_query_result(row, "")?,
+            raw: RawRows::from_documents(docs),
+            policy_generation: row.try_get("", GENERATION)?,
+        }))
     }
-}
-
-/// Reads `worker_id`'s rows, places and the policy generation on one connection (see the
-/// module docs); a worker that does not exist has no rows.
-pub async fn fetch(db: &DatabaseConnection, worker_id: &str) -> Result<Fetched, ApiError> {
-    let read = Conn::acquire(db).await?.read(worker_id).await?;
-    let (mut rows, places) = read.raw.decode([worker_id])?;
-    Ok(Fetched {
-        rows: rows.pop().unwrap_or_default(),
-        places,
-        policy_generation: read.policy_generation,
-    })
 }
 
 /// What [`load_visible`] read: the worker, its facts and the policy generation.
@@ -254,12 +233,14 @@ pub async fn load_visible(
     id: &str,
     visible: impl FnOnce(&worker::Model) -> bool,
 ) -> Result<Option<Visible>, ApiError> {
-    let read = Conn::acquire(db).await?.read(id).await?;
-    let Some(worker) = read.worker.filter(|w| visible(w)) else {
+    let Some(read) = Conn::acquire(db).await?.read(id).await? else {
         return Ok(None);
     };
-    let (rows, places) = read.raw.decode([worker.id.as_str()])?;
-    let head = WorkerHead::from(&worker);
+    if !visible(&read.worker) {
+        return Ok(None);
+    }
+    let (rows, places) = read.raw.decode([read.worker.id.as_str()])?;
+    let head = WorkerHead::from(&read.worker);
     let facts = assemble(
         &head,
         rows.first().unwrap_or(&WorkerRows::default()),
@@ -268,6 +249,6 @@ pub async fn load_visible(
     Ok(Some(Visible {
         facts,
         policy_generation: read.policy_generation,
-        worker,
+        worker: read.worker,
     }))
 }
