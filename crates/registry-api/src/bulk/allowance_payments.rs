@@ -144,7 +144,6 @@ impl Kind for AllowancePayments {
     fn values(&self, r: &Row) -> Result<Vec<Value>, anyhow::Error> {
         let f = &r.fields;
         Ok(vec![
-            super::new_id(r.id.as_ref()).into(),
             r.worker_id.clone().into(),
             f.policy_id.clone().into(),
             f.level.code().into(),
@@ -157,7 +156,6 @@ impl Kind for AllowancePayments {
 
     fn record(&self, m: payment::Model) -> Result<Vec<String>, anyhow::Error> {
         Ok(vec![
-            m.id,
             m.worker_id,
             m.policy_id,
             m.level,

@@ -241,7 +241,6 @@ impl Kind for AllowancePolicies {
 
     fn values(&self, r: &Row) -> Result<Vec<Value>, anyhow::Error> {
         Ok(vec![
-            super::new_id(r.id.as_ref()).into(),
             r.policy_id().into(),
             r.version().into(),
             r.policy.region().as_str().to_owned().into(),
@@ -255,7 +254,6 @@ impl Kind for AllowancePolicies {
 
     fn record(&self, m: allowance_policy::Model) -> Result<Vec<String>, anyhow::Error> {
         Ok(vec![
-            m.id,
             m.policy_id,
             m.version.to_string(),
             m.region_code,

@@ -259,7 +259,6 @@ impl Kind for Appraisals {
     fn values(&self, r: &Row) -> Result<Vec<Value>, anyhow::Error> {
         let [ethics, performance, satisfaction] = r.scores;
         Ok(vec![
-            super::new_id(r.id.as_ref()).into(),
             r.worker_id.clone().into(),
             r.unit_id.clone().into(),
             r.year.into(),
@@ -276,7 +275,6 @@ impl Kind for Appraisals {
     fn record(&self, m: appraisal::Model) -> Result<Vec<String>, anyhow::Error> {
         let score = |s: Option<i16>| s.map(|s| s.to_string()).unwrap_or_default();
         Ok(vec![
-            m.id,
             m.worker_id,
             m.unit_id,
             m.year.to_string(),

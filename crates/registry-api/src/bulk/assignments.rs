@@ -145,9 +145,7 @@ impl Kind for Assignments {
     }
 
     fn values(&self, r: &Row) -> Result<Vec<Value>, anyhow::Error> {
-        let id = super::new_id(r.id.as_ref());
         Ok(r.meta.append_values(vec![
-            id.into(),
             r.body.worker_id.clone().into(),
             r.body.post_id.clone().into(),
             r.region.clone().into(),
@@ -159,7 +157,6 @@ impl Kind for Assignments {
 
     fn record(&self, m: assignment::Model) -> Result<Vec<String>, anyhow::Error> {
         let cells = vec![
-            m.id,
             m.worker_id,
             m.post_id,
             cells::date(m.start),

@@ -121,7 +121,6 @@ impl Kind for ContinuingEducation {
 
     fn values(&self, r: &Row) -> Result<Vec<Value>, anyhow::Error> {
         Ok(vec![
-            super::new_id(r.id.as_ref()).into(),
             r.worker_id.clone().into(),
             r.completed_on.into(),
             r.hours_tenths.into(),
@@ -132,7 +131,6 @@ impl Kind for ContinuingEducation {
 
     fn record(&self, m: ce::Model) -> Result<Vec<String>, anyhow::Error> {
         Ok(vec![
-            m.id,
             m.worker_id,
             cells::date(m.completed_on),
             m.hours_tenths.to_string(),

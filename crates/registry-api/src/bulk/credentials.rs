@@ -165,10 +165,8 @@ impl Kind for Credentials {
     }
 
     fn values(&self, r: &Row) -> Result<Vec<Value>, anyhow::Error> {
-        let id = super::new_id(r.id.as_ref());
         let c = &r.fields.credential;
         Ok(r.meta.append_values(vec![
-            id.into(),
             r.worker_id.clone().into(),
             scheme_code(c.scheme()).into(),
             c.level().code().into(),
@@ -183,7 +181,6 @@ impl Kind for Credentials {
 
     fn record(&self, m: credential::Model) -> Result<Vec<String>, anyhow::Error> {
         let cells = vec![
-            m.id,
             m.worker_id,
             m.scheme,
             m.level,

@@ -517,7 +517,6 @@ impl Kind for CreditEntries {
             .clone()
             .ok_or_else(|| anyhow::anyhow!("credit entry written before its check"))?;
         Ok(vec![
-            super::new_id(r.id.as_ref()).into(),
             r.subject.kind().into(),
             r.subject.worker_id().into(),
             r.subject.credit_code().into(),
@@ -538,7 +537,6 @@ impl Kind for CreditEntries {
 
     fn record(&self, m: credit_entry::Model) -> Result<Vec<String>, anyhow::Error> {
         Ok(vec![
-            m.id,
             m.subject_kind,
             m.worker_id.unwrap_or_default(),
             m.organisation_credit_code.unwrap_or_default(),

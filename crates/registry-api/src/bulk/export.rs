@@ -9,6 +9,7 @@ use std::io::Write;
 use registry_core::ids::RegionCode;
 use sea_orm::{DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
+use super::layout::text;
 use super::progress::Progress;
 use super::{EXPORT_PAGE, Entity, Kind, cli_principal};
 use crate::audit::{self, AuditEvent};
@@ -103,7 +104,11 @@ async fn page<K: Kind>(
     let last = models.last().map(|m| layout.cursor(m)).transpose()?;
     let records = models
         .into_iter()
-        .map(|m| k.record(m))
+        .map(|m| {
+            let mut record = vec![text(&m, layout.id)?];
+            record.extend(k.record(m)?);
+            Ok(record)
+        })
         .collect::<anyhow::Result<_>>()?;
     Ok((records, last))
 }

@@ -284,7 +284,7 @@ pub trait Kind {
     type Stored: EntityTrait;
     /// The entity.
     const ENTITY: Entity;
-    /// The CSV header, in export order; imports accept the columns in any order.
+    /// The CSV header, in export order, `id` first; imports accept the columns in any order.
     const HEADER: &'static [&'static str];
     /// Columns the header must contain (the others may be missing or blank).
     const REQUIRED: &'static [&'static str];
@@ -294,7 +294,7 @@ pub trait Kind {
     const RESOURCE: &'static str;
     /// The table.
     const TABLE: &'static str;
-    /// The table columns [`Kind::values`] fills, in order.
+    /// The table columns a new row fills, in order: `id`, then those [`Kind::values`] fills.
     const COLUMNS: &'static [&'static str];
     /// The table's id column, export order and export region filter.
     const LAYOUT: Layout<<Self::Stored as EntityTrait>::Column>;
@@ -323,10 +323,17 @@ pub trait Kind {
         rows: &mut [&mut Self::Row],
         seen: &mut Self::Seen,
     ) -> Verdicts;
-    /// The values of [`Kind::COLUMNS`] for a new row.
+    /// The values of [`Kind::COLUMNS`] after `id` for a new row.
     fn values(&self, row: &Self::Row) -> Result<Vec<Value>, anyhow::Error>;
-    /// One stored row as a CSV record in [`Kind::HEADER`] order (the export reads the table
-    /// in keyset pages as [`Kind::LAYOUT`] says).
+    /// Every value of [`Kind::COLUMNS`] for a new row: its id (a new one when the file gives
+    /// none), then [`Kind::values`].
+    fn new_row(&self, row: &Self::Row) -> Result<Vec<Value>, anyhow::Error> {
+        let mut values = vec![new_id(Self::id(row)).into()];
+        values.extend(self.values(row)?);
+        Ok(values)
+    }
+    /// The cells after `id` of a stored row's CSV record, in [`Kind::HEADER`] order (the
+    /// export reads the table in keyset pages as [`Kind::LAYOUT`] says).
     fn record(&self, m: StoredModel<Self>) -> Result<Vec<String>, anyhow::Error>;
 }
 
@@ -344,4 +351,32 @@ pub fn cli_principal(job: &str) -> Principal {
 pub fn new_id(id: Option<&String>) -> String {
     id.cloned()
         .unwrap_or_else(|| uuid::Uuid::now_v7().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id_first<K: Kind>() {
+        let name = K::ENTITY.name();
+        assert_eq!(K::HEADER.first(), Some(&"id"), "{name}: header");
+        assert_eq!(K::COLUMNS.first(), Some(&"id"), "{name}: columns");
+    }
+
+    /// The drivers put the id first in every file and every new row (see [`Kind::new_row`]).
+    #[test]
+    fn every_kind_has_its_id_first() {
+        id_first::<units::Units>();
+        id_first::<posts::Posts>();
+        id_first::<workers::Workers<'static>>();
+        id_first::<credentials::Credentials>();
+        id_first::<registrations::Registrations>();
+        id_first::<assignments::Assignments>();
+        id_first::<continuing_education::ContinuingEducation>();
+        id_first::<appraisals::Appraisals>();
+        id_first::<credit_entries::CreditEntries>();
+        id_first::<objections::Objections>();
+        id_first::<allowance_policies::AllowancePolicies>();
+        id_first::<allowance_payments::AllowancePayments>();
+    }
 }

@@ -259,7 +259,6 @@ impl Kind for Objections {
     fn values(&self, r: &Row) -> Result<Vec<Value>, anyhow::Error> {
         let d = r.decision.as_ref();
         Ok(vec![
-            super::new_id(r.id.as_ref()).into(),
             r.worker_id.clone().into(),
             r.credit_entry_id.clone().into(),
             r.objection_entry_id.clone().into(),
@@ -275,7 +274,6 @@ impl Kind for Objections {
 
     fn record(&self, m: objection::Model) -> Result<Vec<String>, anyhow::Error> {
         Ok(vec![
-            m.id,
             m.worker_id,
             m.credit_entry_id,
             m.objection_entry_id,

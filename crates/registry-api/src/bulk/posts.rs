@@ -134,9 +134,7 @@ impl Kind for Posts {
     }
 
     fn values(&self, r: &Row) -> Result<Vec<Value>, anyhow::Error> {
-        let id = super::new_id(r.id.as_ref());
         Ok(r.meta.append_values(vec![
-            id.into(),
             r.unit_id.clone().into(),
             r.region.clone().into(),
             r.post.title().to_owned().into(),
@@ -148,7 +146,6 @@ impl Kind for Posts {
 
     fn record(&self, m: post::Model) -> Result<Vec<String>, anyhow::Error> {
         let cells = vec![
-            m.id,
             m.unit_id,
             m.title,
             m.min_level.unwrap_or_default(),

@@ -126,9 +126,7 @@ impl Kind for Registrations {
             .checked
             .as_ref()
             .ok_or_else(|| anyhow::anyhow!("registration row written before its check"))?;
-        let id = super::new_id(r.id.as_ref());
         Ok(vec![
-            id.into(),
             r.credential_id.clone().into(),
             worker_id.clone().into(),
             RegistrationKind::from(core.kind()).code().into(),
@@ -140,7 +138,6 @@ impl Kind for Registrations {
 
     fn record(&self, m: registration::Model) -> Result<Vec<String>, anyhow::Error> {
         Ok(vec![
-            m.id,
             m.credential_id,
             m.kind,
             cells::date(m.registered_on),

@@ -90,9 +90,7 @@ impl Kind for Units {
     }
 
     fn values(&self, r: &Row) -> Result<Vec<Value>, anyhow::Error> {
-        let id = super::new_id(r.id.as_ref());
         Ok(r.meta.append_values(vec![
-            id.into(),
             r.unit.region().as_str().to_owned().into(),
             r.unit.name().to_owned().into(),
             r.unit.unit_type().code().into(),
@@ -102,7 +100,6 @@ impl Kind for Units {
 
     fn record(&self, m: unit::Model) -> Result<Vec<String>, anyhow::Error> {
         let cells = vec![
-            m.id,
             m.region_code,
             m.name,
             m.unit_type,

@@ -158,10 +158,8 @@ impl Kind for Workers<'_> {
     }
 
     fn values(&self, r: &Row) -> Result<Vec<Value>, anyhow::Error> {
-        let id = super::new_id(r.id.as_ref());
         let sealed = self.pii.seal(&r.resident_id)?;
         Ok(r.meta.append_values(vec![
-            id.into(),
             r.fields.region.as_str().to_owned().into(),
             r.fields.name.clone().into(),
             sealed.into(),
@@ -176,7 +174,6 @@ impl Kind for Workers<'_> {
     fn record(&self, m: worker::Model) -> Result<Vec<String>, anyhow::Error> {
         let clear = self.pii.open(&m.resident_id_sealed)?;
         let cells = vec![
-            m.id,
             m.region_code,
             clear.expose().to_owned(),
             m.name,
