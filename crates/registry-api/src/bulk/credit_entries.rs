@@ -21,17 +21,13 @@
 //! registered in `R` and of the organisations whose region is in `R`. Append-only table: an
 //! import only inserts.
 
-use std::collections::HashMap;
-
 use registry_core::RuleViolation;
 use registry_core::credit::{
     CreditEntry as CoreEntry, CreditEntryInput, CreditEntryKind, CreditSubject,
 };
 use registry_core::ids::{CreditCode, RegionCode};
 use registry_core::money::Yuan;
-use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect, Value,
-};
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection, DbErr, Value};
 use serde::Deserialize;
 use time::{Date, OffsetDateTime};
 
@@ -417,25 +413,11 @@ impl Kind for CreditEntries {
     ) -> Verdicts {
         let worker_ids = rows.iter().filter_map(|r| r.subject.worker_id());
         let workers = lookup::worker_regions(db, worker_ids).await?;
-        let codes: Vec<String> = rows
-            .iter()
-            .filter_map(|r| r.subject.credit_code())
-            .collect();
-        let org_regions: HashMap<String, String> = if codes.is_empty() {
-            HashMap::new()
-        } else {
-            credit_entry::Entity::find()
-                .select_only()
-                .column(credit_entry::Column::OrganisationCreditCode)
-                .column(credit_entry::Column::RegionCode)
-                .filter(credit_entry::Column::OrganisationCreditCode.is_in(codes))
-                .distinct()
-                .into_tuple::<(String, String)>()
-                .all(db)
-                .await?
-                .into_iter()
-                .collect()
-        };
+        let codes = rows.iter().filter_map(|r| r.subject.credit_code());
+        let code = credit_entry::Column::OrganisationCreditCode;
+        let region = credit_entry::Column::RegionCode;
+        let org_regions =
+            lookup::stored_values::<credit_entry::Entity, _>(db, code, region, codes).await?;
         let ids = rows
             .iter()
             .flat_map(|r| r.id.iter().chain(r.points_to_id.iter()).cloned());

@@ -144,27 +144,43 @@ pub async fn workers<C: ConnectionTrait>(
     Ok(Refs::new("worker_id", "worker", found))
 }
 
+/// The text `value` of the stored rows of `E` whose text `key` column is one of `keys`, by key
+/// (one of them when a key has several).
+pub async fn stored_values<E, C>(
+    db: &C,
+    key: E::Column,
+    value: E::Column,
+    keys: impl IntoIterator<Item = String>,
+) -> Result<HashMap<String, String>, DbErr>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+{
+    let keys: Vec<String> = keys.into_iter().collect();
+    if keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(E::find()
+        .select_only()
+        .column(key)
+        .column(value)
+        .filter(key.is_in(keys))
+        .distinct()
+        .into_tuple::<(String, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect())
+}
+
 /// The regions of the stored workers among `ids`, by worker id, named by the column
 /// `worker_id`.
 pub async fn worker_regions<C: ConnectionTrait>(
     db: &C,
     ids: impl IntoIterator<Item = String>,
 ) -> Result<Refs<String>, DbErr> {
-    let ids: Vec<String> = ids.into_iter().collect();
-    let found = if ids.is_empty() {
-        HashMap::new()
-    } else {
-        worker::Entity::find()
-            .select_only()
-            .column(worker::Column::Id)
-            .column(worker::Column::RegionCode)
-            .filter(worker::Column::Id.is_in(ids))
-            .into_tuple::<(String, String)>()
-            .all(db)
-            .await?
-            .into_iter()
-            .collect()
-    };
+    let (id, region) = (worker::Column::Id, worker::Column::RegionCode);
+    let found = stored_values::<worker::Entity, _>(db, id, region, ids).await?;
     Ok(Refs::new("worker_id", "worker", found))
 }
 
