@@ -5,12 +5,22 @@
 use std::collections::{HashMap, HashSet};
 
 use sea_orm::sea_query::{Query, SimpleExpr};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect, Select};
 
 use super::layout::text;
 use super::{Kind, StoredModel, Verdict, conflict, unknown_reference};
 use crate::db::entities::worker;
 use crate::problem::ProblemField;
+
+/// The rows of `E` whose `column` is one of `keys`; `None` when there are no keys (nothing
+/// to look up, no query).
+fn among<E: EntityTrait>(
+    column: E::Column,
+    keys: impl IntoIterator<Item = String>,
+) -> Option<Select<E>> {
+    let keys: Vec<String> = keys.into_iter().collect();
+    (!keys.is_empty()).then(|| E::find().filter(column.is_in(keys)))
+}
 
 /// The stored rows of `E` whose text `column` is one of `keys`, by that key (e.g. by id).
 pub async fn stored_by<E, C>(
@@ -22,13 +32,10 @@ where
     E: EntityTrait,
     C: ConnectionTrait,
 {
-    let keys: Vec<String> = keys.into_iter().collect();
-    if keys.is_empty() {
+    let Some(q) = among::<E>(column, keys) else {
         return Ok(HashMap::new());
-    }
-    E::find()
-        .filter(column.is_in(keys))
-        .all(db)
+    };
+    q.all(db)
         .await?
         .into_iter()
         .map(|m| Ok((text(&m, column)?, m)))
@@ -54,14 +61,11 @@ where
     E: EntityTrait,
     C: ConnectionTrait,
 {
-    let keys: Vec<String> = keys.into_iter().collect();
-    if keys.is_empty() {
+    let Some(q) = among::<E>(column, keys) else {
         return Ok(HashSet::new());
-    }
-    Ok(E::find()
-        .select_only()
+    };
+    Ok(q.select_only()
         .column(column)
-        .filter(column.is_in(keys))
         .into_tuple::<String>()
         .all(db)
         .await?
@@ -156,15 +160,12 @@ where
     E: EntityTrait,
     C: ConnectionTrait,
 {
-    let keys: Vec<String> = keys.into_iter().collect();
-    if keys.is_empty() {
+    let Some(q) = among::<E>(key, keys) else {
         return Ok(HashMap::new());
-    }
-    Ok(E::find()
-        .select_only()
+    };
+    Ok(q.select_only()
         .column(key)
         .column(value)
-        .filter(key.is_in(keys))
         .distinct()
         .into_tuple::<(String, String)>()
         .all(db)
