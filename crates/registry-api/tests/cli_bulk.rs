@@ -235,24 +235,11 @@ fn records(dir: &Path) -> Vec<(&'static str, PathBuf)> {
          {APPRAISAL},{W1},{UNIT},2023,pass,80,75,,2024-01-10,,2024-01-10T08:00:00Z\n\
          {CORRECTION},{W1},{UNIT},2023,excellent,95,90,98,2024-02-01,{APPRAISAL},2024-02-01T09:00:00.123456Z\n"
     );
-    let mut credit = csv_line(&[
-        "id",
-        "subject_kind",
-        "worker_id",
-        "organisation_credit_code",
-        "region_code",
-        "kind",
-        "fine_amount_fen",
-        "abnormal_cause",
-        "serious_cause",
-        "list_kind",
-        "points_to_id",
-        "effective_on",
-        "legal_basis",
-        "evidence_refs",
-        "note",
-        "recorded_at",
-    ]);
+    let mut credit = String::from(
+        "id,subject_kind,worker_id,organisation_credit_code,region_code,kind,fine_amount_fen,\
+         abnormal_cause,serious_cause,list_kind,points_to_id,effective_on,legal_basis,\
+         evidence_refs,note,recorded_at\n",
+    );
     for row in [
         [
             WARNING,
@@ -371,17 +358,10 @@ fn records(dir: &Path) -> Vec<(&'static str, PathBuf)> {
          0190a000-0000-7000-8000-0000000003d1,{W1},{WARNING},{FILED},警告所依事实有误,rejected,\
          经复核，事实清楚,{REJECTED},2024-03-10T10:00:00Z,2024-04-01T10:00:00Z,2\n"
     );
-    let mut policies = csv_line(&[
-        "id",
-        "policy_id",
-        "version",
-        "region_code",
-        "effective_from",
-        "effective_until",
-        "definition",
-        "created_at",
-        "created_by",
-    ]);
+    let mut policies = String::from(
+        "id,policy_id,version,region_code,effective_from,effective_until,definition,\
+         created_at,created_by\n",
+    );
     let v1 = policy(1, "2019-01", Some("2023-12"));
     let v2 = policy(2, "2024-01", None);
     policies.push_str(&csv_line(&[
@@ -473,6 +453,17 @@ fn register(dir: &Path) -> Vec<(&'static str, PathBuf)> {
     files
 }
 
+/// Runs `test` with a new temporary folder (removed afterwards) on a new SQLite database
+/// `name` in it, then on a new PostgreSQL database (dropped afterwards).
+async fn on_both_backends(name: &str, test: impl AsyncFn(&Db, &Path)) {
+    let dir = temp_dir();
+    test(&Db::sqlite(&dir, name), &dir).await;
+    let pg = Db::postgres().await;
+    test(&pg, &dir).await;
+    pg.drop_pg().await;
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 async fn bad_rows_on(db: &Db, dir: &Path) {
     let good = resident_id(3).unwrap();
     let bad = format!("{}0", &good[..17]); // wrong check character (unless 0 is right)
@@ -536,12 +527,7 @@ async fn bad_rows_on(db: &Db, dir: &Path) {
 
 #[tokio::test]
 async fn a_bad_row_writes_nothing_unless_skipped_on_both_backends() {
-    let dir = temp_dir();
-    bad_rows_on(&Db::sqlite(&dir, "bad"), &dir).await;
-    let pg = Db::postgres().await;
-    bad_rows_on(&pg, &dir).await;
-    pg.drop_pg().await;
-    std::fs::remove_dir_all(&dir).ok();
+    on_both_backends("bad", bad_rows_on).await;
 }
 
 /// The count before `what` in the summary line, e.g. `3` for `what` = ` inserted`.
@@ -819,12 +805,7 @@ async fn records_reimport_on(db: &Db, dir: &Path) {
 
 #[tokio::test]
 async fn re_importing_credit_entries_changes_nothing_on_both_backends() {
-    let dir = temp_dir();
-    records_reimport_on(&Db::sqlite(&dir, "again"), &dir).await;
-    let pg = Db::postgres().await;
-    records_reimport_on(&pg, &dir).await;
-    pg.drop_pg().await;
-    std::fs::remove_dir_all(&dir).ok();
+    on_both_backends("again", records_reimport_on).await;
 }
 
 /// `n` workers of region 110101 (resident IDs 10.. of the bench generator), as CSV.

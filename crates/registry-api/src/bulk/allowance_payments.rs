@@ -7,20 +7,15 @@
 //! policies first). Keyed by `id` when present. An export `--region R` holds the payments of
 //! the workers registered in `R`. Append-only table: an import only inserts.
 
-use std::collections::HashSet;
-
-use registry_core::ids::RegionCode;
 use registry_core::money::Yuan;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect,
-    Value,
-};
+use sea_orm::{DatabaseConnection, Value};
 use time::OffsetDateTime;
 
 use super::cells::{self, Cells};
-use super::{Entity, Kind, Verdict, changed, lookup, unknown_reference};
+use super::layout::{InRegion, Layout};
+use super::{Entity, Kind, Verdicts, changed, lookup, validated};
 use crate::allowance_payments::api::{PaymentBody, PaymentFields};
-use crate::db::entities::{allowance_payment, allowance_policy};
+use crate::db::entities::{allowance_payment as payment, allowance_policy as policy};
 use crate::mirror::Level;
 use crate::problem::ProblemField;
 
@@ -38,7 +33,7 @@ pub struct Row {
     created_by: String,
 }
 
-fn diff(r: &Row, m: &allowance_payment::Model) -> Vec<&'static str> {
+fn diff(r: &Row, m: &payment::Model) -> Vec<&'static str> {
     let f = &r.fields;
     changed(&[
         ("worker_id", r.worker_id == m.worker_id),
@@ -52,6 +47,7 @@ fn diff(r: &Row, m: &allowance_payment::Model) -> Vec<&'static str> {
 impl Kind for AllowancePayments {
     type Row = Row;
     type Seen = ();
+    type Stored = payment::Entity;
     const ENTITY: Entity = Entity::AllowancePayments;
     const HEADER: &'static [&'static str] = &[
         "id",
@@ -68,6 +64,10 @@ impl Kind for AllowancePayments {
     const RESOURCE: &'static str = "allowance_payment";
     const TABLE: &'static str = "allowance_payments";
     const COLUMNS: &'static [&'static str] = Self::HEADER;
+    const LAYOUT: Layout<payment::Column> = Layout::by_id(
+        payment::Column::Id,
+        InRegion::Workers(payment::Column::WorkerId),
+    );
 
     fn parse(&self, c: &Cells<'_>) -> Result<Row, Vec<ProblemField>> {
         let id = c.opt_id("id");
@@ -86,7 +86,7 @@ impl Kind for AllowancePayments {
         let created_by = c
             .opt_text("created_by")
             .unwrap_or_else(|| super::cli_principal("import").subject);
-        let mut errors = c.take_errors();
+        let errors = c.take_errors();
         let (Some(worker_id), Some(policy_id), Some(level), Some(month), Some(amount)) =
             (worker_id, policy_id, level, month, amount)
         else {
@@ -98,71 +98,45 @@ impl Kind for AllowancePayments {
             month,
             amount: amount.to_string(),
         };
-        match body.validate() {
-            Ok(fields) if errors.is_empty() => Ok(Row {
-                id,
-                worker_id,
-                fields,
-                created_at,
-                created_by,
-            }),
-            Ok(_) => Err(errors),
-            Err(e) => {
-                errors.extend(super::renamed(e.errors, "amount", "amount_fen"));
-                Err(errors)
-            }
-        }
+        let api = body
+            .validate()
+            .map_err(|e| super::renamed(e.errors, "amount", "amount_fen"));
+        let fields = validated(errors, api)?;
+        Ok(Row {
+            id,
+            worker_id,
+            fields,
+            created_at,
+            created_by,
+        })
     }
 
-    fn keys(row: &Row) -> Vec<(&'static str, String)> {
-        row.id.iter().map(|id| ("id", id.clone())).collect()
+    fn id(row: &Row) -> Option<&String> {
+        row.id.as_ref()
     }
 
-    async fn check<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        rows: &mut [&mut Row],
-        _seen: &mut (),
-    ) -> Result<Vec<Verdict>, DbErr> {
-        let workers = lookup::stored_workers(db, rows.iter().map(|r| r.worker_id.clone())).await?;
-        let families: Vec<String> = rows.iter().map(|r| r.fields.policy_id.clone()).collect();
-        let policies: HashSet<String> = allowance_policy::Entity::find()
-            .select_only()
-            .column(allowance_policy::Column::PolicyId)
-            .filter(allowance_policy::Column::PolicyId.is_in(families))
-            .distinct()
-            .into_tuple::<String>()
-            .all(db)
-            .await?
-            .into_iter()
-            .collect();
-        let ids = rows.iter().filter_map(|r| r.id.clone());
-        let stored = lookup::stored_by::<allowance_payment::Entity, _>(
-            db,
-            allowance_payment::Column::Id,
-            ids,
-            |m| m.id.clone(),
-        )
-        .await?;
+    async fn check(&self, db: &DatabaseConnection, rows: &mut [&mut Row], _: &mut ()) -> Verdicts {
+        let workers = lookup::workers(db, rows.iter().map(|r| r.worker_id.clone())).await?;
+        let families = rows.iter().map(|r| r.fields.policy_id.clone());
+        let policies =
+            lookup::stored_keys::<policy::Entity, _>(db, policy::Column::PolicyId, families)
+                .await?;
+        let stored = lookup::stored::<Self, _>(db, rows).await?;
         Ok(rows
             .iter()
             .map(|r| {
                 let mut errors = Vec::new();
-                if !workers.contains(&r.worker_id) {
-                    errors.push(unknown_reference("worker_id", "worker"));
-                }
+                workers.check(&r.worker_id, &mut errors);
                 if !policies.contains(&r.fields.policy_id) {
-                    errors.push(ProblemField {
-                        field: "policy_id".into(),
-                        rule: "payment.unknown_policy".into(),
-                        message: "no allowance policy has this id".into(),
-                    });
+                    errors.push(super::problem(
+                        "policy_id",
+                        "payment.unknown_policy",
+                        "no allowance policy has this id",
+                    ));
                 }
-                if errors.is_empty() {
+                lookup::unless(errors, || {
                     lookup::by_id(r.id.as_ref(), &stored, |m| diff(r, m))
-                } else {
-                    Verdict::Reject(errors)
-                }
+                })
             })
             .collect())
     }
@@ -170,7 +144,6 @@ impl Kind for AllowancePayments {
     fn values(&self, r: &Row) -> Result<Vec<Value>, anyhow::Error> {
         let f = &r.fields;
         Ok(vec![
-            super::new_id(r.id.as_ref()).into(),
             r.worker_id.clone().into(),
             f.policy_id.clone().into(),
             f.level.code().into(),
@@ -181,35 +154,15 @@ impl Kind for AllowancePayments {
         ])
     }
 
-    async fn page(
-        &self,
-        db: &DatabaseConnection,
-        region: Option<&RegionCode>,
-        after: Option<&str>,
-        limit: u64,
-    ) -> Result<(Vec<Vec<String>>, Option<String>), anyhow::Error> {
-        use allowance_payment::Column as Col;
-        let mut q = allowance_payment::Entity::find();
-        if let Some(f) = lookup::of_workers_in(Col::WorkerId, region) {
-            q = q.filter(f);
-        }
-        let (models, last) =
-            lookup::page_by_id(db, q, Col::Id, after, limit, |m| m.id.clone()).await?;
-        let out = models
-            .into_iter()
-            .map(|m| {
-                vec![
-                    m.id,
-                    m.worker_id,
-                    m.policy_id,
-                    m.level,
-                    m.month,
-                    m.amount_fen.to_string(),
-                    cells::timestamp(m.created_at),
-                    m.created_by,
-                ]
-            })
-            .collect();
-        Ok((out, last))
+    fn record(&self, m: payment::Model) -> Result<Vec<String>, anyhow::Error> {
+        Ok(vec![
+            m.worker_id,
+            m.policy_id,
+            m.level,
+            m.month,
+            m.amount_fen.to_string(),
+            cells::timestamp(m.created_at),
+            m.created_by,
+        ])
     }
 }

@@ -18,18 +18,15 @@
 
 use registry_core::allowance::{AllowancePolicy, PolicySet};
 use registry_core::ids::RegionCode;
-use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, Value,
-};
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryOrder, Value};
 use time::OffsetDateTime;
 
 use super::cells::{self, Cells};
-use super::{Entity, Kind, Verdict, changed, lookup};
+use super::layout::{InRegion, Layout};
+use super::{Entity, Kind, Verdict, Verdicts, changed, lookup, problem};
 use crate::db::entities::allowance_policy;
 use crate::policies::api::{definition_json, policy_of, validate};
 use crate::problem::ProblemField;
-use crate::workers::store::region_range;
 
 /// The allowance policies importer/exporter.
 #[derive(Debug)]
@@ -92,17 +89,32 @@ fn agrees(c: &Cells<'_>, p: &AllowancePolicy) -> Vec<ProblemField> {
             let given = c.get(column);
             given.is_some() && given != value.as_deref()
         })
-        .map(|(column, _)| ProblemField {
-            field: column.into(),
-            rule: "import.definition_mismatch".into(),
-            message: "differs from the definition".into(),
+        .map(|(column, _)| {
+            problem(
+                column,
+                "import.definition_mismatch",
+                "differs from the definition",
+            )
         })
         .collect()
+}
+
+/// The policies an export `--region R` holds: those of `R` and the regions inside it, and
+/// those of the regions enclosing `R` (a region's workers are paid under both).
+fn in_region(region: &RegionCode, (lo, hi): (String, String)) -> Condition {
+    use allowance_policy::Column as Col;
+    let enclosing: Vec<String> = std::iter::successors(region.parent(), RegionCode::parent)
+        .map(|p| p.as_str().to_owned())
+        .collect();
+    Condition::any()
+        .add(Col::RegionCode.between(lo, hi))
+        .add(Col::RegionCode.is_in(enclosing))
 }
 
 impl Kind for AllowancePolicies {
     type Row = Row;
     type Seen = Seen;
+    type Stored = allowance_policy::Entity;
     const ENTITY: Entity = Entity::AllowancePolicies;
     const HEADER: &'static [&'static str] = &[
         "id",
@@ -119,6 +131,8 @@ impl Kind for AllowancePolicies {
     const RESOURCE: &'static str = "allowance_policy";
     const TABLE: &'static str = "allowance_policies";
     const COLUMNS: &'static [&'static str] = Self::HEADER;
+    const LAYOUT: Layout<allowance_policy::Column> =
+        Layout::by_id(allowance_policy::Column::Id, InRegion::Filter(in_region));
 
     fn parse(&self, c: &Cells<'_>) -> Result<Row, Vec<ProblemField>> {
         let id = c.opt_id("id");
@@ -134,11 +148,11 @@ impl Kind for AllowancePolicies {
             None => return Err(errors),
             Some(Ok(p)) => p,
             Some(Err(e)) if e.errors.is_empty() => {
-                errors.push(ProblemField {
-                    field: "definition".into(),
-                    rule: "csv.invalid_json".into(),
-                    message: "not a JSON object".into(),
-                });
+                errors.push(problem(
+                    "definition",
+                    "csv.invalid_json",
+                    "not a JSON object",
+                ));
                 return Err(errors);
             }
             Some(Err(e)) => {
@@ -171,23 +185,21 @@ impl Kind for AllowancePolicies {
         }
     }
 
-    fn keys(row: &Row) -> Vec<(&'static str, String)> {
-        let mut keys = vec![(
-            "version",
-            format!("{}/versions/{}", row.policy.id(), row.policy.version()),
-        )];
-        if let Some(id) = &row.id {
-            keys.push(("id", id.clone()));
-        }
-        keys
+    fn id(row: &Row) -> Option<&String> {
+        row.id.as_ref()
     }
 
-    async fn check<C: ConnectionTrait>(
+    fn natural_key(row: &Row) -> Option<(&'static str, String)> {
+        let key = format!("{}/versions/{}", row.policy.id(), row.policy.version());
+        Some(("version", key))
+    }
+
+    async fn check(
         &self,
-        db: &C,
+        db: &DatabaseConnection,
         rows: &mut [&mut Row],
         seen: &mut Seen,
-    ) -> Result<Vec<Verdict>, DbErr> {
+    ) -> Verdicts {
         // Policies are few: the whole stored set is read once a chunk.
         let stored = allowance_policy::Entity::find()
             .order_by_asc(allowance_policy::Column::Id)
@@ -229,7 +241,6 @@ impl Kind for AllowancePolicies {
 
     fn values(&self, r: &Row) -> Result<Vec<Value>, anyhow::Error> {
         Ok(vec![
-            super::new_id(r.id.as_ref()).into(),
             r.policy_id().into(),
             r.version().into(),
             r.policy.region().as_str().to_owned().into(),
@@ -241,46 +252,17 @@ impl Kind for AllowancePolicies {
         ])
     }
 
-    async fn page(
-        &self,
-        db: &DatabaseConnection,
-        region: Option<&RegionCode>,
-        after: Option<&str>,
-        limit: u64,
-    ) -> Result<(Vec<Vec<String>>, Option<String>), anyhow::Error> {
-        use allowance_policy::Column as Col;
-        let mut q = allowance_policy::Entity::find();
-        if let Some(r) = region
-            && let Some((lo, hi)) = region_range(r)
-        {
-            let enclosing: Vec<String> = std::iter::successors(r.parent(), RegionCode::parent)
-                .map(|p| p.as_str().to_owned())
-                .collect();
-            q = q.filter(
-                Condition::any()
-                    .add(Col::RegionCode.between(lo, hi))
-                    .add(Col::RegionCode.is_in(enclosing)),
-            );
-        }
-        let (models, last) =
-            lookup::page_by_id(db, q, Col::Id, after, limit, |m| m.id.clone()).await?;
-        let out = models
-            .into_iter()
-            .map(|m| {
-                vec![
-                    m.id,
-                    m.policy_id,
-                    m.version.to_string(),
-                    m.region_code,
-                    m.effective_from,
-                    m.effective_until.unwrap_or_default(),
-                    m.definition,
-                    cells::timestamp(m.created_at),
-                    m.created_by,
-                ]
-            })
-            .collect();
-        Ok((out, last))
+    fn record(&self, m: allowance_policy::Model) -> Result<Vec<String>, anyhow::Error> {
+        Ok(vec![
+            m.policy_id,
+            m.version.to_string(),
+            m.region_code,
+            m.effective_from,
+            m.effective_until.unwrap_or_default(),
+            m.definition,
+            cells::timestamp(m.created_at),
+            m.created_by,
+        ])
     }
 }
 

@@ -11,13 +11,14 @@
 //! does not judge it again. Keyed by `id` when present. An export `--region R` holds the
 //! appraisals of the workers registered in `R`. Append-only table: an import only inserts.
 
-use registry_core::ids::RegionCode;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Value};
+use sea_orm::{DatabaseConnection, Value};
 use time::{Date, OffsetDateTime};
 
 use super::cells::{self, Cells};
 use super::fingerprint::{self, Fp, FpMap};
-use super::{Entity, Kind, Verdict, changed, lookup, unknown_earlier, unknown_reference};
+use super::layout::{InRegion, Layout};
+use super::lookup::{self, Refs};
+use super::{Entity, Kind, Verdict, Verdicts, changed, unknown_earlier, validated};
 use crate::appraisals::api::{AppraisalBody, Grade, Numbered, Scores};
 use crate::db::entities::{appraisal, unit};
 use crate::problem::ProblemField;
@@ -100,6 +101,7 @@ impl Row {
 impl Kind for Appraisals {
     type Row = Row;
     type Seen = Seen;
+    type Stored = appraisal::Entity;
     const ENTITY: Entity = Entity::Appraisals;
     const HEADER: &'static [&'static str] = &[
         "id",
@@ -118,6 +120,11 @@ impl Kind for Appraisals {
     const RESOURCE: &'static str = "appraisal";
     const TABLE: &'static str = "appraisals";
     const COLUMNS: &'static [&'static str] = Self::HEADER;
+    const LAYOUT: Layout<appraisal::Column> = Layout::recorded(
+        appraisal::Column::RecordedAt,
+        appraisal::Column::Id,
+        InRegion::Workers(appraisal::Column::WorkerId),
+    );
 
     fn parse(&self, c: &Cells<'_>) -> Result<Row, Vec<ProblemField>> {
         let id = c.opt_id("id");
@@ -177,62 +184,52 @@ impl Kind for Appraisals {
         };
         // The API's check of the appraisal on its own (the corrected one is checked against
         // storage and the file by `check`).
-        match body.to_core(&mut Numbered::default(), &worker_id, today) {
-            Ok(core) if errors.is_empty() => Ok(Row {
-                id,
-                worker_id,
-                unit_id,
-                year,
-                grade,
-                scores: small.map(|s| s.map(i16::from)),
-                recorded_on: core.recorded_on(),
-                corrects_id,
-                recorded_at,
-            }),
-            Ok(_) => Err(errors),
-            Err(e) => {
+        let api = body
+            .to_core(&mut Numbered::default(), &worker_id, today)
+            .map_err(|e| {
                 let mut e = ProblemField::from(e);
                 e.field = column_of(&e.field);
-                if !errors.iter().any(|f| f.field == e.field) {
-                    errors.push(e);
-                }
-                Err(errors)
-            }
-        }
+                vec![e]
+            });
+        let core = validated(errors, api)?;
+        Ok(Row {
+            id,
+            worker_id,
+            unit_id,
+            year,
+            grade,
+            scores: small.map(|s| s.map(i16::from)),
+            recorded_on: core.recorded_on(),
+            corrects_id,
+            recorded_at,
+        })
     }
 
-    fn keys(row: &Row) -> Vec<(&'static str, String)> {
-        row.id.iter().map(|id| ("id", id.clone())).collect()
+    fn id(row: &Row) -> Option<&String> {
+        row.id.as_ref()
     }
 
-    async fn check<C: ConnectionTrait>(
+    async fn check(
         &self,
-        db: &C,
+        db: &DatabaseConnection,
         rows: &mut [&mut Row],
         seen: &mut Seen,
-    ) -> Result<Vec<Verdict>, DbErr> {
-        let workers = lookup::stored_workers(db, rows.iter().map(|r| r.worker_id.clone())).await?;
+    ) -> Verdicts {
+        let workers = lookup::workers(db, rows.iter().map(|r| r.worker_id.clone())).await?;
         let unit_ids = rows.iter().map(|r| r.unit_id.clone());
         let units =
-            lookup::stored_by::<unit::Entity, _>(db, unit::Column::Id, unit_ids, |m| m.id.clone())
+            Refs::load::<unit::Entity, _>(db, ("unit_id", "unit"), unit::Column::Id, unit_ids)
                 .await?;
         let ids = rows
             .iter()
             .flat_map(|r| r.id.iter().chain(r.corrects_id.iter()).cloned());
         let stored =
-            lookup::stored_by::<appraisal::Entity, _>(db, appraisal::Column::Id, ids, |m| {
-                m.id.clone()
-            })
-            .await?;
+            lookup::stored_by::<appraisal::Entity, _>(db, appraisal::Column::Id, ids).await?;
         let mut verdicts = Vec::with_capacity(rows.len());
         for r in rows.iter() {
             let mut errors = Vec::new();
-            if !workers.contains(&r.worker_id) {
-                errors.push(unknown_reference("worker_id", "worker"));
-            }
-            if !units.contains_key(&r.unit_id) {
-                errors.push(unknown_reference("unit_id", "unit"));
-            }
+            workers.check(&r.worker_id, &mut errors);
+            units.check(&r.unit_id, &mut errors);
             if let Some(c) = &r.corrects_id {
                 let error = match stored.get(c) {
                     Some(t) => r.correction_error(t.worker_id == r.worker_id, t.recorded_at, c),
@@ -245,11 +242,9 @@ impl Kind for Appraisals {
                 };
                 errors.extend(error);
             }
-            let verdict = if errors.is_empty() {
+            let verdict = lookup::unless(errors, || {
                 lookup::by_id(r.id.as_ref(), &stored, |m| diff(r, m))
-            } else {
-                Verdict::Reject(errors)
-            };
+            });
             if let (Some(id), Verdict::New | Verdict::Same) = (&r.id, &verdict) {
                 seen.insert(
                     fingerprint::of(&[id]),
@@ -264,7 +259,6 @@ impl Kind for Appraisals {
     fn values(&self, r: &Row) -> Result<Vec<Value>, anyhow::Error> {
         let [ethics, performance, satisfaction] = r.scores;
         Ok(vec![
-            super::new_id(r.id.as_ref()).into(),
             r.worker_id.clone().into(),
             r.unit_id.clone().into(),
             r.year.into(),
@@ -278,42 +272,19 @@ impl Kind for Appraisals {
         ])
     }
 
-    async fn page(
-        &self,
-        db: &DatabaseConnection,
-        region: Option<&RegionCode>,
-        after: Option<&str>,
-        limit: u64,
-    ) -> Result<(Vec<Vec<String>>, Option<String>), anyhow::Error> {
-        use appraisal::Column as Col;
-        let mut q = appraisal::Entity::find();
-        if let Some(f) = lookup::of_workers_in(Col::WorkerId, region) {
-            q = q.filter(f);
-        }
-        let order = (Col::RecordedAt, Col::Id);
-        let (models, last) = lookup::page_by_time(db, q, order, after, limit, |m| {
-            (m.recorded_at, m.id.as_str())
-        })
-        .await?;
+    fn record(&self, m: appraisal::Model) -> Result<Vec<String>, anyhow::Error> {
         let score = |s: Option<i16>| s.map(|s| s.to_string()).unwrap_or_default();
-        let out = models
-            .into_iter()
-            .map(|m| {
-                vec![
-                    m.id,
-                    m.worker_id,
-                    m.unit_id,
-                    m.year.to_string(),
-                    m.grade,
-                    score(m.score_ethics),
-                    score(m.score_performance),
-                    score(m.score_satisfaction),
-                    cells::date(m.recorded_on),
-                    m.corrects_id.unwrap_or_default(),
-                    cells::timestamp(m.recorded_at),
-                ]
-            })
-            .collect();
-        Ok((out, last))
+        Ok(vec![
+            m.worker_id,
+            m.unit_id,
+            m.year.to_string(),
+            m.grade,
+            score(m.score_ethics),
+            score(m.score_performance),
+            score(m.score_satisfaction),
+            cells::date(m.recorded_on),
+            m.corrects_id.unwrap_or_default(),
+            cells::timestamp(m.recorded_at),
+        ])
     }
 }

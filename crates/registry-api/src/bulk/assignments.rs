@@ -4,20 +4,16 @@
 //! [`CreateAssignment::validate`] against the stored post (period, part-time allowed) and
 //! takes the post's region. Keyed by `id` when present.
 
-use std::collections::HashMap;
-
-use registry_core::ids::RegionCode;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Value,
-};
+use sea_orm::{DatabaseConnection, Value};
 
 use super::cells::{self, Cells, Meta};
-use super::{Entity, Kind, Verdict, changed, conflict, unknown_reference};
+use super::layout::{InRegion, Layout};
+use super::lookup::{self, Refs};
+use super::{Entity, Kind, Verdict, Verdicts, changed};
 use crate::assignments::api::{Basis, CreateAssignment};
 use crate::db::entities::{assignment, post};
 use crate::posts::api::stored_core_post;
 use crate::problem::ProblemField;
-use crate::workers::store::region_range;
 
 /// The assignments importer/exporter.
 #[derive(Debug)]
@@ -50,6 +46,7 @@ fn diff(r: &Row, m: &assignment::Model) -> Vec<&'static str> {
 impl Kind for Assignments {
     type Row = Row;
     type Seen = ();
+    type Stored = assignment::Entity;
     const ENTITY: Entity = Entity::Assignments;
     const HEADER: &'static [&'static str] = &[
         "id",
@@ -77,6 +74,10 @@ impl Kind for Assignments {
         "created_at",
         "updated_at",
     ];
+    const LAYOUT: Layout<assignment::Column> = Layout::by_id(
+        assignment::Column::Id,
+        InRegion::Column(assignment::Column::RegionCode),
+    );
 
     fn parse(&self, c: &Cells<'_>) -> Result<Row, Vec<ProblemField>> {
         let id = c.opt_id("id");
@@ -106,119 +107,67 @@ impl Kind for Assignments {
         }
     }
 
-    fn keys(row: &Row) -> Vec<(&'static str, String)> {
-        row.id.iter().map(|id| ("id", id.clone())).collect()
+    fn id(row: &Row) -> Option<&String> {
+        row.id.as_ref()
     }
 
-    async fn check<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        rows: &mut [&mut Row],
-        _seen: &mut (),
-    ) -> Result<Vec<Verdict>, DbErr> {
-        let worker_ids = rows.iter().map(|r| r.body.worker_id.clone());
-        let workers = super::lookup::stored_workers(db, worker_ids).await?;
+    async fn check(&self, db: &DatabaseConnection, rows: &mut [&mut Row], _: &mut ()) -> Verdicts {
+        let workers = lookup::workers(db, rows.iter().map(|r| r.body.worker_id.clone())).await?;
         let post_ids = rows.iter().map(|r| r.body.post_id.clone());
-        let posts: HashMap<String, post::Model> = post::Entity::find()
-            .filter(post::Column::Id.is_in(post_ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|m| (m.id.clone(), m))
-            .collect();
-        let ids = rows.iter().filter_map(|r| r.id.clone());
-        let stored: HashMap<String, assignment::Model> = assignment::Entity::find()
-            .filter(assignment::Column::Id.is_in(ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|m| (m.id.clone(), m))
-            .collect();
+        let posts =
+            Refs::load::<post::Entity, _>(db, ("post_id", "post"), post::Column::Id, post_ids)
+                .await?;
+        let stored = lookup::stored::<Self, _>(db, rows).await?;
         Ok(rows
             .iter_mut()
             .map(|r| {
                 let mut errors = Vec::new();
-                if !workers.contains(&r.body.worker_id) {
-                    errors.push(unknown_reference("worker_id", "worker"));
-                }
-                let Some(post) = posts.get(&r.body.post_id) else {
-                    errors.push(unknown_reference("post_id", "post"));
+                workers.check(&r.body.worker_id, &mut errors);
+                let Some(post) = posts.get(&r.body.post_id, &mut errors) else {
                     return Verdict::Reject(errors);
                 };
                 match stored_core_post(post).and_then(|p| r.body.validate(&p)) {
                     Ok(_) => {}
-                    Err(e) if e.errors.is_empty() => errors.push(ProblemField {
-                        field: "post_id".into(),
-                        rule: "import.stored_post".into(),
-                        message: "the stored post cannot be read".into(),
-                    }),
+                    Err(e) if e.errors.is_empty() => errors.push(super::problem(
+                        "post_id",
+                        "import.stored_post",
+                        "the stored post cannot be read",
+                    )),
                     Err(e) => errors.extend(e.errors),
                 }
                 if !errors.is_empty() {
                     return Verdict::Reject(errors);
                 }
                 r.region.clone_from(&post.region_code);
-                match r.id.as_ref().and_then(|id| stored.get(id)) {
-                    None => Verdict::New,
-                    Some(m) => match diff(r, m).as_slice() {
-                        [] => Verdict::Same,
-                        d => Verdict::Reject(vec![conflict("id", d)]),
-                    },
-                }
+                lookup::by_id(r.id.as_ref(), &stored, |m| diff(r, m))
             })
             .collect())
     }
 
     fn values(&self, r: &Row) -> Result<Vec<Value>, anyhow::Error> {
-        let id = super::new_id(r.id.as_ref());
-        Ok(vec![
-            id.into(),
+        Ok(r.meta.append_values(vec![
             r.body.worker_id.clone().into(),
             r.body.post_id.clone().into(),
             r.region.clone().into(),
             r.body.start.into(),
             r.body.end.into(),
             basis_code(r.body.basis).into(),
-            r.meta.version.into(),
-            r.meta.created_at.into(),
-            r.meta.updated_at.into(),
-        ])
+        ]))
     }
 
-    async fn page(
-        &self,
-        db: &DatabaseConnection,
-        region: Option<&RegionCode>,
-        after: Option<&str>,
-        limit: u64,
-    ) -> Result<(Vec<Vec<String>>, Option<String>), anyhow::Error> {
-        let mut q = assignment::Entity::find();
-        if let Some((lo, hi)) = region.and_then(region_range) {
-            q = q.filter(assignment::Column::RegionCode.between(lo, hi));
-        }
-        let (models, last) =
-            super::lookup::page_by_id(db, q, assignment::Column::Id, after, limit, |m| {
-                m.id.clone()
-            })
-            .await?;
-        let out = models
-            .into_iter()
-            .map(|m| {
-                let [version, created, updated] =
-                    Meta::cells(m.version, m.created_at, m.updated_at);
-                vec![
-                    m.id,
-                    m.worker_id,
-                    m.post_id,
-                    cells::date(m.start),
-                    m.end.map(cells::date).unwrap_or_default(),
-                    m.basis,
-                    version,
-                    created,
-                    updated,
-                ]
-            })
-            .collect();
-        Ok((out, last))
+    fn record(&self, m: assignment::Model) -> Result<Vec<String>, anyhow::Error> {
+        let cells = vec![
+            m.worker_id,
+            m.post_id,
+            cells::date(m.start),
+            m.end.map(cells::date).unwrap_or_default(),
+            m.basis,
+        ];
+        Ok(Meta::append_cells(
+            cells,
+            m.version,
+            m.created_at,
+            m.updated_at,
+        ))
     }
 }

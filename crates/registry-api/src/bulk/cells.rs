@@ -4,11 +4,13 @@
 
 use std::collections::HashMap;
 
+use sea_orm::Value;
 use serde::de::DeserializeOwned;
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 use time::{Date, OffsetDateTime};
 
+use super::problem;
 use crate::problem::ProblemField;
 
 /// One data row and the header's column positions.
@@ -17,14 +19,6 @@ pub struct Cells<'a> {
     columns: &'a HashMap<String, usize>,
     record: &'a csv::StringRecord,
     errors: std::cell::RefCell<Vec<ProblemField>>,
-}
-
-fn err(field: &str, rule: &str, message: &str) -> ProblemField {
-    ProblemField {
-        field: field.to_owned(),
-        rule: rule.to_owned(),
-        message: message.to_owned(),
-    }
 }
 
 impl<'a> Cells<'a> {
@@ -57,7 +51,7 @@ impl<'a> Cells<'a> {
     pub fn text(&self, name: &str) -> Option<String> {
         let v = self.get(name).map(str::to_owned);
         if v.is_none() {
-            self.push(err(name, "csv.missing_value", "a value is required"));
+            self.push(problem(name, "csv.missing_value", "a value is required"));
         }
         v
     }
@@ -73,7 +67,7 @@ impl<'a> Cells<'a> {
         match uuid::Uuid::parse_str(s) {
             Ok(u) => Some(u.hyphenated().to_string()),
             Err(_) => {
-                self.push(err(name, "csv.invalid_id", "must be a UUID"));
+                self.push(problem(name, "csv.invalid_id", "must be a UUID"));
                 None
             }
         }
@@ -82,7 +76,7 @@ impl<'a> Cells<'a> {
     /// A required id.
     pub fn id(&self, name: &str) -> Option<String> {
         if self.get(name).is_none() {
-            self.push(err(name, "csv.missing_value", "a value is required"));
+            self.push(problem(name, "csv.missing_value", "a value is required"));
             return None;
         }
         self.opt_id(name)
@@ -93,7 +87,7 @@ impl<'a> Cells<'a> {
         let s = self.get(name)?;
         Date::parse(s, format_description!("[year]-[month]-[day]"))
             .map_err(|_| {
-                self.push(err(
+                self.push(problem(
                     name,
                     "csv.invalid_date",
                     "expected a date as YYYY-MM-DD",
@@ -105,7 +99,7 @@ impl<'a> Cells<'a> {
     /// A required date.
     pub fn date(&self, name: &str) -> Option<Date> {
         if self.get(name).is_none() {
-            self.push(err(name, "csv.missing_value", "a value is required"));
+            self.push(problem(name, "csv.missing_value", "a value is required"));
             return None;
         }
         self.opt_date(name)
@@ -117,11 +111,11 @@ impl<'a> Cells<'a> {
             Some("true") => Some(true),
             Some("false") => Some(false),
             Some(_) => {
-                self.push(err(name, "csv.invalid_bool", "expected true or false"));
+                self.push(problem(name, "csv.invalid_bool", "expected true or false"));
                 None
             }
             None => {
-                self.push(err(name, "csv.missing_value", "a value is required"));
+                self.push(problem(name, "csv.missing_value", "a value is required"));
                 None
             }
         }
@@ -131,14 +125,14 @@ impl<'a> Cells<'a> {
     pub fn opt_int(&self, name: &str) -> Option<i64> {
         let s = self.get(name)?;
         s.parse()
-            .map_err(|_| self.push(err(name, "csv.invalid_integer", "expected an integer")))
+            .map_err(|_| self.push(problem(name, "csv.invalid_integer", "expected an integer")))
             .ok()
     }
 
     /// A required integer.
     pub fn int(&self, name: &str) -> Option<i64> {
         if self.get(name).is_none() {
-            self.push(err(name, "csv.missing_value", "a value is required"));
+            self.push(problem(name, "csv.missing_value", "a value is required"));
             return None;
         }
         self.opt_int(name)
@@ -149,7 +143,7 @@ impl<'a> Cells<'a> {
         let s = self.get(name)?;
         serde_json::from_value(serde_json::Value::String(s.to_owned()))
             .map_err(|_| {
-                self.push(err(
+                self.push(problem(
                     name,
                     "csv.invalid_value",
                     "not one of the documented codes",
@@ -161,7 +155,7 @@ impl<'a> Cells<'a> {
     /// A required enum value.
     pub fn code<T: DeserializeOwned>(&self, name: &str) -> Option<T> {
         if self.get(name).is_none() {
-            self.push(err(name, "csv.missing_value", "a value is required"));
+            self.push(problem(name, "csv.missing_value", "a value is required"));
             return None;
         }
         self.opt_code(name)
@@ -177,7 +171,7 @@ impl<'a> Cells<'a> {
                 t.replace_microsecond(t.microsecond()).ok()
             })
             .or_else(|| {
-                self.push(err(
+                self.push(problem(
                     name,
                     "csv.invalid_timestamp",
                     "expected an RFC 3339 UTC timestamp",
@@ -191,7 +185,11 @@ impl<'a> Cells<'a> {
         match self.opt_int("version") {
             Some(v) if v >= 1 => v,
             Some(_) => {
-                self.push(err("version", "csv.invalid_version", "must be at least 1"));
+                self.push(problem(
+                    "version",
+                    "csv.invalid_version",
+                    "must be at least 1",
+                ));
                 1
             }
             None => 1,
@@ -236,16 +234,28 @@ impl Meta {
         }
     }
 
-    /// The three export cells.
-    pub fn cells(
+    /// `values` followed by the insert values of the three columns.
+    pub fn append_values(&self, mut values: Vec<Value>) -> Vec<Value> {
+        values.extend([
+            self.version.into(),
+            self.created_at.into(),
+            self.updated_at.into(),
+        ]);
+        values
+    }
+
+    /// `cells` followed by the export cells of a stored row's three columns.
+    pub fn append_cells(
+        mut cells: Vec<String>,
         version: i64,
         created_at: OffsetDateTime,
         updated_at: OffsetDateTime,
-    ) -> [String; 3] {
-        [
+    ) -> Vec<String> {
+        cells.extend([
             version.to_string(),
             timestamp(created_at),
             timestamp(updated_at),
-        ]
+        ]);
+        cells
     }
 }

@@ -6,12 +6,12 @@
 //! Keyed by `id` when present. An export `--region R` holds the records of the workers
 //! registered in `R`. Append-only table: an import only inserts.
 
-use registry_core::ids::RegionCode;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Value};
+use sea_orm::{DatabaseConnection, Value};
 use time::OffsetDateTime;
 
 use super::cells::{self, Cells};
-use super::{Entity, Kind, Verdict, changed, lookup, unknown_reference};
+use super::layout::{InRegion, Layout};
+use super::{Entity, Kind, Verdicts, changed, lookup, validated};
 use crate::continuing_education::api::{
     CeKind, CreateContinuingEducation, hours_to_tenths, tenths_to_hours,
 };
@@ -45,6 +45,7 @@ fn diff(r: &Row, m: &ce::Model) -> Vec<&'static str> {
 impl Kind for ContinuingEducation {
     type Row = Row;
     type Seen = ();
+    type Stored = ce::Entity;
     const ENTITY: Entity = Entity::ContinuingEducation;
     const HEADER: &'static [&'static str] = &[
         "id",
@@ -59,6 +60,8 @@ impl Kind for ContinuingEducation {
     const RESOURCE: &'static str = "continuing_education";
     const TABLE: &'static str = "continuing_education";
     const COLUMNS: &'static [&'static str] = Self::HEADER;
+    const LAYOUT: Layout<ce::Column> =
+        Layout::by_id(ce::Column::Id, InRegion::Workers(ce::Column::WorkerId));
 
     fn parse(&self, c: &Cells<'_>) -> Result<Row, Vec<ProblemField>> {
         let id = c.opt_id("id");
@@ -69,7 +72,7 @@ impl Kind for ContinuingEducation {
         let created_at = c
             .opt_timestamp("created_at")
             .unwrap_or_else(crate::db::now_utc);
-        let mut errors = c.take_errors();
+        let errors = c.take_errors();
         let (Some(worker_id), Some(completed_on), Some(tenths), Some(kind)) =
             (worker_id, completed_on, tenths, kind)
         else {
@@ -83,51 +86,41 @@ impl Kind for ContinuingEducation {
             hours: tenths_to_hours(clamped),
             kind,
         };
-        match body.validate() {
-            Ok(core) if errors.is_empty() => Ok(Row {
-                id,
-                worker_id,
-                completed_on,
-                hours_tenths: hours_to_tenths(core.hours()).unwrap_or_default(),
-                kind,
-                created_at,
-            }),
-            Ok(_) => Err(errors),
-            Err(e) => {
-                errors.extend(super::renamed(e.errors, "hours", "hours_tenths"));
-                Err(errors)
-            }
-        }
+        let api = body
+            .validate()
+            .map_err(|e| super::renamed(e.errors, "hours", "hours_tenths"));
+        let core = validated(errors, api)?;
+        Ok(Row {
+            id,
+            worker_id,
+            completed_on,
+            hours_tenths: hours_to_tenths(core.hours()).unwrap_or_default(),
+            kind,
+            created_at,
+        })
     }
 
-    fn keys(row: &Row) -> Vec<(&'static str, String)> {
-        row.id.iter().map(|id| ("id", id.clone())).collect()
+    fn id(row: &Row) -> Option<&String> {
+        row.id.as_ref()
     }
 
-    async fn check<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        rows: &mut [&mut Row],
-        _seen: &mut (),
-    ) -> Result<Vec<Verdict>, DbErr> {
-        let workers = lookup::stored_workers(db, rows.iter().map(|r| r.worker_id.clone())).await?;
-        let ids = rows.iter().filter_map(|r| r.id.clone());
-        let stored =
-            lookup::stored_by::<ce::Entity, _>(db, ce::Column::Id, ids, |m| m.id.clone()).await?;
+    async fn check(&self, db: &DatabaseConnection, rows: &mut [&mut Row], _: &mut ()) -> Verdicts {
+        let workers = lookup::workers(db, rows.iter().map(|r| r.worker_id.clone())).await?;
+        let stored = lookup::stored::<Self, _>(db, rows).await?;
         Ok(rows
             .iter()
             .map(|r| {
-                if !workers.contains(&r.worker_id) {
-                    return Verdict::Reject(vec![unknown_reference("worker_id", "worker")]);
-                }
-                lookup::by_id(r.id.as_ref(), &stored, |m| diff(r, m))
+                let mut errors = Vec::new();
+                workers.check(&r.worker_id, &mut errors);
+                lookup::unless(errors, || {
+                    lookup::by_id(r.id.as_ref(), &stored, |m| diff(r, m))
+                })
             })
             .collect())
     }
 
     fn values(&self, r: &Row) -> Result<Vec<Value>, anyhow::Error> {
         Ok(vec![
-            super::new_id(r.id.as_ref()).into(),
             r.worker_id.clone().into(),
             r.completed_on.into(),
             r.hours_tenths.into(),
@@ -136,32 +129,13 @@ impl Kind for ContinuingEducation {
         ])
     }
 
-    async fn page(
-        &self,
-        db: &DatabaseConnection,
-        region: Option<&RegionCode>,
-        after: Option<&str>,
-        limit: u64,
-    ) -> Result<(Vec<Vec<String>>, Option<String>), anyhow::Error> {
-        let mut q = ce::Entity::find();
-        if let Some(f) = lookup::of_workers_in(ce::Column::WorkerId, region) {
-            q = q.filter(f);
-        }
-        let (models, last) =
-            lookup::page_by_id(db, q, ce::Column::Id, after, limit, |m| m.id.clone()).await?;
-        let out = models
-            .into_iter()
-            .map(|m| {
-                vec![
-                    m.id,
-                    m.worker_id,
-                    cells::date(m.completed_on),
-                    m.hours_tenths.to_string(),
-                    m.kind,
-                    cells::timestamp(m.created_at),
-                ]
-            })
-            .collect();
-        Ok((out, last))
+    fn record(&self, m: ce::Model) -> Result<Vec<String>, anyhow::Error> {
+        Ok(vec![
+            m.worker_id,
+            cells::date(m.completed_on),
+            m.hours_tenths.to_string(),
+            m.kind,
+            cells::timestamp(m.created_at),
+        ])
     }
 }

@@ -5,16 +5,12 @@
 //! worker. Keyed by certificate number (unique in the registry), and by `id` when present.
 //! An export `--region R` holds the credentials of the workers registered in `R`.
 
-use std::collections::{HashMap, HashSet};
-
 use registry_core::ids::RegionCode;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect,
-    Value,
-};
+use sea_orm::{DatabaseConnection, Value};
 
 use super::cells::{self, Cells, Meta};
-use super::{Entity, Kind, Verdict, changed, unknown_reference};
+use super::layout::{InRegion, Layout};
+use super::{Entity, Kind, Verdicts, changed, lookup, validated};
 use crate::credentials::api::{
     CredentialBody, CredentialFields, CredentialStatus, Scheme, scheme_code,
 };
@@ -65,6 +61,7 @@ fn diff(r: &Row, m: &credential::Model) -> Vec<&'static str> {
 impl Kind for Credentials {
     type Row = Row;
     type Seen = ();
+    type Stored = credential::Entity;
     const ENTITY: Entity = Entity::Credentials;
     const HEADER: &'static [&'static str] = &[
         "id",
@@ -92,6 +89,10 @@ impl Kind for Credentials {
     const RESOURCE: &'static str = "credential";
     const TABLE: &'static str = "credentials";
     const COLUMNS: &'static [&'static str] = Self::HEADER;
+    const LAYOUT: Layout<credential::Column> = Layout::by_id(
+        credential::Column::Id,
+        InRegion::Workers(credential::Column::WorkerId),
+    );
 
     fn parse(&self, c: &Cells<'_>) -> Result<Row, Vec<ProblemField>> {
         let id = c.opt_id("id");
@@ -110,11 +111,7 @@ impl Kind for Credentials {
             None => None,
             Some(Ok(y)) => Some(y),
             Some(Err(_)) => {
-                errors.push(ProblemField {
-                    field: "exam_year".into(),
-                    rule: "csv.invalid_integer".into(),
-                    message: "out of range".into(),
-                });
+                errors.push(super::out_of_range("exam_year"));
                 None
             }
         };
@@ -128,74 +125,48 @@ impl Kind for Credentials {
             valid_region,
             status,
         };
-        match (body.validate(), worker_id) {
-            (Ok(fields), Some(worker_id)) if errors.is_empty() => Ok(Row {
-                id,
-                worker_id,
-                fields,
-                meta,
-            }),
-            (Ok(_), _) => Err(errors),
-            (Err(e), _) => {
-                let failed: Vec<String> = errors.iter().map(|e| e.field.clone()).collect();
-                errors.extend(e.errors.into_iter().filter(|e| !failed.contains(&e.field)));
-                Err(errors)
-            }
-        }
+        let fields = validated(errors, body.validate().map_err(|e| e.errors))?;
+        // a worker_id that failed pushed its error: `validated` refused the row
+        let worker_id = worker_id.ok_or_else(Vec::new)?;
+        Ok(Row {
+            id,
+            worker_id,
+            fields,
+            meta,
+        })
     }
 
-    fn keys(row: &Row) -> Vec<(&'static str, String)> {
-        let mut keys = vec![("certificate_number", row.number().to_owned())];
-        if let Some(id) = &row.id {
-            keys.push(("id", id.clone()));
-        }
-        keys
+    fn id(row: &Row) -> Option<&String> {
+        row.id.as_ref()
     }
 
-    async fn check<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        rows: &mut [&mut Row],
-        _seen: &mut (),
-    ) -> Result<Vec<Verdict>, DbErr> {
-        let worker_ids = rows.iter().map(|r| r.worker_id.clone());
-        let workers = super::lookup::stored_workers(db, worker_ids).await?;
+    fn natural_key(row: &Row) -> Option<(&'static str, String)> {
+        Some(("certificate_number", row.number().to_owned()))
+    }
+
+    async fn check(&self, db: &DatabaseConnection, rows: &mut [&mut Row], _: &mut ()) -> Verdicts {
+        let workers = lookup::workers(db, rows.iter().map(|r| r.worker_id.clone())).await?;
         let numbers = rows.iter().map(|r| r.number().to_owned());
-        let by_number: HashMap<String, credential::Model> = credential::Entity::find()
-            .filter(credential::Column::CertificateNumber.is_in(numbers))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|m| (m.certificate_number.clone(), m))
-            .collect();
-        let ids = rows.iter().filter_map(|r| r.id.clone());
-        let by_id: HashSet<String> = credential::Entity::find()
-            .select_only()
-            .column(credential::Column::Id)
-            .filter(credential::Column::Id.is_in(ids))
-            .into_tuple::<String>()
-            .all(db)
-            .await?
-            .into_iter()
-            .collect();
+        let column = credential::Column::CertificateNumber;
+        let by_number = lookup::stored_by::<credential::Entity, _>(db, column, numbers).await?;
+        let taken = lookup::taken_ids::<Self, _>(db, rows).await?;
         Ok(rows
             .iter()
             .map(|r| {
-                if !workers.contains(&r.worker_id) {
-                    return Verdict::Reject(vec![unknown_reference("worker_id", "worker")]);
-                }
-                let id_taken = r.id.as_ref().is_some_and(|id| by_id.contains(id));
-                let stored = by_number.get(r.number());
-                super::lookup::by_key("certificate_number", stored, id_taken, |m| diff(r, m))
+                let mut errors = Vec::new();
+                workers.check(&r.worker_id, &mut errors);
+                lookup::unless(errors, || {
+                    let id_taken = r.id.as_ref().is_some_and(|id| taken.contains(id));
+                    let stored = by_number.get(r.number());
+                    lookup::by_key("certificate_number", stored, id_taken, |m| diff(r, m))
+                })
             })
             .collect())
     }
 
     fn values(&self, r: &Row) -> Result<Vec<Value>, anyhow::Error> {
-        let id = super::new_id(r.id.as_ref());
         let c = &r.fields.credential;
-        Ok(vec![
-            id.into(),
+        Ok(r.meta.append_values(vec![
             r.worker_id.clone().into(),
             scheme_code(c.scheme()).into(),
             c.level().code().into(),
@@ -205,50 +176,26 @@ impl Kind for Credentials {
             c.issue_date().into(),
             c.valid_region().map(|r| r.as_str().to_owned()).into(),
             r.fields.status.code().into(),
-            r.meta.version.into(),
-            r.meta.created_at.into(),
-            r.meta.updated_at.into(),
-        ])
+        ]))
     }
 
-    async fn page(
-        &self,
-        db: &DatabaseConnection,
-        region: Option<&RegionCode>,
-        after: Option<&str>,
-        limit: u64,
-    ) -> Result<(Vec<Vec<String>>, Option<String>), anyhow::Error> {
-        let mut q = credential::Entity::find();
-        if let Some(f) = super::lookup::of_workers_in(credential::Column::WorkerId, region) {
-            q = q.filter(f);
-        }
-        let (models, last) =
-            super::lookup::page_by_id(db, q, credential::Column::Id, after, limit, |m| {
-                m.id.clone()
-            })
-            .await?;
-        let out = models
-            .into_iter()
-            .map(|m| {
-                let [version, created, updated] =
-                    Meta::cells(m.version, m.created_at, m.updated_at);
-                vec![
-                    m.id,
-                    m.worker_id,
-                    m.scheme,
-                    m.level,
-                    m.certificate_number,
-                    m.issuing_authority,
-                    m.exam_year.map(|y| y.to_string()).unwrap_or_default(),
-                    cells::date(m.issue_date),
-                    m.valid_region.unwrap_or_default(),
-                    m.status,
-                    version,
-                    created,
-                    updated,
-                ]
-            })
-            .collect();
-        Ok((out, last))
+    fn record(&self, m: credential::Model) -> Result<Vec<String>, anyhow::Error> {
+        let cells = vec![
+            m.worker_id,
+            m.scheme,
+            m.level,
+            m.certificate_number,
+            m.issuing_authority,
+            m.exam_year.map(|y| y.to_string()).unwrap_or_default(),
+            cells::date(m.issue_date),
+            m.valid_region.unwrap_or_default(),
+            m.status,
+        ];
+        Ok(Meta::append_cells(
+            cells,
+            m.version,
+            m.created_at,
+            m.updated_at,
+        ))
     }
 }

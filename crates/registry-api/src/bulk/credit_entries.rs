@@ -21,29 +21,24 @@
 //! registered in `R` and of the organisations whose region is in `R`. Append-only table: an
 //! import only inserts.
 
-use std::collections::HashMap;
-
 use registry_core::RuleViolation;
 use registry_core::credit::{
     CreditEntry as CoreEntry, CreditEntryInput, CreditEntryKind, CreditSubject,
 };
 use registry_core::ids::{CreditCode, RegionCode};
 use registry_core::money::Yuan;
-use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
-    QuerySelect, Value,
-};
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection, DbErr, Value};
 use serde::Deserialize;
 use time::{Date, OffsetDateTime};
 
 use super::cells::{self, Cells};
 use super::fingerprint::{self, Fp, FpMap};
-use super::{Entity, Kind, Verdict, changed, lookup, unknown_earlier, unknown_reference};
+use super::layout::{InRegion, Layout};
+use super::{Entity, Kind, Verdict, Verdicts, changed, lookup, problem, unknown_earlier};
 use crate::credit::api::{CreditEntryBody, EntryType, ListKind, SeriousCause, stored_kind};
 use crate::credit::store::{KindColumns, kind_columns};
 use crate::db::entities::credit_entry;
 use crate::problem::ProblemField;
-use crate::workers::store::region_range;
 
 /// The credit entries importer/exporter.
 #[derive(Debug)]
@@ -153,12 +148,16 @@ pub struct Seen {
     organisations: FpMap<Fp>,
 }
 
-fn err(field: &str, rule: &str, message: &str) -> ProblemField {
-    ProblemField {
-        field: field.into(),
-        rule: rule.into(),
-        message: message.into(),
-    }
+/// The entries an export `--region R` holds: of the workers registered in `R` and of the
+/// organisations whose region is in `R`.
+fn in_region(_: &RegionCode, (lo, hi): (String, String)) -> Condition {
+    use credit_entry::Column as Col;
+    let workers = lookup::of_workers_in(Col::WorkerId, (lo.clone(), hi.clone()));
+    Condition::any().add(workers).add(
+        Condition::all()
+            .add(Col::SubjectKind.eq("organisation"))
+            .add(Col::RegionCode.between(lo, hi)),
+    )
 }
 
 /// An API or core error about a field, named by the file's column (in its message too).
@@ -217,7 +216,7 @@ fn subject(c: &Cells<'_>, kind: Option<SubjectKind>) -> Option<Subject> {
     let worker_id = c.opt_id("worker_id");
     let code = c.opt_text("organisation_credit_code");
     let exactly_one = || {
-        c.push(err(
+        c.push(problem(
             "worker_id",
             "credit.subject_required",
             "give exactly one of worker_id and organisation_credit_code, as subject_kind says",
@@ -227,7 +226,7 @@ fn subject(c: &Cells<'_>, kind: Option<SubjectKind>) -> Option<Subject> {
         (SubjectKind::Worker, Some(w), None) => Some(Subject::Worker(w)),
         (SubjectKind::Organisation, None, Some(code)) => {
             if c.get("region_code").is_none() {
-                c.push(err(
+                c.push(problem(
                     "region_code",
                     "credit.region_required",
                     "an organisation's entry needs its region_code",
@@ -273,7 +272,7 @@ fn entry_kind(c: &Cells<'_>, kind: EntryType, effective_on: Date) -> Option<Cred
         "list_kind",
     ] {
         if !own.contains(&column) && c.get(column).is_some() {
-            c.push(err(
+            c.push(problem(
                 column,
                 "import.unexpected_value",
                 "entries of this kind leave this column blank",
@@ -301,6 +300,7 @@ fn entry_kind(c: &Cells<'_>, kind: EntryType, effective_on: Date) -> Option<Cred
 impl Kind for CreditEntries {
     type Row = Row;
     type Seen = Seen;
+    type Stored = credit_entry::Entity;
     const ENTITY: Entity = Entity::CreditEntries;
     const HEADER: &'static [&'static str] = &[
         "id",
@@ -324,6 +324,11 @@ impl Kind for CreditEntries {
     const RESOURCE: &'static str = crate::events::relevance::CREDIT_ENTRY;
     const TABLE: &'static str = "credit_entries";
     const COLUMNS: &'static [&'static str] = Self::HEADER;
+    const LAYOUT: Layout<credit_entry::Column> = Layout::recorded(
+        credit_entry::Column::RecordedAt,
+        credit_entry::Column::Id,
+        InRegion::Filter(in_region),
+    );
 
     fn parse(&self, c: &Cells<'_>) -> Result<Row, Vec<ProblemField>> {
         let id = c.opt_id("id");
@@ -342,7 +347,7 @@ impl Kind for CreditEntries {
             None => Some(Vec::new()),
             Some(json) => serde_json::from_str::<Vec<String>>(json)
                 .map_err(|_| {
-                    c.push(err(
+                    c.push(problem(
                         "evidence_refs",
                         "csv.invalid_json",
                         "expected a JSON array of strings",
@@ -396,57 +401,39 @@ impl Kind for CreditEntries {
         }
     }
 
-    fn keys(row: &Row) -> Vec<(&'static str, String)> {
-        row.id.iter().map(|id| ("id", id.clone())).collect()
+    fn id(row: &Row) -> Option<&String> {
+        row.id.as_ref()
     }
 
-    async fn check<C: ConnectionTrait>(
+    async fn check(
         &self,
-        db: &C,
+        db: &DatabaseConnection,
         rows: &mut [&mut Row],
         seen: &mut Seen,
-    ) -> Result<Vec<Verdict>, DbErr> {
+    ) -> Verdicts {
         let worker_ids = rows.iter().filter_map(|r| r.subject.worker_id());
         let workers = lookup::worker_regions(db, worker_ids).await?;
-        let codes: Vec<String> = rows
-            .iter()
-            .filter_map(|r| r.subject.credit_code())
-            .collect();
-        let org_regions: HashMap<String, String> = if codes.is_empty() {
-            HashMap::new()
-        } else {
-            credit_entry::Entity::find()
-                .select_only()
-                .column(credit_entry::Column::OrganisationCreditCode)
-                .column(credit_entry::Column::RegionCode)
-                .filter(credit_entry::Column::OrganisationCreditCode.is_in(codes))
-                .distinct()
-                .into_tuple::<(String, String)>()
-                .all(db)
-                .await?
-                .into_iter()
-                .collect()
-        };
+        let codes = rows.iter().filter_map(|r| r.subject.credit_code());
+        let code = credit_entry::Column::OrganisationCreditCode;
+        let region = credit_entry::Column::RegionCode;
+        let org_regions =
+            lookup::stored_values::<credit_entry::Entity, _>(db, code, region, codes).await?;
         let ids = rows
             .iter()
             .flat_map(|r| r.id.iter().chain(r.points_to_id.iter()).cloned());
         let stored =
-            lookup::stored_by::<credit_entry::Entity, _>(db, credit_entry::Column::Id, ids, |m| {
-                m.id.clone()
-            })
-            .await?;
+            lookup::stored_by::<credit_entry::Entity, _>(db, credit_entry::Column::Id, ids).await?;
         let mut verdicts = Vec::with_capacity(rows.len());
         for r in rows.iter_mut() {
             let mut errors = Vec::new();
             match &r.subject {
-                Subject::Worker(w) => match workers.get(w) {
-                    None => errors.push(unknown_reference("worker_id", "worker")),
-                    Some(region) => {
-                        if r.region_code.is_none() {
-                            r.region_code = Some(region.clone());
-                        }
+                Subject::Worker(w) => {
+                    if let Some(region) = workers.get(w, &mut errors)
+                        && r.region_code.is_none()
+                    {
+                        r.region_code = Some(region.clone());
                     }
-                },
+                }
                 Subject::Organisation(code) => {
                     let region = r.region_code.as_deref().unwrap_or_default();
                     let known = org_regions
@@ -457,7 +444,7 @@ impl Kind for CreditEntries {
                         .or(earlier)
                         .is_some_and(|k| k != fingerprint::of(&[region]))
                     {
-                        errors.push(err(
+                        errors.push(problem(
                             "region_code",
                             "credit.region_mismatch",
                             "the organisation's record is kept in another region",
@@ -479,11 +466,9 @@ impl Kind for CreditEntries {
                 };
                 errors.extend(pointer_error(r, p, target.as_ref()));
             }
-            let verdict = if errors.is_empty() {
+            let verdict = lookup::unless(errors, || {
                 lookup::by_id(r.id.as_ref(), &stored, |m| diff(r, m))
-            } else {
-                Verdict::Reject(errors)
-            };
+            });
             if matches!(verdict, Verdict::New | Verdict::Same) {
                 let subject = r.subject.fingerprint();
                 if let Some(id) = &r.id {
@@ -514,7 +499,6 @@ impl Kind for CreditEntries {
             .clone()
             .ok_or_else(|| anyhow::anyhow!("credit entry written before its check"))?;
         Ok(vec![
-            super::new_id(r.id.as_ref()).into(),
             r.subject.kind().into(),
             r.subject.worker_id().into(),
             r.subject.credit_code().into(),
@@ -533,56 +517,24 @@ impl Kind for CreditEntries {
         ])
     }
 
-    async fn page(
-        &self,
-        db: &DatabaseConnection,
-        region: Option<&RegionCode>,
-        after: Option<&str>,
-        limit: u64,
-    ) -> Result<(Vec<Vec<String>>, Option<String>), anyhow::Error> {
-        use credit_entry::Column as Col;
-        let mut q = credit_entry::Entity::find();
-        if let (Some(workers), Some((lo, hi))) = (
-            lookup::of_workers_in(Col::WorkerId, region),
-            region.and_then(region_range),
-        ) {
-            q = q.filter(
-                Condition::any().add(workers).add(
-                    Condition::all()
-                        .add(Col::SubjectKind.eq("organisation"))
-                        .add(Col::RegionCode.between(lo, hi)),
-                ),
-            );
-        }
-        let order = (Col::RecordedAt, Col::Id);
-        let (models, last) = lookup::page_by_time(db, q, order, after, limit, |m| {
-            (m.recorded_at, m.id.as_str())
-        })
-        .await?;
-        let out = models
-            .into_iter()
-            .map(|m| {
-                vec![
-                    m.id,
-                    m.subject_kind,
-                    m.worker_id.unwrap_or_default(),
-                    m.organisation_credit_code.unwrap_or_default(),
-                    m.region_code,
-                    m.kind,
-                    m.fine_amount_fen.map(|f| f.to_string()).unwrap_or_default(),
-                    m.abnormal_cause.unwrap_or_default(),
-                    m.serious_cause.unwrap_or_default(),
-                    m.list_kind.unwrap_or_default(),
-                    m.points_to_id.unwrap_or_default(),
-                    cells::date(m.effective_on),
-                    m.legal_basis,
-                    m.evidence_refs,
-                    m.note.unwrap_or_default(),
-                    cells::timestamp(m.recorded_at),
-                ]
-            })
-            .collect();
-        Ok((out, last))
+    fn record(&self, m: credit_entry::Model) -> Result<Vec<String>, anyhow::Error> {
+        Ok(vec![
+            m.subject_kind,
+            m.worker_id.unwrap_or_default(),
+            m.organisation_credit_code.unwrap_or_default(),
+            m.region_code,
+            m.kind,
+            m.fine_amount_fen.map(|f| f.to_string()).unwrap_or_default(),
+            m.abnormal_cause.unwrap_or_default(),
+            m.serious_cause.unwrap_or_default(),
+            m.list_kind.unwrap_or_default(),
+            m.points_to_id.unwrap_or_default(),
+            cells::date(m.effective_on),
+            m.legal_basis,
+            m.evidence_refs,
+            m.note.unwrap_or_default(),
+            cells::timestamp(m.recorded_at),
+        ])
     }
 }
 
@@ -592,7 +544,7 @@ fn pointer_error(r: &Row, id: &str, target: Option<&Target>) -> Option<ProblemFi
         return Some(unknown_earlier("points_to_id", "credit entry"));
     };
     if t.subject != r.subject.fingerprint() {
-        return Some(err(
+        return Some(problem(
             "points_to_id",
             "credit.pointer_unknown",
             "the entry pointed at is in another subject's record",

@@ -1,12 +1,15 @@
-//! The export driver: the header, then keyset pages of [`EXPORT_PAGE`] rows in id order,
-//! each written as it is read, so memory stays bounded whatever the table size. One audit
+//! The export driver: the header, then keyset pages of [`EXPORT_PAGE`] rows in the order
+//! [`Kind::LAYOUT`] says (by id, or `(recorded_at, id)` for the records that reference earlier
+//! records), each written as it is read, so memory stays bounded whatever the table size. One audit
 //! entry (`export_<entity>`, resource `export`, resource id = the batch id) is committed
 //! before any row is written, as for every read of personal records.
 
 use std::io::Write;
 
 use registry_core::ids::RegionCode;
+use sea_orm::{DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
+use super::layout::text;
 use super::progress::Progress;
 use super::{EXPORT_PAGE, Entity, Kind, cli_principal};
 use crate::audit::{self, AuditEvent};
@@ -60,9 +63,7 @@ async fn run<K: Kind>(
     let mut after: Option<String> = None;
     let mut total = 0;
     loop {
-        let (records, last) = k
-            .page(&state.db, region, after.as_deref(), EXPORT_PAGE)
-            .await?;
+        let (records, last) = page(k, &state.db, region, after.as_deref(), EXPORT_PAGE).await?;
         let n = records.len() as u64;
         for r in records {
             w.write_record(&r)?;
@@ -77,4 +78,37 @@ async fn run<K: Kind>(
     }
     p.finish();
     Ok(total)
+}
+
+/// One page of the export of `K` (in `region` and below, if given) after the cursor `after`:
+/// at most `limit` records and the cursor of the last (see [`super::layout::Layout::cursor`]).
+async fn page<K: Kind>(
+    k: &K,
+    db: &DatabaseConnection,
+    region: Option<&RegionCode>,
+    after: Option<&str>,
+    limit: u64,
+) -> anyhow::Result<(Vec<Vec<String>>, Option<String>)> {
+    let layout = K::LAYOUT;
+    let mut q = K::Stored::find();
+    if let Some(f) = region.and_then(|r| layout.region.filter(r)) {
+        q = q.filter(f);
+    }
+    if let Some(after) = after {
+        q = q.filter(layout.after(after)?);
+    }
+    if let Some(time) = layout.recorded_at {
+        q = q.order_by_asc(time);
+    }
+    let models = q.order_by_asc(layout.id).limit(limit).all(db).await?;
+    let last = models.last().map(|m| layout.cursor(m)).transpose()?;
+    let records = models
+        .into_iter()
+        .map(|m| {
+            let mut record = vec![text(&m, layout.id)?];
+            record.extend(k.record(m)?);
+            Ok(record)
+        })
+        .collect::<anyhow::Result<_>>()?;
+    Ok((records, last))
 }

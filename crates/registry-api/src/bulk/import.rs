@@ -273,7 +273,7 @@ impl<K: Kind> Pass1<'_, K> {
                 (Err(errors), _) | (Ok(_), Some(Verdict::Reject(errors))) => errors,
                 (Ok(row), Some(Verdict::New)) => {
                     if self.spooling {
-                        self.spool.push(&self.k.values(row)?)?;
+                        self.spool.push(&self.k.new_row(row)?)?;
                     }
                     continue;
                 }

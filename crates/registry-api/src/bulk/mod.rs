@@ -17,7 +17,9 @@
 //!   [`credentials`], [`registrations`], [`assignments`]; records [`continuing_education`],
 //!   [`appraisals`], [`credit_entries`], [`objections`], [`allowance_policies`],
 //!   [`allowance_payments`].
-//! - [`lookup`]: storage look-ups the kinds share; [`fingerprint`]: compact keys; [`spool`]:
+//! - [`layout`]: what the drivers know of a kind's table (id column, export order and region
+//!   filter); [`lookup`]: storage look-ups and reference checks the kinds share;
+//!   [`fingerprint`]: compact keys; [`spool`]:
 //!   the new rows on disk between the passes; [`feed`]: their change-feed events.
 //! - [`progress`]: a progress bar on a terminal, plain lines otherwise.
 //! - [`bench_data`]: deterministic CSVs of N workers with credentials, for timing imports.
@@ -56,9 +58,11 @@ pub mod export;
 pub mod feed;
 pub mod fingerprint;
 pub mod import;
+pub mod layout;
 pub mod lookup;
 pub mod objections;
 pub mod posts;
+pub mod problems;
 pub mod progress;
 pub mod registrations;
 pub mod spool;
@@ -68,11 +72,11 @@ pub mod workers;
 use std::fmt;
 
 use registry_core::ids::RegionCode;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Value};
-use time::OffsetDateTime;
+use sea_orm::{DatabaseConnection, DbErr, EntityTrait, Value};
 
 use crate::auth::{Principal, Role, Scope, Via};
 use crate::problem::ProblemField;
+use layout::Layout;
 
 /// Runs `$body` with `$k` bound to the [`Kind`] of `$entity` (the workers' needs the
 /// deployment's resident ID cipher, `$state.pii`): the one dispatch of the import and export
@@ -135,6 +139,10 @@ pub(crate) use with_kind;
 
 pub use export::export;
 pub use import::{ImportOptions, ImportReport, import, import_file};
+pub use problems::{
+    changed, conflict, out_of_range, problem, recorded_after, renamed, unknown_earlier,
+    unknown_reference, validated,
+};
 
 /// Rows per keyset page of an export.
 pub const EXPORT_PAGE: u64 = 1000;
@@ -258,6 +266,12 @@ pub enum Verdict {
     Reject(Vec<ProblemField>),
 }
 
+/// What [`Kind::check`] answers: a verdict per row, in order.
+pub type Verdicts = Result<Vec<Verdict>, DbErr>;
+
+/// A stored row of a kind's table.
+pub type StoredModel<K> = <<K as Kind>::Stored as EntityTrait>::Model;
+
 /// One importable, exportable entity.
 #[allow(async_fn_in_trait)] // used only by this crate's single-threaded drivers
 pub trait Kind {
@@ -266,9 +280,11 @@ pub trait Kind {
     /// What [`Kind::check`] remembers of the file's accepted rows for later rows (e.g. the
     /// ids a later row may reference, as [`fingerprint`]s); `()` for most kinds.
     type Seen: Default;
+    /// The table's entity.
+    type Stored: EntityTrait;
     /// The entity.
     const ENTITY: Entity;
-    /// The CSV header, in export order; imports accept the columns in any order.
+    /// The CSV header, in export order, `id` first; imports accept the columns in any order.
     const HEADER: &'static [&'static str];
     /// Columns the header must contain (the others may be missing or blank).
     const REQUIRED: &'static [&'static str];
@@ -278,34 +294,47 @@ pub trait Kind {
     const RESOURCE: &'static str;
     /// The table.
     const TABLE: &'static str;
-    /// The table columns [`Kind::values`] fills, in order.
+    /// The table columns a new row fills, in order: `id`, then those [`Kind::values`] fills.
     const COLUMNS: &'static [&'static str];
+    /// The table's id column, export order and export region filter.
+    const LAYOUT: Layout<<Self::Stored as EntityTrait>::Column>;
 
     /// Validates one row on its own (no storage), with the API's rules.
     fn parse(&self, row: &cells::Cells<'_>) -> Result<Self::Row, Vec<ProblemField>>;
-    /// Keys that must be unique within the file: `(column, key)`.
-    fn keys(row: &Self::Row) -> Vec<(&'static str, String)>;
+    /// The row's id, when the file gives one (a row without one is new unless a natural key
+    /// says otherwise).
+    fn id(row: &Self::Row) -> Option<&String>;
+    /// The key besides the id a kind is keyed by, `(column, key)` (e.g. a certificate
+    /// number); `None` for the kinds keyed by id only.
+    fn natural_key(_row: &Self::Row) -> Option<(&'static str, String)> {
+        None
+    }
+    /// Keys that must be unique within the file: `(column, key)`, the natural key first.
+    fn keys(row: &Self::Row) -> Vec<(&'static str, String)> {
+        let id = Self::id(row).map(|id| ("id", id.clone()));
+        Self::natural_key(row).into_iter().chain(id).collect()
+    }
     /// Looks up references and existing rows for a chunk of rows, in file order (and
     /// completes the rows with what they take from the rows they reference, e.g. a post's
     /// region). `seen` carries what the kind keeps of the accepted earlier rows of the file.
-    async fn check<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        rows: &mut [&mut Self::Row],
-        seen: &mut Self::Seen,
-    ) -> Result<Vec<Verdict>, DbErr>;
-    /// The values of [`Kind::COLUMNS`] for a new row.
-    fn values(&self, row: &Self::Row) -> Result<Vec<Value>, anyhow::Error>;
-    /// One page of the export, after the cursor `after`, as CSV records in [`Kind::HEADER`]
-    /// order; returns the records and the cursor of the last one (its id; for the records
-    /// listed in the order recorded, see [`lookup::time_cursor`]).
-    async fn page(
+    async fn check(
         &self,
         db: &DatabaseConnection,
-        region: Option<&RegionCode>,
-        after: Option<&str>,
-        limit: u64,
-    ) -> Result<(Vec<Vec<String>>, Option<String>), anyhow::Error>;
+        rows: &mut [&mut Self::Row],
+        seen: &mut Self::Seen,
+    ) -> Verdicts;
+    /// The values of [`Kind::COLUMNS`] after `id` for a new row.
+    fn values(&self, row: &Self::Row) -> Result<Vec<Value>, anyhow::Error>;
+    /// Every value of [`Kind::COLUMNS`] for a new row: its id (a new one when the file gives
+    /// none), then [`Kind::values`].
+    fn new_row(&self, row: &Self::Row) -> Result<Vec<Value>, anyhow::Error> {
+        let mut values = vec![new_id(Self::id(row)).into()];
+        values.extend(self.values(row)?);
+        Ok(values)
+    }
+    /// The cells after `id` of a stored row's CSV record, in [`Kind::HEADER`] order (the
+    /// export reads the table in keyset pages as [`Kind::LAYOUT`] says).
+    fn record(&self, m: StoredModel<Self>) -> Result<Vec<String>, anyhow::Error>;
 }
 
 /// The principal the CLI writes audit entries as: a national admin named `cli:<job>`.
@@ -318,84 +347,36 @@ pub fn cli_principal(job: &str) -> Principal {
     }
 }
 
-/// The error for a reference to a row that is not stored.
-pub fn unknown_reference(field: &str, what: &str) -> ProblemField {
-    ProblemField {
-        field: field.to_owned(),
-        rule: "import.unknown_reference".into(),
-        message: format!("no stored {what} has this id"),
-    }
-}
-
-/// The error for a row whose key is stored with other values.
-pub fn conflict(field: &str, changed: &[&str]) -> ProblemField {
-    ProblemField {
-        field: field.to_owned(),
-        rule: "import.conflict".into(),
-        message: format!(
-            "a stored record has this key with other values ({}); imports never overwrite",
-            changed.join(", ")
-        ),
-    }
-}
-
-/// The names of `pairs` whose two sides differ.
-pub fn changed<'a>(pairs: &[(&'a str, bool)]) -> Vec<&'a str> {
-    pairs
-        .iter()
-        .filter(|(_, same)| !same)
-        .map(|(n, _)| *n)
-        .collect()
-}
-
-/// The error for a reference to a row that is neither stored nor on an earlier row of the file.
-pub fn unknown_earlier(field: &str, what: &str) -> ProblemField {
-    ProblemField {
-        field: field.to_owned(),
-        rule: "import.unknown_reference".into(),
-        message: format!("no stored {what} and no earlier row of the file has this id"),
-    }
-}
-
-/// `None` when a row recorded at `row` (time, id if given) comes after the `what` it refers
-/// to, recorded at `target`, in `(recorded_at, id)` order (the order records are read back);
-/// the error on `recorded_at` otherwise.
-pub fn recorded_after(
-    target: (OffsetDateTime, &str),
-    row: (OffsetDateTime, Option<&str>),
-    what: &str,
-) -> Option<ProblemField> {
-    (target >= (row.0, row.1.unwrap_or_default())).then(|| ProblemField {
-        field: "recorded_at".into(),
-        rule: "import.recorded_before_target".into(),
-        message: format!("must come after the {what} it refers to, in (recorded_at, id) order"),
-    })
-}
-
-/// The error for an integer cell outside its column's range.
-pub fn out_of_range(field: &str) -> ProblemField {
-    ProblemField {
-        field: field.to_owned(),
-        rule: "csv.invalid_integer".into(),
-        message: "out of range".into(),
-    }
-}
-
 /// The row's id, or a new one (UUIDv7) when the file gives none.
 pub fn new_id(id: Option<&String>) -> String {
     id.cloned()
         .unwrap_or_else(|| uuid::Uuid::now_v7().to_string())
 }
 
-/// The API's `errors`, with the field `from` named `to` (the file's column for it).
-pub fn renamed(errors: Vec<ProblemField>, from: &str, to: &str) -> Vec<ProblemField> {
-    errors
-        .into_iter()
-        .map(|mut e| {
-            if e.field == from {
-                e.field = to.to_owned();
-            }
-            e
-        })
-        .collect()
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id_first<K: Kind>() {
+        let name = K::ENTITY.name();
+        assert_eq!(K::HEADER.first(), Some(&"id"), "{name}: header");
+        assert_eq!(K::COLUMNS.first(), Some(&"id"), "{name}: columns");
+    }
+
+    /// The drivers put the id first in every file and every new row (see [`Kind::new_row`]).
+    #[test]
+    fn every_kind_has_its_id_first() {
+        id_first::<units::Units>();
+        id_first::<posts::Posts>();
+        id_first::<workers::Workers<'static>>();
+        id_first::<credentials::Credentials>();
+        id_first::<registrations::Registrations>();
+        id_first::<assignments::Assignments>();
+        id_first::<continuing_education::ContinuingEducation>();
+        id_first::<appraisals::Appraisals>();
+        id_first::<credit_entries::CreditEntries>();
+        id_first::<objections::Objections>();
+        id_first::<allowance_policies::AllowancePolicies>();
+        id_first::<allowance_payments::AllowancePayments>();
+    }
 }

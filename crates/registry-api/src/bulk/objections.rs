@@ -16,15 +16,13 @@
 
 use std::collections::HashMap;
 
-use registry_core::ids::RegionCode;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect,
-    Value,
-};
+use sea_orm::{DatabaseConnection, Value};
 use time::OffsetDateTime;
 
 use super::cells::{self, Cells};
-use super::{Entity, Kind, Verdict, changed, lookup, unknown_reference};
+use super::layout::{InRegion, Layout};
+use super::lookup::{self, Refs};
+use super::{Entity, Kind, Verdicts, changed, problem, unknown_reference};
 use crate::db::entities::{credit_entry, objection};
 use crate::objections::api::{ObjectionStatus, checked_text};
 use crate::problem::ProblemField;
@@ -60,14 +58,6 @@ impl Row {
     }
 }
 
-fn err(field: &str, rule: &str, message: &str) -> ProblemField {
-    ProblemField {
-        field: field.into(),
-        rule: rule.into(),
-        message: message.into(),
-    }
-}
-
 fn diff(r: &Row, m: &objection::Model) -> Vec<&'static str> {
     let d = r.decision.as_ref();
     changed(&[
@@ -96,7 +86,7 @@ fn decision(c: &Cells<'_>, status: Option<ObjectionStatus>) -> Option<Decision> 
         ObjectionStatus::Pending => {
             for column in ["decision_reason", "outcome_entry_id", "decided_at"] {
                 if c.get(column).is_some() {
-                    c.push(err(
+                    c.push(problem(
                         column,
                         "import.unexpected_value",
                         "a pending objection has no decision",
@@ -108,7 +98,7 @@ fn decision(c: &Cells<'_>, status: Option<ObjectionStatus>) -> Option<Decision> 
         ObjectionStatus::Upheld | ObjectionStatus::Rejected => {
             for column in ["decision_reason", "outcome_entry_id"] {
                 if c.get(column).is_none() {
-                    c.push(err(
+                    c.push(problem(
                         column,
                         "csv.missing_value",
                         "a decided objection needs its reason and outcome entry",
@@ -148,6 +138,7 @@ fn entry_is(
 impl Kind for Objections {
     type Row = Row;
     type Seen = ();
+    type Stored = objection::Entity;
     const ENTITY: Entity = Entity::Objections;
     const HEADER: &'static [&'static str] = &[
         "id",
@@ -172,6 +163,10 @@ impl Kind for Objections {
     const RESOURCE: &'static str = "objection";
     const TABLE: &'static str = "objections";
     const COLUMNS: &'static [&'static str] = Self::HEADER;
+    const LAYOUT: Layout<objection::Column> = Layout::by_id(
+        objection::Column::Id,
+        InRegion::Workers(objection::Column::WorkerId),
+    );
 
     fn parse(&self, c: &Cells<'_>) -> Result<Row, Vec<ProblemField>> {
         let id = c.opt_id("id");
@@ -210,7 +205,7 @@ impl Kind for Objections {
             filed_at,
         };
         if version.is_some_and(|v| v != row.version()) {
-            errors.push(err(
+            errors.push(problem(
                 "version",
                 "import.objection_version",
                 "an objection is version 1 while pending and 2 once decided",
@@ -223,21 +218,16 @@ impl Kind for Objections {
         }
     }
 
-    fn keys(row: &Row) -> Vec<(&'static str, String)> {
-        let mut keys = vec![("objection_entry_id", row.objection_entry_id.clone())];
-        if let Some(id) = &row.id {
-            keys.push(("id", id.clone()));
-        }
-        keys
+    fn id(row: &Row) -> Option<&String> {
+        row.id.as_ref()
     }
 
-    async fn check<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        rows: &mut [&mut Row],
-        _seen: &mut (),
-    ) -> Result<Vec<Verdict>, DbErr> {
-        let workers = lookup::stored_workers(db, rows.iter().map(|r| r.worker_id.clone())).await?;
+    fn natural_key(row: &Row) -> Option<(&'static str, String)> {
+        Some(("objection_entry_id", row.objection_entry_id.clone()))
+    }
+
+    async fn check(&self, db: &DatabaseConnection, rows: &mut [&mut Row], _: &mut ()) -> Verdicts {
+        let workers = lookup::workers(db, rows.iter().map(|r| r.worker_id.clone())).await?;
         let entry_ids = rows.iter().flat_map(|r| {
             [
                 Some(r.credit_entry_id.clone()),
@@ -247,46 +237,21 @@ impl Kind for Objections {
             .into_iter()
             .flatten()
         });
-        let entries = lookup::stored_by::<credit_entry::Entity, _>(
-            db,
-            credit_entry::Column::Id,
-            entry_ids,
-            |m| m.id.clone(),
-        )
-        .await?;
+        let entries =
+            lookup::stored_by::<credit_entry::Entity, _>(db, credit_entry::Column::Id, entry_ids)
+                .await?;
         let filings = rows.iter().map(|r| r.objection_entry_id.clone());
-        let by_filing = lookup::stored_by::<objection::Entity, _>(
-            db,
-            objection::Column::ObjectionEntryId,
-            filings,
-            |m| m.objection_entry_id.clone(),
-        )
-        .await?;
-        let ids: Vec<String> = rows.iter().filter_map(|r| r.id.clone()).collect();
-        let by_id: HashMap<String, String> = if ids.is_empty() {
-            HashMap::new()
-        } else {
-            objection::Entity::find()
-                .select_only()
-                .column(objection::Column::Id)
-                .column(objection::Column::ObjectionEntryId)
-                .filter(objection::Column::Id.is_in(ids))
-                .into_tuple::<(String, String)>()
-                .all(db)
-                .await?
-                .into_iter()
-                .collect()
-        };
+        let column = objection::Column::ObjectionEntryId;
+        let by_filing = lookup::stored_by::<objection::Entity, _>(db, column, filings).await?;
+        let taken = lookup::taken_ids::<Self, _>(db, rows).await?;
         Ok(rows
             .iter()
             .map(|r| {
-                let errors = reference_errors(r, &workers, &entries);
-                if !errors.is_empty() {
-                    return Verdict::Reject(errors);
-                }
-                let id_taken = r.id.as_ref().is_some_and(|id| by_id.contains_key(id));
-                let stored = by_filing.get(&r.objection_entry_id);
-                lookup::by_key("objection_entry_id", stored, id_taken, |m| diff(r, m))
+                lookup::unless(reference_errors(r, &workers, &entries), || {
+                    let id_taken = r.id.as_ref().is_some_and(|id| taken.contains(id));
+                    let stored = by_filing.get(&r.objection_entry_id);
+                    lookup::by_key("objection_entry_id", stored, id_taken, |m| diff(r, m))
+                })
             })
             .collect())
     }
@@ -294,7 +259,6 @@ impl Kind for Objections {
     fn values(&self, r: &Row) -> Result<Vec<Value>, anyhow::Error> {
         let d = r.decision.as_ref();
         Ok(vec![
-            super::new_id(r.id.as_ref()).into(),
             r.worker_id.clone().into(),
             r.credit_entry_id.clone().into(),
             r.objection_entry_id.clone().into(),
@@ -308,39 +272,19 @@ impl Kind for Objections {
         ])
     }
 
-    async fn page(
-        &self,
-        db: &DatabaseConnection,
-        region: Option<&RegionCode>,
-        after: Option<&str>,
-        limit: u64,
-    ) -> Result<(Vec<Vec<String>>, Option<String>), anyhow::Error> {
-        let mut q = objection::Entity::find();
-        if let Some(f) = lookup::of_workers_in(objection::Column::WorkerId, region) {
-            q = q.filter(f);
-        }
-        let (models, last) =
-            super::lookup::page_by_id(db, q, objection::Column::Id, after, limit, |m| m.id.clone())
-                .await?;
-        let out = models
-            .into_iter()
-            .map(|m| {
-                vec![
-                    m.id,
-                    m.worker_id,
-                    m.credit_entry_id,
-                    m.objection_entry_id,
-                    m.statement,
-                    m.status,
-                    m.decision_reason.unwrap_or_default(),
-                    m.outcome_entry_id.unwrap_or_default(),
-                    cells::timestamp(m.filed_at),
-                    m.decided_at.map(cells::timestamp).unwrap_or_default(),
-                    m.version.to_string(),
-                ]
-            })
-            .collect();
-        Ok((out, last))
+    fn record(&self, m: objection::Model) -> Result<Vec<String>, anyhow::Error> {
+        Ok(vec![
+            m.worker_id,
+            m.credit_entry_id,
+            m.objection_entry_id,
+            m.statement,
+            m.status,
+            m.decision_reason.unwrap_or_default(),
+            m.outcome_entry_id.unwrap_or_default(),
+            cells::timestamp(m.filed_at),
+            m.decided_at.map(cells::timestamp).unwrap_or_default(),
+            m.version.to_string(),
+        ])
     }
 }
 
@@ -348,18 +292,16 @@ impl Kind for Objections {
 /// writes them.
 fn reference_errors(
     r: &Row,
-    workers: &std::collections::HashSet<String>,
+    workers: &Refs<()>,
     entries: &HashMap<String, credit_entry::Model>,
 ) -> Vec<ProblemField> {
     let mut errors = Vec::new();
-    if !workers.contains(&r.worker_id) {
-        errors.push(unknown_reference("worker_id", "worker"));
-    }
+    workers.check(&r.worker_id, &mut errors);
     let w = r.worker_id.as_str();
     let disputed = entries.get(&r.credit_entry_id);
     match disputed {
         None => errors.push(unknown_reference("credit_entry_id", "credit entry")),
-        Some(e) if e.worker_id.as_deref() != Some(w) => errors.push(err(
+        Some(e) if e.worker_id.as_deref() != Some(w) => errors.push(problem(
             "credit_entry_id",
             "import.objection_entry",
             "must name an entry of the worker's own credit record",
@@ -370,7 +312,7 @@ fn reference_errors(
     if filing.is_none() {
         errors.push(unknown_reference("objection_entry_id", "credit entry"));
     } else if !entry_is(filing, w, "objection_filed", Some(&r.credit_entry_id)) {
-        errors.push(err(
+        errors.push(problem(
             "objection_entry_id",
             "import.objection_entry",
             "must name the worker's objection_filed entry pointing at credit_entry_id",
@@ -385,7 +327,7 @@ fn reference_errors(
         if outcome.is_none() {
             errors.push(unknown_reference("outcome_entry_id", "credit entry"));
         } else if !entry_is(outcome, w, kind, Some(&r.objection_entry_id)) {
-            errors.push(err(
+            errors.push(problem(
                 "outcome_entry_id",
                 "import.objection_entry",
                 "must name the worker's outcome entry of the status, pointing at \

@@ -5,17 +5,14 @@
 //! does not carry it) and the worker. Keyed by `id` when present. An export `--region R` holds
 //! the registrations of the workers registered in `R`.
 
-use std::collections::HashMap;
-
-use registry_core::ids::RegionCode;
 use registry_core::registration::Registration as CoreRegistration;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Value,
-};
+use sea_orm::{DatabaseConnection, Value};
 use time::OffsetDateTime;
 
 use super::cells::{self, Cells};
-use super::{Entity, Kind, Verdict, changed, conflict, unknown_reference};
+use super::layout::{InRegion, Layout};
+use super::lookup::{self, Refs};
+use super::{Entity, Kind, Verdict, Verdicts, changed};
 use crate::db::entities::{credential, registration};
 use crate::problem::ProblemField;
 use crate::registrations::api::{CreateRegistration, RegistrationKind};
@@ -35,9 +32,18 @@ pub struct Row {
     checked: Option<(String, CoreRegistration)>,
 }
 
+fn diff(r: &Row, m: &registration::Model) -> Vec<&'static str> {
+    changed(&[
+        ("credential_id", r.credential_id == m.credential_id),
+        ("kind", r.body.kind.code() == m.kind),
+        ("registered_on", r.body.registered_on == m.registered_on),
+    ])
+}
+
 impl Kind for Registrations {
     type Row = Row;
     type Seen = ();
+    type Stored = registration::Entity;
     const ENTITY: Entity = Entity::Registrations;
     const HEADER: &'static [&'static str] =
         &["id", "credential_id", "kind", "registered_on", "created_at"];
@@ -53,6 +59,10 @@ impl Kind for Registrations {
         "valid_until",
         "created_at",
     ];
+    const LAYOUT: Layout<registration::Column> = Layout::by_id(
+        registration::Column::Id,
+        InRegion::Workers(registration::Column::WorkerId),
+    );
 
     fn parse(&self, c: &Cells<'_>) -> Result<Row, Vec<ProblemField>> {
         let id = c.opt_id("id");
@@ -80,56 +90,33 @@ impl Kind for Registrations {
         }
     }
 
-    fn keys(row: &Row) -> Vec<(&'static str, String)> {
-        row.id.iter().map(|id| ("id", id.clone())).collect()
+    fn id(row: &Row) -> Option<&String> {
+        row.id.as_ref()
     }
 
-    async fn check<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        rows: &mut [&mut Row],
-        _seen: &mut (),
-    ) -> Result<Vec<Verdict>, DbErr> {
+    async fn check(&self, db: &DatabaseConnection, rows: &mut [&mut Row], _: &mut ()) -> Verdicts {
         let credential_ids = rows.iter().map(|r| r.credential_id.clone());
-        let credentials: HashMap<String, credential::Model> = credential::Entity::find()
-            .filter(credential::Column::Id.is_in(credential_ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|m| (m.id.clone(), m))
-            .collect();
-        let ids = rows.iter().filter_map(|r| r.id.clone());
-        let stored: HashMap<String, registration::Model> = registration::Entity::find()
-            .filter(registration::Column::Id.is_in(ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|m| (m.id.clone(), m))
-            .collect();
+        let credentials = Refs::load::<credential::Entity, _>(
+            db,
+            ("credential_id", "credential"),
+            credential::Column::Id,
+            credential_ids,
+        )
+        .await?;
+        let stored = lookup::stored::<Self, _>(db, rows).await?;
         Ok(rows
             .iter_mut()
             .map(|r| {
-                let Some(credential) = credentials.get(&r.credential_id) else {
-                    return Verdict::Reject(vec![unknown_reference("credential_id", "credential")]);
+                let mut errors = Vec::new();
+                let Some(credential) = credentials.get(&r.credential_id, &mut errors) else {
+                    return Verdict::Reject(errors);
                 };
                 let core = match r.body.validate(credential) {
                     Ok(core) => core,
                     Err(e) => return Verdict::Reject(e.errors),
                 };
                 r.checked = Some((credential.worker_id.clone(), core));
-                match r.id.as_ref().and_then(|id| stored.get(id)) {
-                    None => Verdict::New,
-                    Some(m) => match changed(&[
-                        ("credential_id", r.credential_id == m.credential_id),
-                        ("kind", r.body.kind.code() == m.kind),
-                        ("registered_on", r.body.registered_on == m.registered_on),
-                    ])
-                    .as_slice()
-                    {
-                        [] => Verdict::Same,
-                        d => Verdict::Reject(vec![conflict("id", d)]),
-                    },
-                }
+                lookup::by_id(r.id.as_ref(), &stored, |m| diff(r, m))
             })
             .collect())
     }
@@ -139,9 +126,7 @@ impl Kind for Registrations {
             .checked
             .as_ref()
             .ok_or_else(|| anyhow::anyhow!("registration row written before its check"))?;
-        let id = super::new_id(r.id.as_ref());
         Ok(vec![
-            id.into(),
             r.credential_id.clone().into(),
             worker_id.clone().into(),
             RegistrationKind::from(core.kind()).code().into(),
@@ -151,34 +136,12 @@ impl Kind for Registrations {
         ])
     }
 
-    async fn page(
-        &self,
-        db: &DatabaseConnection,
-        region: Option<&RegionCode>,
-        after: Option<&str>,
-        limit: u64,
-    ) -> Result<(Vec<Vec<String>>, Option<String>), anyhow::Error> {
-        let mut q = registration::Entity::find();
-        if let Some(f) = super::lookup::of_workers_in(registration::Column::WorkerId, region) {
-            q = q.filter(f);
-        }
-        let (models, last) =
-            super::lookup::page_by_id(db, q, registration::Column::Id, after, limit, |m| {
-                m.id.clone()
-            })
-            .await?;
-        let out = models
-            .into_iter()
-            .map(|m| {
-                vec![
-                    m.id,
-                    m.credential_id,
-                    m.kind,
-                    cells::date(m.registered_on),
-                    cells::timestamp(m.created_at),
-                ]
-            })
-            .collect();
-        Ok((out, last))
+    fn record(&self, m: registration::Model) -> Result<Vec<String>, anyhow::Error> {
+        Ok(vec![
+            m.credential_id,
+            m.kind,
+            cells::date(m.registered_on),
+            cells::timestamp(m.created_at),
+        ])
     }
 }

@@ -3,20 +3,15 @@
 //! Rows are validated by the API's [`UnitBody::validate`] and keyed by `id` when present
 //! (a row without an id is always new: give ids to make re-imports idempotent).
 
-use std::collections::HashMap;
-
-use registry_core::ids::RegionCode;
 use registry_core::post::OrganisationUnit;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Value,
-};
+use sea_orm::{DatabaseConnection, Value};
 
 use super::cells::{Cells, Meta};
-use super::{Entity, Kind, Verdict, changed, conflict};
+use super::layout::{InRegion, Layout};
+use super::{Entity, Kind, Verdicts, changed, lookup, validated};
 use crate::db::entities::unit;
 use crate::problem::ProblemField;
 use crate::units::api::{UnitBody, UnitType};
-use crate::workers::store::region_range;
 
 /// The units importer/exporter.
 #[derive(Debug)]
@@ -45,6 +40,7 @@ fn diff(r: &Row, m: &unit::Model) -> Vec<&'static str> {
 impl Kind for Units {
     type Row = Row;
     type Seen = ();
+    type Stored = unit::Entity;
     const ENTITY: Entity = Entity::Units;
     const HEADER: &'static [&'static str] = &[
         "id",
@@ -60,6 +56,8 @@ impl Kind for Units {
     const RESOURCE: &'static str = "unit";
     const TABLE: &'static str = "units";
     const COLUMNS: &'static [&'static str] = Self::HEADER;
+    const LAYOUT: Layout<unit::Column> =
+        Layout::by_id(unit::Column::Id, InRegion::Column(unit::Column::RegionCode));
 
     fn parse(&self, c: &Cells<'_>) -> Result<Row, Vec<ProblemField>> {
         let id = c.opt_id("id");
@@ -68,99 +66,50 @@ impl Kind for Units {
         let unit_type: Option<UnitType> = c.code("unit_type");
         let credit_code = c.opt_text("credit_code");
         let meta = Meta::read(c, crate::db::now_utc());
-        let mut errors = c.take_errors();
+        let errors = c.take_errors();
         let body = UnitBody {
             name: name.unwrap_or_default(),
             region_code: region.unwrap_or_default(),
             unit_type: unit_type.unwrap_or(UnitType::Other),
             credit_code,
         };
-        match body.validate() {
-            Ok(unit) if errors.is_empty() => Ok(Row { id, unit, meta }),
-            Ok(_) => Err(errors),
-            Err(e) => {
-                let failed: Vec<String> = errors.iter().map(|e| e.field.clone()).collect();
-                errors.extend(e.errors.into_iter().filter(|e| !failed.contains(&e.field)));
-                Err(errors)
-            }
-        }
+        let unit = validated(errors, body.validate().map_err(|e| e.errors))?;
+        Ok(Row { id, unit, meta })
     }
 
-    fn keys(row: &Row) -> Vec<(&'static str, String)> {
-        row.id.iter().map(|id| ("id", id.clone())).collect()
+    fn id(row: &Row) -> Option<&String> {
+        row.id.as_ref()
     }
 
-    async fn check<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        rows: &mut [&mut Row],
-        _seen: &mut (),
-    ) -> Result<Vec<Verdict>, DbErr> {
-        let ids = rows.iter().filter_map(|r| r.id.clone());
-        let stored: HashMap<String, unit::Model> = unit::Entity::find()
-            .filter(unit::Column::Id.is_in(ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|m| (m.id.clone(), m))
-            .collect();
+    async fn check(&self, db: &DatabaseConnection, rows: &mut [&mut Row], _: &mut ()) -> Verdicts {
+        let stored = lookup::stored::<Self, _>(db, rows).await?;
         Ok(rows
             .iter()
-            .map(|r| match r.id.as_ref().and_then(|id| stored.get(id)) {
-                None => Verdict::New,
-                Some(m) => match diff(r, m).as_slice() {
-                    [] => Verdict::Same,
-                    d => Verdict::Reject(vec![conflict("id", d)]),
-                },
-            })
+            .map(|r| lookup::by_id(r.id.as_ref(), &stored, |m| diff(r, m)))
             .collect())
     }
 
     fn values(&self, r: &Row) -> Result<Vec<Value>, anyhow::Error> {
-        let id = super::new_id(r.id.as_ref());
-        Ok(vec![
-            id.into(),
+        Ok(r.meta.append_values(vec![
             r.unit.region().as_str().to_owned().into(),
             r.unit.name().to_owned().into(),
             r.unit.unit_type().code().into(),
             r.unit.credit_code().map(|c| c.as_str().to_owned()).into(),
-            r.meta.version.into(),
-            r.meta.created_at.into(),
-            r.meta.updated_at.into(),
-        ])
+        ]))
     }
 
-    async fn page(
-        &self,
-        db: &DatabaseConnection,
-        region: Option<&RegionCode>,
-        after: Option<&str>,
-        limit: u64,
-    ) -> Result<(Vec<Vec<String>>, Option<String>), anyhow::Error> {
-        let mut q = unit::Entity::find();
-        if let Some((lo, hi)) = region.and_then(region_range) {
-            q = q.filter(unit::Column::RegionCode.between(lo, hi));
-        }
-        let (models, last) =
-            super::lookup::page_by_id(db, q, unit::Column::Id, after, limit, |m| m.id.clone())
-                .await?;
-        let out = models
-            .into_iter()
-            .map(|m| {
-                let [version, created, updated] =
-                    Meta::cells(m.version, m.created_at, m.updated_at);
-                vec![
-                    m.id,
-                    m.region_code,
-                    m.name,
-                    m.unit_type,
-                    m.credit_code.unwrap_or_default(),
-                    version,
-                    created,
-                    updated,
-                ]
-            })
-            .collect();
-        Ok((out, last))
+    fn record(&self, m: unit::Model) -> Result<Vec<String>, anyhow::Error> {
+        let cells = vec![
+            m.region_code,
+            m.name,
+            m.unit_type,
+            m.credit_code.unwrap_or_default(),
+        ];
+        Ok(Meta::append_cells(
+            cells,
+            m.version,
+            m.created_at,
+            m.updated_at,
+        ))
     }
 }

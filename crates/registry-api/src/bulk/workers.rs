@@ -6,21 +6,17 @@
 //! values is skipped, with other values it is a conflict. The resident ID is exported in
 //! clear (the target deployment seals it with its own key).
 
-use std::collections::HashMap;
-
-use registry_core::ids::{RegionCode, ResidentId};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Value,
-};
+use registry_core::ids::ResidentId;
+use sea_orm::{DatabaseConnection, Value};
 use time::macros::date;
 
 use super::cells::{self, Cells, Meta};
-use super::{Entity, Kind, Verdict, changed};
+use super::layout::{InRegion, Layout};
+use super::{Entity, Kind, Verdicts, changed, lookup, validated};
 use crate::crypto::PiiCipher;
 use crate::db::entities::worker;
 use crate::problem::ProblemField;
 use crate::workers::api::{CreateWorker, Education, EducationLevel, WorkerFields, education_code};
-use crate::workers::store::region_range;
 
 /// The workers importer/exporter (needs the deployment's resident ID cipher).
 #[derive(Debug)]
@@ -62,6 +58,7 @@ fn same_as(r: &Row, m: &worker::Model) -> Vec<&'static str> {
 impl Kind for Workers<'_> {
     type Row = Row;
     type Seen = ();
+    type Stored = worker::Entity;
     const ENTITY: Entity = Entity::Workers;
     const HEADER: &'static [&'static str] = &[
         "id",
@@ -99,6 +96,10 @@ impl Kind for Workers<'_> {
         "created_at",
         "updated_at",
     ];
+    const LAYOUT: Layout<worker::Column> = Layout::by_id(
+        worker::Column::Id,
+        InRegion::Column(worker::Column::RegionCode),
+    );
 
     fn parse(&self, c: &Cells<'_>) -> Result<Row, Vec<ProblemField>> {
         let id = c.opt_id("id");
@@ -109,7 +110,7 @@ impl Kind for Workers<'_> {
         let start = c.date("experience_start");
         let region = c.text("region_code");
         let meta = Meta::read(c, crate::db::now_utc());
-        let mut errors = c.take_errors();
+        let errors = c.take_errors();
         // The API's validation, with placeholders where a cell already failed (their
         // errors are dropped below: the cell's own error says it).
         let body = CreateWorker {
@@ -122,68 +123,43 @@ impl Kind for Workers<'_> {
             experience_start: start.unwrap_or(date!(2000 - 01 - 01)),
             region_code: region.unwrap_or_default(),
         };
-        match body.validate() {
-            Ok(new) if errors.is_empty() => Ok(Row {
-                id,
-                hash: self.pii.lookup_hash(&new.resident_id),
-                resident_id: new.resident_id,
-                fields: new.fields,
-                meta,
-            }),
-            Ok(_) => Err(errors),
-            Err(e) => {
-                let failed: Vec<String> = errors.iter().map(|e| e.field.clone()).collect();
-                errors.extend(e.errors.into_iter().filter(|e| !failed.contains(&e.field)));
-                Err(errors)
-            }
-        }
+        let new = validated(errors, body.validate().map_err(|e| e.errors))?;
+        Ok(Row {
+            id,
+            hash: self.pii.lookup_hash(&new.resident_id),
+            resident_id: new.resident_id,
+            fields: new.fields,
+            meta,
+        })
     }
 
-    fn keys(row: &Row) -> Vec<(&'static str, String)> {
-        let mut keys = vec![("resident_id", row.hash.clone())];
-        if let Some(id) = &row.id {
-            keys.push(("id", id.clone()));
-        }
-        keys
+    fn id(row: &Row) -> Option<&String> {
+        row.id.as_ref()
     }
 
-    async fn check<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        rows: &mut [&mut Row],
-        _seen: &mut (),
-    ) -> Result<Vec<Verdict>, DbErr> {
+    fn natural_key(row: &Row) -> Option<(&'static str, String)> {
+        Some(("resident_id", row.hash.clone()))
+    }
+
+    async fn check(&self, db: &DatabaseConnection, rows: &mut [&mut Row], _: &mut ()) -> Verdicts {
         let hashes = rows.iter().map(|r| r.hash.clone());
-        let by_hash: HashMap<String, worker::Model> = worker::Entity::find()
-            .filter(worker::Column::ResidentIdHash.is_in(hashes))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|m| (m.resident_id_hash.clone(), m))
-            .collect();
-        let ids = rows.iter().filter_map(|r| r.id.clone());
-        let by_id: HashMap<String, String> = worker::Entity::find()
-            .filter(worker::Column::Id.is_in(ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|m| (m.id, m.resident_id_hash))
-            .collect();
+        let by_hash =
+            lookup::stored_by::<worker::Entity, _>(db, worker::Column::ResidentIdHash, hashes)
+                .await?;
+        let taken = lookup::taken_ids::<Self, _>(db, rows).await?;
         Ok(rows
             .iter()
             .map(|r| {
-                let id_taken = r.id.as_ref().is_some_and(|id| by_id.contains_key(id));
+                let id_taken = r.id.as_ref().is_some_and(|id| taken.contains(id));
                 let stored = by_hash.get(&r.hash);
-                super::lookup::by_key("resident_id", stored, id_taken, |m| same_as(r, m))
+                lookup::by_key("resident_id", stored, id_taken, |m| same_as(r, m))
             })
             .collect())
     }
 
     fn values(&self, r: &Row) -> Result<Vec<Value>, anyhow::Error> {
-        let id = super::new_id(r.id.as_ref());
         let sealed = self.pii.seal(&r.resident_id)?;
-        Ok(vec![
-            id.into(),
+        Ok(r.meta.append_values(vec![
             r.fields.region.as_str().to_owned().into(),
             r.fields.name.clone().into(),
             sealed.into(),
@@ -192,43 +168,24 @@ impl Kind for Workers<'_> {
             education_code(r.fields.education.level).into(),
             r.fields.education.social_work_major.into(),
             r.fields.experience_start.into(),
-            r.meta.version.into(),
-            r.meta.created_at.into(),
-            r.meta.updated_at.into(),
-        ])
+        ]))
     }
 
-    async fn page(
-        &self,
-        db: &DatabaseConnection,
-        region: Option<&RegionCode>,
-        after: Option<&str>,
-        limit: u64,
-    ) -> Result<(Vec<Vec<String>>, Option<String>), anyhow::Error> {
-        let mut q = worker::Entity::find();
-        if let Some((lo, hi)) = region.and_then(region_range) {
-            q = q.filter(worker::Column::RegionCode.between(lo, hi));
-        }
-        let (models, last) =
-            super::lookup::page_by_id(db, q, worker::Column::Id, after, limit, |m| m.id.clone())
-                .await?;
-        let mut out = Vec::with_capacity(models.len());
-        for m in models {
-            let clear = self.pii.open(&m.resident_id_sealed)?;
-            let [version, created, updated] = Meta::cells(m.version, m.created_at, m.updated_at);
-            out.push(vec![
-                m.id,
-                m.region_code,
-                clear.expose().to_owned(),
-                m.name,
-                m.education_level,
-                m.social_work_major.to_string(),
-                cells::date(m.experience_start),
-                version,
-                created,
-                updated,
-            ]);
-        }
-        Ok((out, last))
+    fn record(&self, m: worker::Model) -> Result<Vec<String>, anyhow::Error> {
+        let clear = self.pii.open(&m.resident_id_sealed)?;
+        let cells = vec![
+            m.region_code,
+            clear.expose().to_owned(),
+            m.name,
+            m.education_level,
+            m.social_work_major.to_string(),
+            cells::date(m.experience_start),
+        ];
+        Ok(Meta::append_cells(
+            cells,
+            m.version,
+            m.created_at,
+            m.updated_at,
+        ))
     }
 }
