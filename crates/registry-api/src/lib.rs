@@ -14,8 +14,9 @@
 //! - [`problem`]: RFC 9457 problems — the only error shape on the wire.
 //! - [`payload`]: [`payload::JsonBody`], the JSON body extractor whose errors name fields.
 //! - [`idempotency`], [`concurrency`], [`audit`]: the write-path building blocks;
-//!   [`create`] runs a create with all three; [`listing`] pages and region filters lists;
-//!   [`mirror`] mirrors core enums as API enums.
+//!   [`create`] runs a create with all three, [`update`] an update under `If-Match` with
+//!   its audit entry and event; [`audited`] records a handler's read of a worker's record;
+//!   [`listing`] pages and region filters lists; [`mirror`] mirrors core enums as API enums.
 //! - [`observe`], [`metrics`]: request ids, logs, problem mapping, Prometheus.
 //! - [`routes`]: assembles the operations ([`workers`], [`units`], [`posts`],
 //!   [`credentials`], [`registrations`], [`continuing_education`], [`assignments`]), docs
@@ -46,6 +47,7 @@ pub mod allowance_payments;
 pub mod appraisals;
 pub mod assignments;
 pub mod audit;
+pub mod audited;
 pub mod auth;
 pub mod cli;
 pub mod concurrency;
@@ -76,6 +78,7 @@ pub mod routes;
 pub mod scope;
 pub mod state;
 pub mod units;
+pub mod update;
 pub mod workers;
 
 pub mod allowance_runs;

@@ -13,27 +13,6 @@ use crate::db::now_utc;
 use crate::listing::RegionVisible;
 use crate::workers::store::region_range;
 
-/// Fetches one assignment with its worker, in one query.
-pub async fn find_with_worker<C: ConnectionTrait>(
-    conn: &C,
-    id: &str,
-) -> Result<Option<(assignment::Model, Option<worker::Model>)>, DbErr> {
-    assignment::Entity::find_by_id(id.to_owned())
-        .find_also_related(worker::Entity)
-        .one(conn)
-        .await
-}
-
-/// Fetches one assignment.
-pub async fn find<C: ConnectionTrait>(
-    conn: &C,
-    id: &str,
-) -> Result<Option<assignment::Model>, DbErr> {
-    assignment::Entity::find_by_id(id.to_owned())
-        .one(conn)
-        .await
-}
-
 /// Inserts an assignment of `worker_id` to `post_id` (in `region_code`).
 pub async fn insert<C: ConnectionTrait>(
     conn: &C,

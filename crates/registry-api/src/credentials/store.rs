@@ -7,29 +7,8 @@ use sea_orm::{
 };
 
 use super::api::{CredentialFields, scheme_code};
-use crate::db::entities::{credential, worker};
+use crate::db::entities::credential;
 use crate::db::now_utc;
-
-/// Fetches one credential with its holder, in one query.
-pub async fn find_with_worker<C: ConnectionTrait>(
-    conn: &C,
-    id: &str,
-) -> Result<Option<(credential::Model, Option<worker::Model>)>, DbErr> {
-    credential::Entity::find_by_id(id.to_owned())
-        .find_also_related(worker::Entity)
-        .one(conn)
-        .await
-}
-
-/// Fetches one credential.
-pub async fn find<C: ConnectionTrait>(
-    conn: &C,
-    id: &str,
-) -> Result<Option<credential::Model>, DbErr> {
-    credential::Entity::find_by_id(id.to_owned())
-        .one(conn)
-        .await
-}
 
 /// Inserts a credential of `worker_id`.
 pub async fn insert<C: ConnectionTrait>(

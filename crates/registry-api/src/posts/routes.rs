@@ -8,13 +8,12 @@ use poem_openapi::{ApiResponse, OpenApi};
 
 use super::api::{CreatePost, Post, PostPage, UpdatePost};
 use super::store::{self, PostFilter};
-use crate::audit::{self, AuditEvent};
 use crate::auth::{Auth, Principal, Role};
-use crate::concurrency::{etag, expected_version, stale};
+use crate::concurrency::{etag, expected_version};
 use crate::create::{CreateCtx, Idempotent, create_once};
-use crate::db::{begin_write, entities::post};
-use crate::events::{self, Change, relevance};
-use crate::listing::{decode_cursor, finish_page, page_size, region_visible};
+use crate::db::entities::post;
+use crate::events::relevance;
+use crate::listing::{Page, region_visible};
 use crate::mirror::Level;
 use crate::observe::RequestId;
 use crate::payload::JsonBody;
@@ -24,6 +23,7 @@ use crate::problem::{
 use crate::routes::Tags;
 use crate::state::AppState;
 use crate::units::routes::{readable_region, writable_region};
+use crate::update::UpdateCtx;
 
 const CURSOR_PREFIX: &str = "p1:";
 
@@ -158,8 +158,7 @@ impl PostsApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
     ) -> Result<PostList, Errors<ListErrors>> {
-        let limit = page_size(limit.0);
-        let after = decode_cursor(CURSOR_PREFIX, cursor.0.as_deref())?;
+        let page = Page::new(CURSOR_PREFIX, cursor.0.as_deref(), limit.0)?;
         let visible = region_visible(&auth.0, None)?;
         let filter = PostFilter {
             unit_id: unit_id.0.as_deref(),
@@ -167,14 +166,10 @@ impl PostsApi {
                 .0
                 .map(|l| registry_core::level::Level::from(l).code()),
         };
-        let rows = store::list(&state.db, visible, filter, after.as_deref(), limit)
+        let rows = store::list(&state.db, visible, filter, page.after(), page.limit)
             .await
             .map_err(ApiError::from)?;
-        let (rows, next_cursor) = finish_page(rows, limit, CURSOR_PREFIX, |m| &m.id);
-        let items = rows
-            .into_iter()
-            .map(Post::view)
-            .collect::<Result<Vec<_>, _>>()?;
+        let (items, next_cursor) = page.finish(rows, |m| &m.id, Post::view)?;
         Ok(PostList::Ok(Json(PostPage { items, next_cursor })))
     }
 }
@@ -217,56 +212,23 @@ impl PostApi {
         if_match: Header<Option<String>>,
         body: JsonBody<UpdatePost>,
     ) -> Result<OnePost, Errors<UpdateErrors>> {
-        Ok(update(
-            &auth.0,
-            &state,
-            &request_id,
-            &id.0,
-            if_match.0.as_deref(),
-            &body,
-        )
-        .await?)
+        let (p, id) = (&auth.0, id.0.as_str());
+        p.require(&[Role::Admin])?;
+        let expected = expected_version(if_match.0.as_deref())?;
+        let input = body.value.validate()?;
+        let ctx = UpdateCtx::new(p, &request_id, "update_post", "post", id);
+        let update = ctx
+            .begin(&state, expected, async |txn| {
+                let found = store::find(txn, id).await?;
+                Ok(found.filter(|m| writable_region(p, &m.region_code)))
+            })
+            .await?;
+        update
+            .apply(async |txn| Ok(store::update_if_version(txn, id, expected, &input).await?))
+            .await?;
+        let m = update
+            .commit(|before, after, change| relevance::post_update(before, after).then_some(change))
+            .await?;
+        Ok(one(m)?)
     }
-}
-
-async fn update(
-    p: &Principal,
-    state: &AppState,
-    request_id: &RequestId,
-    id: &str,
-    if_match: Option<&str>,
-    body: &JsonBody<UpdatePost>,
-) -> Result<OnePost, ApiError> {
-    const OP: &str = "update_post";
-    p.require(&[Role::Admin])?;
-    let expected = expected_version(if_match)?;
-    let input = body.value.validate()?;
-    let txn = begin_write(&state.db).await?;
-    let current = store::find(&txn, id)
-        .await?
-        .filter(|m| writable_region(p, &m.region_code))
-        .ok_or_else(ApiError::not_found)?;
-    if current.version != expected || !store::update_if_version(&txn, id, expected, &input).await? {
-        return Err(stale());
-    }
-    audit::append(
-        &txn,
-        AuditEvent {
-            principal: p,
-            action: OP,
-            resource: "post",
-            resource_id: id,
-            request_id: request_id.as_str(),
-            worker_id: None,
-        },
-    )
-    .await?;
-    let m = store::find(&txn, id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    if relevance::post_update(&current, &m) {
-        events::record(&txn, Change::updated("post", id, None)).await?;
-    }
-    txn.commit().await?;
-    one(m)
 }
