@@ -62,23 +62,16 @@ versioned! {
     objection: |row| Some(&row.worker_id);
 }
 
-/// Who updates what, in which request.
+/// Who updates what, in which request: the update's audit entry, which names the row's
+/// worker ([`Versioned::worker_id`]) once the row is loaded.
 #[derive(Debug, Clone, Copy)]
 pub struct UpdateCtx<'a> {
-    /// The caller.
-    pub principal: &'a Principal,
-    /// The request id (for the audit log).
-    pub request_id: &'a RequestId,
-    /// Operation id, e.g. `update_unit` (the audit entry's action).
-    pub operation: &'a str,
-    /// Resource type in the audit log and the change feed, e.g. `unit`.
-    pub resource: &'a str,
-    /// Id of the row.
-    pub id: &'a str,
+    entry: AuditEvent<'a>,
 }
 
 impl<'a> UpdateCtx<'a> {
-    /// `operation` of `principal` on `resource` `id`, in request `request_id`.
+    /// `operation` (e.g. `update_unit`) of `principal` on `resource` (as in the audit log and
+    /// the change feed, e.g. `unit`) `id`, in request `request_id`.
     pub fn new(
         principal: &'a Principal,
         request_id: &'a RequestId,
@@ -86,13 +79,15 @@ impl<'a> UpdateCtx<'a> {
         resource: &'a str,
         id: &'a str,
     ) -> Self {
-        Self {
+        let entry = AuditEvent {
             principal,
-            request_id,
-            operation,
+            action: operation,
             resource,
-            id,
-        }
+            resource_id: id,
+            request_id: request_id.as_str(),
+            worker_id: None,
+        };
+        Self { entry }
     }
 
     /// Opens the write transaction and loads the row with `load`, which returns it only if
@@ -169,24 +164,16 @@ impl<M: Versioned> Update<'_, M> {
         let Update {
             ctx, txn, current, ..
         } = self;
-        let worker_id = current.worker_id();
-        audit::append(
-            &txn,
-            AuditEvent {
-                principal: ctx.principal,
-                action: ctx.operation,
-                resource: ctx.resource,
-                resource_id: ctx.id,
-                request_id: ctx.request_id.as_str(),
-                worker_id,
-            },
-        )
-        .await?;
-        let stored = M::Entity::find_by_id(ctx.id.to_owned())
+        let entry = AuditEvent {
+            worker_id: current.worker_id(),
+            ..ctx.entry
+        };
+        audit::append(&txn, entry).await?;
+        let stored = M::Entity::find_by_id(entry.resource_id.to_owned())
             .one(&txn)
             .await?
             .ok_or_else(ApiError::not_found)?;
-        let updated = Change::updated(ctx.resource, ctx.id, worker_id);
+        let updated = Change::updated(entry.resource, entry.resource_id, entry.worker_id);
         if let Some(change) = event(&current, &stored, updated) {
             events::record(&txn, change).await?;
         }

@@ -1086,7 +1086,7 @@ mod tests {
         let day = |s| Date::parse(s, format_description!("[year]-[month]-[day]")).unwrap();
         // Cycle start and date; the cycle, the records used, completed and remaining hours.
         #[rustfmt::skip] // one case a line
-        let cases: [(&str, &str, &str, &str, &[u64], &str, &str); 5] = [
+        let cases: [(_, _, _, _, &[u64], _, _); 5] = [
             // 36 months from a leap day: 2024-02-29 to 2027-02-28, like the registration.
             ("2024-02-29", "2027-02-28", "2024-02-29", "2027-02-28", &[2, 3], "71.5", "0.5"),
             ("2024-02-29", "2027-03-01", "2027-03-01", "2030-02-28", &[4], "10", "62"),

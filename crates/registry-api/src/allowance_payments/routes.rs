@@ -68,10 +68,7 @@ impl WorkerAllowancePaymentsApi {
         p.require(&[Role::Admin])?;
         let input = body.value.validate()?;
         let worker = writable_worker(&state, p, &worker_id.0).await?;
-        if !crate::policies::store::family_exists(&state.db, &input.policy_id)
-            .await
-            .map_err(ApiError::from)?
-        {
+        if !crate::policies::store::family_exists(&state.db, &input.policy_id).await? {
             return Err(ApiError::validation(vec![ProblemField {
                 field: "policy_id".into(),
                 rule: "payment.unknown_policy".into(),
@@ -127,9 +124,7 @@ impl WorkerAllowancePaymentsApi {
         let p = &auth.0;
         let page = Page::new(CURSOR_PREFIX, cursor.0.as_deref(), limit.0)?;
         let worker = readable_worker(&state, p, &worker_id.0).await?;
-        let rows = store::list(&state.db, &worker.id, page.after(), page.limit)
-            .await
-            .map_err(ApiError::from)?;
+        let rows = store::list(&state.db, &worker.id, page.after(), page.limit).await?;
         let (items, next_cursor) = page.finish(rows, |m| &m.id, Payment::view)?;
         Read::new(p, &request_id, "list_allowance_payments")
             .record_worker(&state, &worker.id)

@@ -22,7 +22,7 @@ use crate::auth::{Auth, Principal, Role};
 use crate::concurrency::{etag, expected_version, stale};
 use crate::create::{CreateCtx, Idempotent, create_once};
 use crate::db::begin_write;
-use crate::db::entities::{allowance_run, allowance_run_change};
+use crate::db::entities::{allowance_run, allowance_run_change, allowance_run_item};
 use crate::decisions::routes::parse_month;
 use crate::listing::{Page, RegionVisible, region_visible, views};
 use crate::observe::RequestId;
@@ -119,23 +119,39 @@ async fn readable_run(
         .ok_or_else(ApiError::not_found)
 }
 
+/// A row of a run that names one worker: a line or a change.
+trait WorkerRow {
+    fn worker_id(&self) -> &str;
+}
+
+impl WorkerRow for allowance_run_item::Model {
+    fn worker_id(&self) -> &str {
+        &self.worker_id
+    }
+}
+
+impl WorkerRow for allowance_run_change::Model {
+    fn worker_id(&self) -> &str {
+        &self.worker_id
+    }
+}
+
 /// A page of run `id`'s rows by worker (its lines or its changes): the run as the reader
 /// may see it (else 404), the rows `load(run_id, after, limit + 1)` cut to `page`, rendered
 /// by `view`, with one read recorded per worker on the page.
-async fn worker_rows<M, V>(
+async fn run_rows<M: WorkerRow, V>(
     state: &AppState,
     read: Read<'_>,
     id: &str,
     page: Page,
     load: impl AsyncFnOnce(&str, Option<&str>, u64) -> Result<Vec<M>, DbErr>,
-    worker_of: impl Fn(&M) -> &str,
     view: impl Fn(&M) -> Result<V, ApiError>,
 ) -> Result<(Vec<V>, Option<String>), ApiError> {
     let run = readable_run(state, read.principal, id).await?;
     let rows = load(&run.id, page.after(), page.limit as u64 + 1).await?;
-    let (rows, next_cursor) = page.cut(rows, &worker_of);
+    let (rows, next_cursor) = page.cut(rows, M::worker_id);
     let items = views(&rows, view)?;
-    let reads = rows.iter().map(|m| (run.id.as_str(), worker_of(m)));
+    let reads = rows.iter().map(|m| (run.id.as_str(), m.worker_id()));
     read.record_each(state, "allowance_run", reads).await?;
     Ok((items, next_cursor))
 }
@@ -264,9 +280,8 @@ impl AllowanceRunsApi {
             })));
         };
         let range = region_range(&r);
-        let rows = store::list(&state.db, range, month.as_deref(), page.after(), page.limit)
-            .await
-            .map_err(ApiError::from)?;
+        let rows =
+            store::list(&state.db, range, month.as_deref(), page.after(), page.limit).await?;
         let (items, next_cursor) = page.finish(rows, |m| &m.id, |m| AllowanceRun::view(&m, &[]))?;
         Ok(RunList::Ok(Json(RunPage { items, next_cursor })))
     }
@@ -294,9 +309,7 @@ impl AllowanceRunApi {
         id: Path<String>,
     ) -> Result<OneRun, Errors<ReadErrors>> {
         let run = readable_run(&state, &auth.0, &id.0).await?;
-        let changes = store::changes(&state.db, &run.id, MAX_CHANGES_SHOWN)
-            .await
-            .map_err(ApiError::from)?;
+        let changes = store::changes(&state.db, &run.id, MAX_CHANGES_SHOWN).await?;
         let tag = etag(run.version);
         Ok(OneRun::Ok(Json(AllowanceRun::view(&run, &changes)?), tag))
     }
@@ -329,9 +342,7 @@ impl AllowanceRunApi {
         let expected = expected_version(if_match.0.as_deref())?;
         let txn = begin_write(&state.db).await.map_err(ApiError::from)?;
         if current.version != expected
-            || !store::sign_off(&txn, &current.id, expected, &p.subject)
-                .await
-                .map_err(ApiError::from)?
+            || !store::sign_off(&txn, &current.id, expected, &p.subject).await?
         {
             return Err(stale().into());
         }
@@ -346,15 +357,11 @@ impl AllowanceRunApi {
                 worker_id: None,
             },
         )
-        .await
-        .map_err(ApiError::from)?;
+        .await?;
         let run = store::find(&txn, &current.id)
-            .await
-            .map_err(ApiError::from)?
+            .await?
             .ok_or_else(ApiError::not_found)?;
-        let changes = store::changes(&txn, &run.id, MAX_CHANGES_SHOWN)
-            .await
-            .map_err(ApiError::from)?;
+        let changes = store::changes(&txn, &run.id, MAX_CHANGES_SHOWN).await?;
         txn.commit().await.map_err(ApiError::from)?;
         let tag = etag(run.version);
         Ok(OneRun::Ok(Json(AllowanceRun::view(&run, &changes)?), tag))
@@ -386,16 +393,10 @@ impl AllowanceRunApi {
     ) -> Result<ItemList, Errors<ReadErrors>> {
         let page = Page::new(ITEM_CURSOR, cursor.0.as_deref(), limit.0)?;
         let read = Read::new(&auth.0, &request_id, "list_allowance_run_items");
-        let (items, next_cursor) = worker_rows(
-            &state,
-            read,
-            &id.0,
-            page,
-            async |run, after, n| store::items(&state.db, run, after, None, Some(n)).await,
-            |m| &m.worker_id,
-            RunItem::view,
-        )
-        .await?;
+        let load = async |run: &str, after: Option<&str>, n| {
+            store::items(&state.db, run, after, None, Some(n)).await
+        };
+        let (items, next_cursor) = run_rows(&state, read, &id.0, page, load, RunItem::view).await?;
         Ok(ItemList::Ok(Json(RunItemPage { items, next_cursor })))
     }
 
@@ -426,16 +427,11 @@ impl AllowanceRunApi {
     ) -> Result<ChangeList, Errors<ReadErrors>> {
         let page = Page::new(CHANGE_CURSOR, cursor.0.as_deref(), limit.0)?;
         let read = Read::new(&auth.0, &request_id, "list_allowance_run_changes");
-        let (items, next_cursor) = worker_rows(
-            &state,
-            read,
-            &id.0,
-            page,
-            async |run, after, n| store::changes_after(&state.db, run, after, n).await,
-            |m| &m.worker_id,
-            ChangeView::view,
-        )
-        .await?;
+        let load = async |run: &str, after: Option<&str>, n| {
+            store::changes_after(&state.db, run, after, n).await
+        };
+        let (items, next_cursor) =
+            run_rows(&state, read, &id.0, page, load, ChangeView::view).await?;
         Ok(ChangeList::Ok(Json(ChangePage { items, next_cursor })))
     }
 

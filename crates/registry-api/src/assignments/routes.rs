@@ -101,13 +101,11 @@ impl AssignmentsApi {
         let p = &auth.0;
         p.require(&[Role::Admin])?;
         let worker = crate::workers::store::find(&state.db, &body.value.worker_id)
-            .await
-            .map_err(ApiError::from)?
+            .await?
             .filter(|w| can_write_worker(p, w))
             .ok_or_else(|| unknown_reference("worker_id", "worker"))?;
         let post = crate::posts::store::find(&state.db, &body.value.post_id)
-            .await
-            .map_err(ApiError::from)?
+            .await?
             .filter(|m| writable_region(p, &m.region_code))
             .ok_or_else(|| unknown_reference("post_id", "post"))?;
         let input = body.value.validate(&stored_core_post(&post)?)?;
@@ -185,9 +183,7 @@ impl AssignmentsApi {
             post_id: post_id.0.as_deref(),
             active_on: active_on.0,
         };
-        let rows = store::list(&state.db, scope, filter, page.after(), page.limit)
-            .await
-            .map_err(ApiError::from)?;
+        let rows = store::list(&state.db, scope, filter, page.after(), page.limit).await?;
         let (rows, next_cursor) = page.cut(rows, |m| &m.id);
         let reads = rows.iter().map(|m| (m.id.as_str(), m.worker_id.as_str()));
         Read::new(p, &request_id, "list_assignments")

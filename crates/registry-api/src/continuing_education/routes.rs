@@ -15,7 +15,7 @@ use crate::db::entities::continuing_education as ce;
 use crate::listing::Page;
 use crate::observe::RequestId;
 use crate::payload::JsonBody;
-use crate::problem::{ApiError, Errors, NestedCreateErrors, ReadErrors};
+use crate::problem::{Errors, NestedCreateErrors, ReadErrors};
 use crate::routes::Tags;
 use crate::scope::{readable_worker, writable_worker};
 use crate::state::AppState;
@@ -140,9 +140,7 @@ impl WorkerContinuingEducationApi {
             .record_worker(&state, &worker.id)
             .await?;
         let kind = kind.0.map(CeKind::code);
-        let rows = store::list(&state.db, &worker.id, kind, page.after(), page.limit)
-            .await
-            .map_err(ApiError::from)?;
+        let rows = store::list(&state.db, &worker.id, kind, page.after(), page.limit).await?;
         let (items, next_cursor) = page.finish(rows, |m| &m.id, ContinuingEducation::view)?;
         Ok(ContinuingEducationList::Ok(Json(ContinuingEducationPage {
             items,

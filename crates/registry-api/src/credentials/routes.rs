@@ -192,8 +192,7 @@ impl WorkerCredentialsApi {
             page.after(),
             page.limit,
         )
-        .await
-        .map_err(ApiError::from)?;
+        .await?;
         let (items, next_cursor) = page.finish(rows, |m| &m.id, Credential::view)?;
         Ok(CredentialList::Ok(Json(CredentialPage {
             items,

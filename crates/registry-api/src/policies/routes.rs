@@ -315,8 +315,7 @@ impl AllowancePolicyVersionApi {
     ) -> Result<OnePolicy, Errors<ReadErrors>> {
         let version = i32::try_from(version.0).map_err(|_| ApiError::not_found())?;
         let m = store::find_version(&state.db, &policy_id.0, version)
-            .await
-            .map_err(ApiError::from)?
+            .await?
             .ok_or_else(ApiError::not_found)?;
         Ok(OnePolicy::Ok(Json(PolicyVersion::view(m)?)))
     }

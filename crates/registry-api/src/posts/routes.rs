@@ -106,8 +106,7 @@ impl PostsApi {
         p.require(&[Role::Admin])?;
         let input = body.value.validate()?;
         let unit = crate::units::store::find(&state.db, &body.value.unit_id)
-            .await
-            .map_err(ApiError::from)?
+            .await?
             .filter(|u| writable_region(p, &u.region_code))
             .ok_or_else(|| unknown_reference("unit_id", "unit"))?;
         let ctx = CreateCtx {
@@ -166,9 +165,7 @@ impl PostsApi {
                 .0
                 .map(|l| registry_core::level::Level::from(l).code()),
         };
-        let rows = store::list(&state.db, visible, filter, page.after(), page.limit)
-            .await
-            .map_err(ApiError::from)?;
+        let rows = store::list(&state.db, visible, filter, page.after(), page.limit).await?;
         let (items, next_cursor) = page.finish(rows, |m| &m.id, Post::view)?;
         Ok(PostList::Ok(Json(PostPage { items, next_cursor })))
     }

@@ -80,8 +80,7 @@ impl CredentialRegistrationsApi {
             find_through_worker::<credential::Entity, _>(&state.db, &credential_id.0, |_, w| {
                 can_write_worker(p, w)
             })
-            .await
-            .map_err(ApiError::from)?
+            .await?
             .ok_or_else(ApiError::not_found)?;
         let input = body.value.validate(&credential)?;
         let ctx = CreateCtx {
@@ -150,9 +149,7 @@ impl CredentialRegistrationsApi {
             )
             .await?;
         let kind = kind.0.map(RegistrationKind::code);
-        let rows = store::list(&state.db, &credential.id, kind, page.after(), page.limit)
-            .await
-            .map_err(ApiError::from)?;
+        let rows = store::list(&state.db, &credential.id, kind, page.after(), page.limit).await?;
         let (items, next_cursor) = page.finish(rows, |m| &m.id, Registration::view)?;
         Ok(RegistrationList::Ok(Json(RegistrationPage {
             items,

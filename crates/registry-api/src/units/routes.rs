@@ -169,9 +169,7 @@ impl UnitsApi {
         let unit_type = unit_type
             .0
             .map(|t| registry_core::post::UnitType::from(t).code());
-        let rows = store::list(&state.db, visible, unit_type, page.after(), page.limit)
-            .await
-            .map_err(ApiError::from)?;
+        let rows = store::list(&state.db, visible, unit_type, page.after(), page.limit).await?;
         let (items, next_cursor) = page.finish(rows, |m| &m.id, Unit::view)?;
         Ok(UnitList::Ok(Json(UnitPage { items, next_cursor })))
     }
