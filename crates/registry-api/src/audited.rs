@@ -2,9 +2,13 @@
 //! before it answers ([`Read`]).
 //!
 //! Every such read by someone other than the worker is recorded in the audit log, and the
-//! entry is committed before the answer leaves (see [`crate::audit::record_read`]); a worker's
-//! own reads are not recorded. [`Read`] names who reads in which request under which
-//! operation, so a handler says only what was read.
+//! entry is committed before the answer leaves; a worker's own reads are not recorded.
+//! [`Read`] names who reads in which request under which operation, so a handler says only
+//! what was read. A single read ([`Read::record`]) goes through the group-commit writer
+//! ([`crate::audit::reads::ReadAudit`], one transaction for all the reads waiting at that
+//! moment); the reads of a page ([`Read::record_each`]) are written together in one
+//! transaction of their own ([`crate::audit::record_reads`]), so a list answers only once
+//! all its entries are.
 
 use sea_orm::{EntityTrait, PrimaryKeyTrait, Related};
 
@@ -37,8 +41,9 @@ impl<'a> Read<'a> {
         }
     }
 
-    /// Records the read of `resource` `resource_id`, part of the record of `worker_id`;
-    /// returns once the entry is committed.
+    /// Records the read of `resource` `resource_id`, part of the record of `worker_id`, with
+    /// group commit; returns once the entry is committed (an error if it could not be, so
+    /// the read fails).
     pub async fn record(
         &self,
         state: &AppState,
@@ -46,19 +51,15 @@ impl<'a> Read<'a> {
         resource_id: &str,
         worker_id: Option<&str>,
     ) -> Result<(), ApiError> {
-        audit::record_read(
-            &state.db,
-            AuditEvent {
-                principal: self.principal,
-                action: self.action,
-                resource,
-                resource_id,
-                request_id: self.request_id.as_str(),
-                worker_id,
-            },
-        )
-        .await
-        .map_err(ApiError::from)
+        let entry = AuditEvent {
+            principal: self.principal,
+            action: self.action,
+            resource,
+            resource_id,
+            request_id: self.request_id.as_str(),
+            worker_id,
+        };
+        state.reads.record(entry).await.map_err(ApiError::from)
     }
 
     /// Records the reads of a page: one entry per `(resource_id, worker_id)` of `reads`, all
