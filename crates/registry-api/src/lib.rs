@@ -21,7 +21,7 @@
 //! - [`routes`]: assembles the operations ([`workers`], [`units`], [`posts`],
 //!   [`credentials`], [`registrations`], [`continuing_education`], [`assignments`]), docs
 //!   and ops endpoints; [`scope`] scopes records through their worker; [`dates`] parses
-//!   `YYYY-MM-DD` in bodies.
+//!   `YYYY-MM-DD` in bodies; [`region_scope`] scopes units and posts by their region.
 //! - [`policies`] (allowance policy versions as data), [`allowance_payments`] (one-off
 //!   payments), [`decisions`] (facts loader; allowance, ladder, staffing answers, `/me` views).
 //! - [`me`]: a worker's own views; [`verifications`]: public certificate verification;
@@ -73,6 +73,7 @@ pub mod policies;
 pub mod posts;
 pub mod problem;
 pub mod records_errors;
+pub mod region_scope;
 pub mod registrations;
 pub mod routes;
 pub mod scope;

@@ -1,8 +1,9 @@
 //! The write path of every update under `If-Match`: one transaction holding the change, its
 //! audit entry and (when the feed reports it) its change-feed event.
 //!
-//! An update handler checks the caller's role, the `If-Match` version
-//! ([`crate::concurrency::expected_version`]) and the body, then:
+//! An update handler names the update ([`UpdateCtx::by_admin`]: 403 for anyone but an
+//! admin), checks the `If-Match` version ([`crate::concurrency::expected_version`]) and the
+//! body, then:
 //! 1. [`UpdateCtx::begin`] opens the write transaction and loads the row as the caller may
 //!    write it (a row outside the caller's scope is the same 404 as a missing one);
 //! 2. the handler checks what depends on the stored row (e.g. a revoked credential stays
@@ -16,7 +17,7 @@
 use sea_orm::{DatabaseTransaction, EntityTrait, PrimaryKeyTrait};
 
 use crate::audit::{self, AuditEvent};
-use crate::auth::Principal;
+use crate::auth::{Principal, Role};
 use crate::concurrency::stale;
 use crate::db::begin_write;
 use crate::db::entities::{assignment, credential, objection, post, unit, worker};
@@ -71,14 +72,16 @@ pub struct UpdateCtx<'a> {
 
 impl<'a> UpdateCtx<'a> {
     /// `operation` (e.g. `update_unit`) of `principal` on `resource` (as in the audit log and
-    /// the change feed, e.g. `unit`) `id`, in request `request_id`.
-    pub fn new(
+    /// the change feed, e.g. `unit`) `id`, in request `request_id`; 403 unless `principal`
+    /// is an admin (only admins update).
+    pub fn by_admin(
         principal: &'a Principal,
         request_id: &'a RequestId,
         operation: &'a str,
         resource: &'a str,
         id: &'a str,
-    ) -> Self {
+    ) -> Result<Self, ApiError> {
+        principal.require(&[Role::Admin])?;
         let entry = AuditEvent {
             principal,
             action: operation,
@@ -87,7 +90,17 @@ impl<'a> UpdateCtx<'a> {
             request_id: request_id.as_str(),
             worker_id: None,
         };
-        Self { entry }
+        Ok(Self { entry })
+    }
+
+    /// The caller.
+    pub fn principal(&self) -> &'a Principal {
+        self.entry.principal
+    }
+
+    /// Id of the row.
+    pub fn id(&self) -> &'a str {
+        self.entry.resource_id
     }
 
     /// Opens the write transaction and loads the row with `load`, which returns it only if

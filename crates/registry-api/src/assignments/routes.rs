@@ -248,9 +248,8 @@ impl AssignmentApi {
         body: JsonBody<UpdateAssignment>,
     ) -> Result<OneAssignment, Errors<UpdateErrors>> {
         let (p, id) = (&auth.0, id.0.as_str());
-        p.require(&[Role::Admin])?;
+        let ctx = UpdateCtx::by_admin(p, &request_id, "update_assignment", "assignment", id)?;
         let expected = expected_version(if_match.0.as_deref())?;
-        let ctx = UpdateCtx::new(p, &request_id, "update_assignment", "assignment", id);
         let (update, _worker) = ctx
             .begin_with(&state, expected, async |txn| {
                 find_through_worker::<assignment::Entity, _>(txn, id, |a, w| writable(p, a, w))

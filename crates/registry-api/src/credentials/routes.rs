@@ -252,10 +252,9 @@ impl CredentialApi {
         body: JsonBody<CredentialBody>,
     ) -> Result<OneCredential, Errors<UpdateErrors>> {
         let (p, id) = (&auth.0, id.0.as_str());
-        p.require(&[Role::Admin])?;
+        let ctx = UpdateCtx::by_admin(p, &request_id, "update_credential", "credential", id)?;
         let expected = expected_version(if_match.0.as_deref())?;
         let input = body.value.validate()?;
-        let ctx = UpdateCtx::new(p, &request_id, "update_credential", "credential", id);
         let (update, _worker) = ctx
             .begin_with(&state, expected, async |txn| {
                 find_through_worker::<credential::Entity, _>(txn, id, |_, w| can_write_worker(p, w))

@@ -179,10 +179,9 @@ async fn decide(
     if_match: Option<&str>,
     body: &DecisionBody,
 ) -> Result<OneObjection, ApiError> {
-    p.require(&[Role::Admin])?;
+    let ctx = UpdateCtx::by_admin(p, request_id, "decide_objection", "objection", id)?;
     let reason = checked_text("reason", &body.reason)?;
     let expected = expected_version(if_match)?;
-    let ctx = UpdateCtx::new(p, request_id, "decide_objection", "objection", id);
     let (update, worker) = ctx
         .begin_with(state, expected, async |txn| {
             find_through_worker::<objection::Entity, _>(txn, id, |_, w| can_write_worker(p, w))

@@ -8,7 +8,7 @@ use poem_openapi::{ApiResponse, OpenApi};
 
 use super::api::{CreatePost, Post, PostPage, UpdatePost};
 use super::store::{self, PostFilter};
-use crate::auth::{Auth, Principal, Role};
+use crate::auth::{Auth, Role};
 use crate::concurrency::{etag, expected_version};
 use crate::create::{CreateCtx, Idempotent, create_once};
 use crate::db::entities::post;
@@ -20,9 +20,10 @@ use crate::payload::JsonBody;
 use crate::problem::{
     ApiError, CreateErrors, Errors, ListErrors, ProblemField, ReadErrors, UpdateErrors,
 };
+use crate::region_scope::{begin_update, find_readable};
 use crate::routes::Tags;
 use crate::state::AppState;
-use crate::units::routes::{readable_region, writable_region};
+use crate::units::routes::writable_region;
 use crate::update::UpdateCtx;
 
 const CURSOR_PREFIX: &str = "p1:";
@@ -53,18 +54,6 @@ pub enum PostList {
     /// The page.
     #[oai(status = 200)]
     Ok(Json<PostPage>),
-}
-
-/// The post `id` if `p` may read it; otherwise the same 404 as a missing one.
-pub async fn find_readable(
-    state: &AppState,
-    p: &Principal,
-    id: &str,
-) -> Result<post::Model, ApiError> {
-    store::find(&state.db, id)
-        .await?
-        .filter(|m| readable_region(p, &m.region_code))
-        .ok_or_else(ApiError::not_found)
 }
 
 /// The 422 for a reference to a record that is missing or outside the caller's scope.
@@ -210,16 +199,10 @@ impl PostApi {
         body: JsonBody<UpdatePost>,
     ) -> Result<OnePost, Errors<UpdateErrors>> {
         let (p, id) = (&auth.0, id.0.as_str());
-        p.require(&[Role::Admin])?;
+        let ctx = UpdateCtx::by_admin(p, &request_id, "update_post", "post", id)?;
         let expected = expected_version(if_match.0.as_deref())?;
         let input = body.value.validate()?;
-        let ctx = UpdateCtx::new(p, &request_id, "update_post", "post", id);
-        let update = ctx
-            .begin(&state, expected, async |txn| {
-                let found = store::find(txn, id).await?;
-                Ok(found.filter(|m| writable_region(p, &m.region_code)))
-            })
-            .await?;
+        let update = begin_update::<post::Model>(&state, ctx, expected).await?;
         update
             .apply(async |txn| Ok(store::update_if_version(txn, id, expected, &input).await?))
             .await?;

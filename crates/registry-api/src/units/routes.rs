@@ -20,6 +20,7 @@ use crate::payload::JsonBody;
 use crate::problem::{
     ApiError, CreateErrors, Errors, ListErrors, ProblemKind, ReadErrors, UpdateErrors,
 };
+use crate::region_scope::{begin_update, find_readable};
 use crate::routes::Tags;
 use crate::state::AppState;
 use crate::update::UpdateCtx;
@@ -70,18 +71,6 @@ pub fn forbidden_region() -> ApiError {
         ProblemKind::Forbidden,
         "region_code lies outside the caller's region",
     )
-}
-
-/// The unit `id` if `p` may read it; otherwise the same 404 as a missing one.
-pub async fn find_readable(
-    state: &AppState,
-    p: &Principal,
-    id: &str,
-) -> Result<unit::Model, ApiError> {
-    store::find(&state.db, id)
-        .await?
-        .filter(|m| readable_region(p, &m.region_code))
-        .ok_or_else(ApiError::not_found)
 }
 
 fn one(m: unit::Model) -> Result<OneUnit, ApiError> {
@@ -213,16 +202,10 @@ impl UnitApi {
         body: JsonBody<UnitBody>,
     ) -> Result<OneUnit, Errors<UpdateErrors>> {
         let (p, id) = (&auth.0, id.0.as_str());
-        p.require(&[Role::Admin])?;
+        let ctx = UpdateCtx::by_admin(p, &request_id, "update_unit", "unit", id)?;
         let expected = expected_version(if_match.0.as_deref())?;
         let input = body.value.validate()?;
-        let ctx = UpdateCtx::new(p, &request_id, "update_unit", "unit", id);
-        let update = ctx
-            .begin(&state, expected, async |txn| {
-                let found = store::find(txn, id).await?;
-                Ok(found.filter(|m| writable_region(p, &m.region_code)))
-            })
-            .await?;
+        let update = begin_update::<unit::Model>(&state, ctx, expected).await?;
         if !p.can_write_region(&input.region()) {
             return Err(forbidden_region().into());
         }

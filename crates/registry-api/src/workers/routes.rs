@@ -189,11 +189,10 @@ impl WorkerApi {
         if_match: Header<Option<String>>,
         body: JsonBody<UpdateWorker>,
     ) -> Result<OneWorker, Errors<UpdateErrors>> {
-        let (p, id) = (&auth.0, id.0.as_str());
-        p.require(&[Role::Admin])?;
+        let ctx = UpdateCtx::by_admin(&auth.0, &request_id, "update_worker", "worker", &id.0)?;
         let expected = expected_version(if_match.0.as_deref())?;
         let fields = body.value.validate()?;
-        let ctx = UpdateCtx::new(p, &request_id, "update_worker", "worker", id);
+        let (p, id) = (&auth.0, id.0.as_str());
         let update = ctx
             .begin(&state, expected, async |txn| {
                 Ok(store::find(txn, id)
