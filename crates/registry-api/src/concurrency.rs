@@ -6,6 +6,11 @@
 //! `UPDATE … SET version = version + 1 WHERE id = ? AND version = ?`; zero rows affected
 //! means someone else won: 412. So two updates carrying the same ETag never both succeed.
 
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, UpdateMany};
+
+use crate::db::entities::{assignment, credential, post, unit, worker};
+use crate::db::now_utc;
 use crate::problem::{ApiError, ProblemKind};
 
 /// The ETag of a version.
@@ -44,6 +49,48 @@ pub fn stale() -> ApiError {
         ProblemKind::PreconditionFailed,
         "If-Match does not match the current ETag; read the resource again",
     )
+}
+
+/// A table of versioned rows: each has an `id`, a `version` and an `updated_at`.
+pub trait VersionedTable: EntityTrait {
+    /// The primary key column.
+    const ID: Self::Column;
+    /// The version column (the ETag).
+    const VERSION: Self::Column;
+    /// The time of the last change.
+    const UPDATED_AT: Self::Column;
+}
+
+/// Implements [`VersionedTable`] for the `Entity` of each entity module.
+macro_rules! versioned_table {
+    ($($entity:ident),*) => {$(
+        impl VersionedTable for $entity::Entity {
+            const ID: $entity::Column = $entity::Column::Id;
+            const VERSION: $entity::Column = $entity::Column::Version;
+            const UPDATED_AT: $entity::Column = $entity::Column::UpdatedAt;
+        }
+    )*};
+}
+
+versioned_table!(unit, post, worker, credential, assignment);
+
+/// Runs `update` (an `UPDATE` of `E` setting the replaced columns) on row `id` only while it
+/// is at version `expected`, also setting `updated_at` to now and `version = version + 1`;
+/// whether it did (one row affected).
+pub async fn update_if_version<E: VersionedTable, C: ConnectionTrait>(
+    conn: &C,
+    update: UpdateMany<E>,
+    id: &str,
+    expected: i64,
+) -> Result<bool, DbErr> {
+    let res = update
+        .col_expr(E::UPDATED_AT, Expr::value(now_utc()))
+        .col_expr(E::VERSION, Expr::col(E::VERSION).add(1))
+        .filter(E::ID.eq(id))
+        .filter(E::VERSION.eq(expected))
+        .exec(conn)
+        .await?;
+    Ok(res.rows_affected == 1)
 }
 
 #[cfg(test)]

@@ -14,13 +14,14 @@
 //! - [`problem`]: RFC 9457 problems — the only error shape on the wire.
 //! - [`payload`]: [`payload::JsonBody`], the JSON body extractor whose errors name fields.
 //! - [`idempotency`], [`concurrency`], [`audit`]: the write-path building blocks;
-//!   [`create`] runs a create with all three; [`listing`] pages and region filters lists;
-//!   [`mirror`] mirrors core enums as API enums.
+//!   [`create`] runs a create with all three, [`update`] an update under `If-Match` with
+//!   its audit entry and event; [`audited`] records a handler's read of a worker's record;
+//!   [`listing`] pages and region filters lists; [`mirror`] mirrors core enums as API enums.
 //! - [`observe`], [`metrics`]: request ids, logs, problem mapping, Prometheus.
 //! - [`routes`]: assembles the operations ([`workers`], [`units`], [`posts`],
 //!   [`credentials`], [`registrations`], [`continuing_education`], [`assignments`]), docs
 //!   and ops endpoints; [`scope`] scopes records through their worker; [`dates`] parses
-//!   `YYYY-MM-DD` in bodies.
+//!   `YYYY-MM-DD` in bodies; [`region_scope`] scopes units and posts by their region.
 //! - [`policies`] (allowance policy versions as data), [`allowance_payments`] (one-off
 //!   payments), [`decisions`] (facts loader; allowance, ladder, staffing answers, `/me` views).
 //! - [`me`]: a worker's own views; [`verifications`]: public certificate verification;
@@ -46,6 +47,7 @@ pub mod allowance_payments;
 pub mod appraisals;
 pub mod assignments;
 pub mod audit;
+pub mod audited;
 pub mod auth;
 pub mod cli;
 pub mod concurrency;
@@ -71,11 +73,13 @@ pub mod policies;
 pub mod posts;
 pub mod problem;
 pub mod records_errors;
+pub mod region_scope;
 pub mod registrations;
 pub mod routes;
 pub mod scope;
 pub mod state;
 pub mod units;
+pub mod update;
 pub mod workers;
 
 pub mod allowance_runs;

@@ -63,6 +63,62 @@ pub fn finish_page<M>(
     }
 }
 
+/// One list call's page: the id its cursor resumes after and its size.
+#[derive(Debug)]
+pub struct Page {
+    prefix: &'static str,
+    after: Option<String>,
+    /// Rows on the page (the query fetches one more, see [`finish_page`]).
+    pub limit: usize,
+}
+
+impl Page {
+    /// The page of `limit` rows ([`page_size`]) after `cursor` (issued under `prefix`;
+    /// 422 `cursor.invalid` otherwise).
+    pub fn new(
+        prefix: &'static str,
+        cursor: Option<&str>,
+        limit: Option<u32>,
+    ) -> Result<Self, ApiError> {
+        let limit = page_size(limit);
+        let after = decode_cursor(prefix, cursor)?;
+        Ok(Self {
+            prefix,
+            after,
+            limit,
+        })
+    }
+
+    /// The id the page starts after, if any.
+    pub fn after(&self) -> Option<&str> {
+        self.after.as_deref()
+    }
+
+    /// Cuts `rows` (fetched with `limit + 1`) to the page, with the next cursor, if any.
+    pub fn cut<M>(&self, rows: Vec<M>, id: impl Fn(&M) -> &str) -> (Vec<M>, Option<String>) {
+        finish_page(rows, self.limit, self.prefix, id)
+    }
+
+    /// [`Self::cut`], with the rows of the page rendered by `view`.
+    pub fn finish<M, V, E>(
+        &self,
+        rows: Vec<M>,
+        id: impl Fn(&M) -> &str,
+        view: impl FnMut(M) -> Result<V, E>,
+    ) -> Result<(Vec<V>, Option<String>), E> {
+        let (rows, next_cursor) = self.cut(rows, id);
+        Ok((views(rows, view)?, next_cursor))
+    }
+}
+
+/// Every row rendered by `view`, or the first error.
+pub fn views<M, V, E>(
+    rows: impl IntoIterator<Item = M>,
+    view: impl FnMut(M) -> Result<V, E>,
+) -> Result<Vec<V>, E> {
+    rows.into_iter().map(view).collect()
+}
+
 /// Which regions a region-scoped list may return.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RegionVisible {

@@ -382,6 +382,14 @@ impl<S: ErrorSet> From<ApiError> for Errors<S> {
     }
 }
 
+/// A storage error as the operation's error, mapped as [`ApiError`] maps it (see
+/// `crate::db`), so handlers can use `?` on queries directly.
+impl<S: ErrorSet> From<sea_orm::DbErr> for Errors<S> {
+    fn from(e: sea_orm::DbErr) -> Self {
+        ApiError::from(e).into()
+    }
+}
+
 impl<S: ErrorSet> From<Errors<S>> for poem::Error {
     fn from(e: Errors<S>) -> Self {
         poem::Error::from(e.0)

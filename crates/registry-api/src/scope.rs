@@ -3,6 +3,7 @@
 //! writable by admins of the worker's region. Hidden is reported exactly like missing.
 
 use registry_core::ids::RegionCode;
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, PrimaryKeyTrait, Related};
 
 use crate::auth::Principal;
 use crate::db::entities::worker;
@@ -41,4 +42,26 @@ pub async fn writable_worker(
         .await?
         .filter(|w| can_write_worker(p, w))
         .ok_or_else(ApiError::not_found)
+}
+
+/// Row `id` of `E` with its worker (one query) if `allowed(row, worker)`; `None` when the row
+/// or its worker is missing or `allowed` refuses, so hidden and missing look the same.
+pub async fn find_through_worker<E, C>(
+    conn: &C,
+    id: &str,
+    allowed: impl FnOnce(&E::Model, &worker::Model) -> bool,
+) -> Result<Option<(E::Model, worker::Model)>, DbErr>
+where
+    E: EntityTrait + Related<worker::Entity>,
+    C: ConnectionTrait,
+    <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<String>,
+{
+    let found = E::find_by_id(id.to_owned())
+        .find_also_related(worker::Entity)
+        .one(conn)
+        .await?;
+    Ok(match found {
+        Some((row, Some(w))) if allowed(&row, &w) => Some((row, w)),
+        _ => None,
+    })
 }

@@ -814,7 +814,7 @@ mod tests {
     use super::*;
     use crate::credential::{CredentialInput, Scheme};
     use crate::ids::CertificateNumber;
-    use time::macros::date;
+    use time::macros::{date, format_description};
 
     fn cred(id: u64, issue_date: Date) -> Credential {
         Credential::new(CredentialInput {
@@ -846,22 +846,14 @@ mod tests {
 
     #[test]
     fn validity_runs_to_the_day_before_the_anniversary() {
-        assert_eq!(
-            first(1, 1, date!(2024 - 02 - 29)).valid_until(),
-            date!(2027 - 02 - 28)
-        );
-        assert_eq!(
-            first(1, 1, date!(2024 - 03 - 01)).valid_until(),
-            date!(2027 - 02 - 28)
-        );
-        assert_eq!(
-            first(1, 1, date!(2024 - 01 - 01)).valid_until(),
-            date!(2026 - 12 - 31)
-        );
-        assert_eq!(
-            first(1, 1, date!(2023 - 03 - 31)).valid_until(),
-            date!(2026 - 03 - 30)
-        );
+        for (on, until) in [
+            (date!(2024 - 02 - 29), date!(2027 - 02 - 28)),
+            (date!(2024 - 03 - 01), date!(2027 - 02 - 28)),
+            (date!(2024 - 01 - 01), date!(2026 - 12 - 31)),
+            (date!(2023 - 03 - 31), date!(2026 - 03 - 30)),
+        ] {
+            assert_eq!(first(1, 1, on).valid_until(), until, "{on}");
+        }
         let zero = RegistrationRules {
             validity_months: 0,
             ..rules()
@@ -1091,75 +1083,26 @@ mod tests {
             course(3, date!(2027 - 02 - 28), "31.5"), // last day of the cycle
             course(4, date!(2027 - 03 - 01), "10"),   // next cycle
         ];
-        // Cycle of 36 months from a leap day: 2024-02-29 to 2027-02-28, like the registration.
-        let p = ce_progress(
-            Level::Assistant,
-            date!(2024 - 02 - 29),
-            &records,
-            date!(2027 - 02 - 28),
-            &r,
-        );
-        assert_eq!(
-            (p.cycle_start, p.cycle_end),
-            (date!(2024 - 02 - 29), date!(2027 - 02 - 28))
-        );
-        assert_eq!(p.records_used, vec![2, 3]);
-        assert_eq!(p.completed_hours, hours("71.5"));
-        assert_eq!(p.remaining_hours, hours("0.5"));
-        let p = ce_progress(
-            Level::Assistant,
-            date!(2024 - 02 - 29),
-            &records,
-            date!(2027 - 03 - 01),
-            &r,
-        );
-        assert_eq!(
-            (p.cycle_start, p.cycle_end),
-            (date!(2027 - 03 - 01), date!(2030 - 02 - 28))
-        );
-        assert_eq!(p.records_used, vec![4]);
-
-        let p = ce_progress(
-            Level::Assistant,
-            date!(2024 - 03 - 01),
-            &records,
-            date!(2027 - 02 - 28),
-            &r,
-        );
-        assert_eq!(
-            (p.cycle_start, p.cycle_end),
-            (date!(2024 - 03 - 01), date!(2027 - 02 - 28))
-        );
-        assert_eq!(p.records_used, vec![3]);
-        assert_eq!(p.completed_hours, hours("31.5"));
-
-        let p = ce_progress(
-            Level::Assistant,
-            date!(2024 - 02 - 01),
-            &records,
-            date!(2027 - 01 - 31),
-            &r,
-        );
-        assert_eq!(
-            (p.cycle_start, p.cycle_end),
-            (date!(2024 - 02 - 01), date!(2027 - 01 - 31))
-        );
-        assert_eq!(p.records_used, vec![1, 2]);
-        assert_eq!(p.completed_hours, hours("60"));
-        assert_eq!(p.remaining_hours, hours("12"));
-        // Next cycle starts over.
-        let p = ce_progress(
-            Level::Assistant,
-            date!(2024 - 02 - 01),
-            &records,
-            date!(2027 - 03 - 01),
-            &r,
-        );
-        assert_eq!(
-            (p.cycle_start, p.cycle_end),
-            (date!(2027 - 02 - 01), date!(2030 - 01 - 31))
-        );
-        assert_eq!(p.records_used, vec![3, 4]);
+        let day = |s| Date::parse(s, format_description!("[year]-[month]-[day]")).unwrap();
+        // Cycle start and date; the cycle, the records used, completed and remaining hours.
+        #[rustfmt::skip] // one case a line
+        let cases: [(_, _, _, _, &[u64], _, _); 5] = [
+            // 36 months from a leap day: 2024-02-29 to 2027-02-28, like the registration.
+            ("2024-02-29", "2027-02-28", "2024-02-29", "2027-02-28", &[2, 3], "71.5", "0.5"),
+            ("2024-02-29", "2027-03-01", "2027-03-01", "2030-02-28", &[4], "10", "62"),
+            ("2024-03-01", "2027-02-28", "2024-03-01", "2027-02-28", &[3], "31.5", "40.5"),
+            ("2024-02-01", "2027-01-31", "2024-02-01", "2027-01-31", &[1, 2], "60", "12"),
+            // The next cycle starts over.
+            ("2024-02-01", "2027-03-01", "2027-02-01", "2030-01-31", &[3, 4], "41.5", "30.5"),
+        ];
+        for (start, on, from, until, used, completed, remaining) in cases {
+            let p = ce_progress(Level::Assistant, day(start), &records, day(on), &r);
+            let cycle = (p.cycle_start, p.cycle_end);
+            assert_eq!(cycle, (day(from), day(until)), "{start} on {on}");
+            assert_eq!(p.records_used, used, "{start} on {on}");
+            assert_eq!(p.completed_hours, hours(completed), "{start} on {on}");
+            assert_eq!(p.remaining_hours, hours(remaining), "{start} on {on}");
+        }
     }
 
     #[test]

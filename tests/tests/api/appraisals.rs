@@ -266,22 +266,9 @@ async fn appraisals_are_append_only_in_the_database(b: Backend) {
 async fn idempotent_retry_records_one_appraisal(b: Backend) {
     let app = spawn_app(b).await;
     let (wid, unit) = worker_and_unit(&app, 1, "510104").await;
-    let send = |b: Value| {
-        app.client
-            .post(app.url(&format!("/api/v1/workers/{wid}/appraisals")))
-            .bearer_auth(app.admin("510000"))
-            .header("Idempotency-Key", "appraisal-1")
-            .json(&b)
-            .send()
-    };
-    let first = send(body(&unit, "pass")).await.unwrap();
-    assert_eq!(first.status(), 201);
-    let first: Value = first.json().await.unwrap();
-    let again = send(body(&unit, "pass")).await.unwrap();
-    assert_eq!(again.status(), 201);
-    let again: Value = again.json().await.unwrap();
-    assert_eq!(again["id"], first["id"]);
+    let path = format!("/api/v1/workers/{wid}/appraisals");
+    let (first, other) = (body(&unit, "pass"), body(&unit, "fail"));
+    app.assert_idempotent_create(&path, &app.admin("510000"), "appraisal-1", &first, &other)
+        .await;
     assert_eq!(app.count::<appraisal::Entity>().await, 1);
-    let other = send(body(&unit, "fail")).await.unwrap();
-    assert_problem(other, 422, "idempotency-key-reused").await;
 }

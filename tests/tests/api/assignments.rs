@@ -56,23 +56,8 @@ async fn create_read_update(b: Backend) {
         assert_eq!(app.get(&location, &token).await.status(), 200);
     }
     let end = json!({"end": "2025-12-31"});
-    assert_problem(
-        app.put(&location, &admin, None, &end).await,
-        428,
-        "precondition-required",
-    )
-    .await;
-    let resp = app.put(&location, &admin, Some(&etag), &end).await;
-    assert_eq!(resp.status(), 200);
-    assert_eq!(resp.headers()["etag"], "\"2\"");
-    let updated: Value = resp.json().await.unwrap();
+    let updated = app.assert_update_once(&location, &admin, &etag, &end).await;
     assert_eq!(updated["end"], "2025-12-31");
-    assert_problem(
-        app.put(&location, &admin, Some(&etag), &end).await,
-        412,
-        "precondition-failed",
-    )
-    .await;
     let before_start = json!({"end": "2023-12-31"});
     let problem = assert_problem(
         app.put(&location, &admin, Some("\"2\""), &before_start)
@@ -197,26 +182,10 @@ async fn part_time_on_full_time_post_is_422_and_writes_nothing(b: Backend) {
 async fn idempotent_retry_creates_one_assignment(b: Backend) {
     let app = spawn_app(b).await;
     let (w, p) = worker_and_post(&app, 1, "510104", true).await;
+    let (first, other) = (body(&w, &p, "full_time"), body(&w, &p, "part_time"));
     let admin = app.admin("510000");
-    let send = |basis: &str| {
-        app.client
-            .post(app.url("/api/v1/assignments"))
-            .bearer_auth(&admin)
-            .header("Idempotency-Key", "asg-1")
-            .json(&body(&w, &p, basis))
-            .send()
-    };
-    let first: Value = send("full_time").await.unwrap().json().await.unwrap();
-    let second = send("full_time").await.unwrap();
-    assert_eq!(second.status(), 201);
-    let second: Value = second.json().await.unwrap();
-    assert_eq!(first["id"], second["id"]);
-    assert_problem(
-        send("part_time").await.unwrap(),
-        422,
-        "idempotency-key-reused",
-    )
-    .await;
+    app.assert_idempotent_create("/api/v1/assignments", &admin, "asg-1", &first, &other)
+        .await;
     assert_eq!(app.count::<assignment::Entity>().await, 1);
 }
 
@@ -275,18 +244,7 @@ async fn scoped_by_worker_and_post(b: Backend) {
         .await;
     let created: Value = resp.json().await.unwrap();
     let path = format!("/api/v1/assignments/{}", created["id"].as_str().unwrap());
-    let hidden = assert_problem(app.get(&path, &sichuan).await, 404, "not-found").await;
-    let missing = assert_problem(
-        app.get(
-            "/api/v1/assignments/0190aaaa-0000-7000-8000-000000000000",
-            &sichuan,
-        )
-        .await,
-        404,
-        "not-found",
-    )
-    .await;
-    assert_eq!(hidden, missing);
+    app.assert_hidden(&path, &sichuan).await;
     assert_problem(app.get(&path, &app.admin("110000")).await, 404, "not-found").await;
     assert_problem(
         app.get(&path, &app.worker(w_bj.as_str().unwrap())).await,

@@ -139,20 +139,8 @@ async fn idempotent_retry_creates_one_record(b: Backend) {
         worker["id"].as_str().unwrap()
     );
     let admin = app.admin("510000");
-    let send = |hours: &str| {
-        app.client
-            .post(app.url(&path))
-            .bearer_auth(&admin)
-            .header("Idempotency-Key", "ce-1")
-            .json(&record(hours))
-            .send()
-    };
-    let first: Value = send("8").await.unwrap().json().await.unwrap();
-    let second = send("8").await.unwrap();
-    assert_eq!(second.status(), 201);
-    let second: Value = second.json().await.unwrap();
-    assert_eq!(first["id"], second["id"]);
-    assert_problem(send("9").await.unwrap(), 422, "idempotency-key-reused").await;
+    app.assert_idempotent_create(&path, &admin, "ce-1", &record("8"), &record("9"))
+        .await;
     assert_eq!(app.count::<ce::Entity>().await, 1);
 }
 
@@ -169,18 +157,7 @@ async fn scoped_through_the_worker(b: Backend) {
         created["id"].as_str().unwrap()
     );
     let sichuan = app.admin("510000");
-    let hidden = assert_problem(app.get(&one, &sichuan).await, 404, "not-found").await;
-    let missing = assert_problem(
-        app.get(
-            "/api/v1/continuing-education/0190aaaa-0000-7000-8000-000000000000",
-            &sichuan,
-        )
-        .await,
-        404,
-        "not-found",
-    )
-    .await;
-    assert_eq!(hidden, missing);
+    app.assert_hidden(&one, &sichuan).await;
     assert_problem(app.get(&one, &app.worker("other")).await, 404, "not-found").await;
     assert_problem(app.get(&coll, &app.hr("510000")).await, 404, "not-found").await;
     let before = app.count::<audit_log::Entity>().await;

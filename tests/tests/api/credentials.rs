@@ -49,24 +49,11 @@ async fn create_read_update(b: Backend) {
 
     let mut update = new_credential("2019-51-000123");
     update["status"] = json!("revoked");
-    assert_problem(
-        app.put(&location, &admin, None, &update).await,
-        428,
-        "precondition-required",
-    )
-    .await;
-    let resp = app.put(&location, &admin, Some(&etag), &update).await;
-    assert_eq!(resp.status(), 200);
-    assert_eq!(resp.headers()["etag"], "\"2\"");
-    let updated: Value = resp.json().await.unwrap();
+    let updated = app
+        .assert_update_once(&location, &admin, &etag, &update)
+        .await;
     assert_eq!(updated["status"], "revoked");
     assert!(updated.get("valid_region").is_none());
-    assert_problem(
-        app.put(&location, &admin, Some(&etag), &update).await,
-        412,
-        "precondition-failed",
-    )
-    .await;
     // a revoked credential stays revoked
     let restore = new_credential("2019-51-000123");
     let problem = assert_problem(
@@ -213,21 +200,9 @@ async fn idempotent_retry_creates_one_credential(b: Backend) {
         "/api/v1/workers/{}/credentials",
         worker["id"].as_str().unwrap()
     );
-    let admin = app.admin("510000");
-    let send = |number: &str| {
-        app.client
-            .post(app.url(&path))
-            .bearer_auth(&admin)
-            .header("Idempotency-Key", "cred-1")
-            .json(&new_credential(number))
-            .send()
-    };
-    let first: Value = send("I-1").await.unwrap().json().await.unwrap();
-    let second = send("I-1").await.unwrap();
-    assert_eq!(second.status(), 201);
-    let second: Value = second.json().await.unwrap();
-    assert_eq!(first["id"], second["id"]);
-    assert_problem(send("I-2").await.unwrap(), 422, "idempotency-key-reused").await;
+    let (first, other) = (new_credential("I-1"), new_credential("I-2"));
+    app.assert_idempotent_create(&path, &app.admin("510000"), "cred-1", &first, &other)
+        .await;
     assert_eq!(app.count::<credential::Entity>().await, 1);
 }
 
@@ -243,18 +218,7 @@ async fn scoped_through_the_worker(b: Backend) {
     let created: Value = resp.json().await.unwrap();
     let path = format!("/api/v1/credentials/{}", created["id"].as_str().unwrap());
     let sichuan = app.admin("510000");
-    let hidden = assert_problem(app.get(&path, &sichuan).await, 404, "not-found").await;
-    let missing = assert_problem(
-        app.get(
-            "/api/v1/credentials/0190aaaa-0000-7000-8000-000000000000",
-            &sichuan,
-        )
-        .await,
-        404,
-        "not-found",
-    )
-    .await;
-    assert_eq!(hidden, missing);
+    app.assert_hidden(&path, &sichuan).await;
     assert_problem(app.get(&path, &app.hr("510000")).await, 404, "not-found").await;
     assert_problem(
         app.get(&path, &app.worker("someone-else")).await,

@@ -232,6 +232,68 @@ impl TestApp {
         req.send().await.expect("request")
     }
 
+    /// Sends `body` to `path` twice with the `Idempotency-Key` `key` (both 201 with the same
+    /// resource), then `other` with the same key (422 `idempotency-key-reused`); returns the
+    /// first answer.
+    pub async fn assert_idempotent_create(
+        &self,
+        path: &str,
+        token: &str,
+        key: &str,
+        body: &Value,
+        other: &Value,
+    ) -> Value {
+        let send = |b: &Value| {
+            self.client
+                .post(self.url(path))
+                .bearer_auth(token)
+                .header("Idempotency-Key", key)
+                .json(b)
+                .send()
+        };
+        let first = send(body).await.expect("request");
+        assert_eq!(first.status(), 201, "first create");
+        let first: Value = first.json().await.expect("json");
+        let again = send(body).await.expect("request");
+        assert_eq!(again.status(), 201, "retry");
+        let again: Value = again.json().await.expect("json");
+        assert_eq!(first["id"], again["id"], "a retry names the first resource");
+        let reused = send(other).await.expect("request");
+        assert_problem(reused, 422, "idempotency-key-reused").await;
+        first
+    }
+
+    /// Updates the row at `path` (at version 1, ETag `etag`) with `body`: 428 without
+    /// `If-Match`, 200 with the ETag and the new ETag `"2"`, then 412 for the same ETag
+    /// again; returns the updated row.
+    pub async fn assert_update_once(
+        &self,
+        path: &str,
+        token: &str,
+        etag: &str,
+        body: &Value,
+    ) -> Value {
+        let missing = self.put(path, token, None, body).await;
+        assert_problem(missing, 428, "precondition-required").await;
+        let resp = self.put(path, token, Some(etag), body).await;
+        assert_eq!(resp.status(), 200, "{path}");
+        assert_eq!(resp.headers()["etag"], "\"2\"");
+        let updated: Value = resp.json().await.expect("json");
+        let stale = self.put(path, token, Some(etag), body).await;
+        assert_problem(stale, 412, "precondition-failed").await;
+        updated
+    }
+
+    /// Asserts that `token` gets for `path` (`<collection>/<id>`) exactly the 404 it gets
+    /// for an id of the collection that does not exist: hidden looks the same as missing.
+    pub async fn assert_hidden(&self, path: &str, token: &str) {
+        let (collection, _) = path.rsplit_once('/').expect("a path ending in an id");
+        let missing = format!("{collection}/0190aaaa-0000-7000-8000-000000000000");
+        let hidden = assert_problem(self.get(path, token).await, 404, "not-found").await;
+        let missing = assert_problem(self.get(&missing, token).await, 404, "not-found").await;
+        assert_eq!(hidden, missing, "{path}");
+    }
+
     /// Creates a worker as a national admin and returns its JSON.
     pub async fn create_worker(&self, body: &Value) -> Value {
         let resp = self

@@ -46,26 +46,13 @@ async fn create_read_update(b: Backend) {
     assert_eq!(got.headers()["etag"], "\"1\"");
 
     let update = json!({"title": "社工岗", "part_time_allowed": true});
-    assert_problem(
-        app.put(&location, &admin, None, &update).await,
-        428,
-        "precondition-required",
-    )
-    .await;
-    let resp = app.put(&location, &admin, Some(&etag), &update).await;
-    assert_eq!(resp.status(), 200);
-    assert_eq!(resp.headers()["etag"], "\"2\"");
-    let updated: Value = resp.json().await.unwrap();
+    let updated = app
+        .assert_update_once(&location, &admin, &etag, &update)
+        .await;
     assert_eq!(updated["title"], "社工岗");
     assert!(updated.get("min_level").is_none());
     assert!(updated.get("grade").is_none());
     assert_eq!(updated["part_time_allowed"], true);
-    assert_problem(
-        app.put(&location, &admin, Some(&etag), &update).await,
-        412,
-        "precondition-failed",
-    )
-    .await;
     // one unit, one post, one update
     assert_eq!(app.count::<audit_log::Entity>().await, 3);
 }
@@ -162,21 +149,18 @@ async fn invalid_post_is_422_and_writes_nothing(b: Backend) {
 async fn idempotent_retry_creates_one_post(b: Backend) {
     let app = spawn_app(b).await;
     let unit = app.create_unit(&new_unit(1, "510104")).await;
-    let admin = app.admin("510104");
-    let send = |title: &str| {
-        app.client
-            .post(app.url("/api/v1/posts"))
-            .bearer_auth(&admin)
-            .header("Idempotency-Key", "post-1")
-            .json(&new_post(&unit["id"], title))
-            .send()
-    };
-    let first: Value = send("社工岗").await.unwrap().json().await.unwrap();
-    let second = send("社工岗").await.unwrap();
-    assert_eq!(second.status(), 201);
-    let second: Value = second.json().await.unwrap();
-    assert_eq!(first["id"], second["id"]);
-    assert_problem(send("别的岗").await.unwrap(), 422, "idempotency-key-reused").await;
+    let (first, other) = (
+        new_post(&unit["id"], "社工岗"),
+        new_post(&unit["id"], "别的岗"),
+    );
+    app.assert_idempotent_create(
+        "/api/v1/posts",
+        &app.admin("510104"),
+        "post-1",
+        &first,
+        &other,
+    )
+    .await;
     assert_eq!(app.count::<post::Entity>().await, 1);
 }
 
@@ -186,18 +170,7 @@ async fn post_of_other_region_is_hidden(b: Backend) {
     let created = app.create_post(&new_post(&unit["id"], "北京岗")).await;
     let path = format!("/api/v1/posts/{}", created["id"].as_str().unwrap());
     let sichuan = app.admin("510000");
-    let hidden = assert_problem(app.get(&path, &sichuan).await, 404, "not-found").await;
-    let missing = assert_problem(
-        app.get(
-            "/api/v1/posts/0190aaaa-0000-7000-8000-000000000000",
-            &sichuan,
-        )
-        .await,
-        404,
-        "not-found",
-    )
-    .await;
-    assert_eq!(hidden, missing);
+    app.assert_hidden(&path, &sichuan).await;
     assert_problem(app.get(&path, &app.hr("510000")).await, 404, "not-found").await;
     assert_problem(app.get(&path, &app.worker("w")).await, 404, "not-found").await;
     assert_eq!(app.get(&path, &app.hr("110000")).await.status(), 200);

@@ -100,27 +100,11 @@ async fn invalid_registration_is_422_and_writes_nothing(b: Backend) {
 async fn idempotent_retry_creates_one_registration(b: Backend) {
     let app = spawn_app(b).await;
     let (_, cid) = app.worker_with_credential(1, "510104").await;
-    let admin = app.admin("510000");
     let path = format!("/api/v1/credentials/{cid}/registrations");
-    let send = |day: &str| {
-        app.client
-            .post(app.url(&path))
-            .bearer_auth(&admin)
-            .header("Idempotency-Key", "reg-1")
-            .json(&json!({"kind": "first", "registered_on": day}))
-            .send()
-    };
-    let first: Value = send("2020-01-01").await.unwrap().json().await.unwrap();
-    let second = send("2020-01-01").await.unwrap();
-    assert_eq!(second.status(), 201);
-    let second: Value = second.json().await.unwrap();
-    assert_eq!(first["id"], second["id"]);
-    assert_problem(
-        send("2020-01-02").await.unwrap(),
-        422,
-        "idempotency-key-reused",
-    )
-    .await;
+    let body = |day: &str| json!({"kind": "first", "registered_on": day});
+    let (first, other) = (body("2020-01-01"), body("2020-01-02"));
+    app.assert_idempotent_create(&path, &app.admin("510000"), "reg-1", &first, &other)
+        .await;
     assert_eq!(app.count::<registration::Entity>().await, 1);
 }
 
@@ -134,18 +118,7 @@ async fn scoped_through_the_worker(b: Backend) {
     let created: Value = resp.json().await.unwrap();
     let one = format!("/api/v1/registrations/{}", created["id"].as_str().unwrap());
     let sichuan = app.admin("510000");
-    let hidden = assert_problem(app.get(&one, &sichuan).await, 404, "not-found").await;
-    let missing = assert_problem(
-        app.get(
-            "/api/v1/registrations/0190aaaa-0000-7000-8000-000000000000",
-            &sichuan,
-        )
-        .await,
-        404,
-        "not-found",
-    )
-    .await;
-    assert_eq!(hidden, missing);
+    app.assert_hidden(&one, &sichuan).await;
     assert_problem(app.get(&one, &app.worker("other")).await, 404, "not-found").await;
     assert_eq!(app.get(&one, &app.worker(&wid)).await.status(), 200);
     assert_problem(app.get(&path, &app.hr("510000")).await, 404, "not-found").await;

@@ -61,25 +61,12 @@ async fn create_read_update(b: Backend) {
         "region_code": "510104",
         "unit_type": "urban_community",
     });
-    assert_problem(
-        app.put(&location, &admin, None, &update).await,
-        428,
-        "precondition-required",
-    )
-    .await;
-    let resp = app.put(&location, &admin, Some(&etag), &update).await;
-    assert_eq!(resp.status(), 200);
-    assert_eq!(resp.headers()["etag"], "\"2\"");
-    let updated: Value = resp.json().await.unwrap();
+    let updated = app
+        .assert_update_once(&location, &admin, &etag, &update)
+        .await;
     assert_eq!(updated["unit_type"], "urban_community");
     assert!(updated.get("credit_code").is_none());
     assert_eq!(updated["warnings"], json!([]));
-    assert_problem(
-        app.put(&location, &admin, Some(&etag), &update).await,
-        412,
-        "precondition-failed",
-    )
-    .await;
     assert_eq!(app.count::<audit_log::Entity>().await, 2);
 }
 
@@ -172,21 +159,15 @@ async fn invalid_unit_is_422_and_writes_nothing(b: Backend) {
 
 async fn idempotent_retry_creates_one_unit(b: Backend) {
     let app = spawn_app(b).await;
-    let admin = app.admin("510000");
-    let send = |n: u32| {
-        app.client
-            .post(app.url("/api/v1/units"))
-            .bearer_auth(&admin)
-            .header("Idempotency-Key", "unit-1")
-            .json(&new_unit(n, "510104"))
-            .send()
-    };
-    let first: Value = send(1).await.unwrap().json().await.unwrap();
-    let second = send(1).await.unwrap();
-    assert_eq!(second.status(), 201);
-    let second: Value = second.json().await.unwrap();
-    assert_eq!(first["id"], second["id"]);
-    assert_problem(send(2).await.unwrap(), 422, "idempotency-key-reused").await;
+    let (first, other) = (new_unit(1, "510104"), new_unit(2, "510104"));
+    app.assert_idempotent_create(
+        "/api/v1/units",
+        &app.admin("510000"),
+        "unit-1",
+        &first,
+        &other,
+    )
+    .await;
     assert_eq!(app.count::<unit::Entity>().await, 1);
     assert_eq!(app.count::<audit_log::Entity>().await, 1);
 }
@@ -196,18 +177,7 @@ async fn other_region_is_hidden(b: Backend) {
     let created = app.create_unit(&new_unit(1, "110105")).await;
     let path = format!("/api/v1/units/{}", created["id"].as_str().unwrap());
     let sichuan = app.admin("510000");
-    let hidden = assert_problem(app.get(&path, &sichuan).await, 404, "not-found").await;
-    let missing = assert_problem(
-        app.get(
-            "/api/v1/units/0190aaaa-0000-7000-8000-000000000000",
-            &sichuan,
-        )
-        .await,
-        404,
-        "not-found",
-    )
-    .await;
-    assert_eq!(hidden["detail"], missing["detail"]);
+    app.assert_hidden(&path, &sichuan).await;
     assert_problem(app.get(&path, &app.hr("510000")).await, 404, "not-found").await;
     assert_problem(app.get(&path, &app.worker("w")).await, 404, "not-found").await;
 

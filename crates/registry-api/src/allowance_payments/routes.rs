@@ -7,11 +7,11 @@ use poem_openapi::{ApiResponse, OpenApi};
 
 use super::api::{Payment, PaymentBody, PaymentPage};
 use super::store;
-use crate::audit::{self, AuditEvent};
+use crate::audited::Read;
 use crate::auth::{Auth, Role};
 use crate::create::{CreateCtx, Idempotent, create_once};
 use crate::db::entities::allowance_payment;
-use crate::listing::{decode_cursor, finish_page, page_size};
+use crate::listing::Page;
 use crate::observe::RequestId;
 use crate::payload::JsonBody;
 use crate::problem::{ApiError, Errors, NestedCreateErrors, ProblemField, ReadErrors};
@@ -68,10 +68,7 @@ impl WorkerAllowancePaymentsApi {
         p.require(&[Role::Admin])?;
         let input = body.value.validate()?;
         let worker = writable_worker(&state, p, &worker_id.0).await?;
-        if !crate::policies::store::family_exists(&state.db, &input.policy_id)
-            .await
-            .map_err(ApiError::from)?
-        {
+        if !crate::policies::store::family_exists(&state.db, &input.policy_id).await? {
             return Err(ApiError::validation(vec![ProblemField {
                 field: "policy_id".into(),
                 rule: "payment.unknown_policy".into(),
@@ -125,30 +122,13 @@ impl WorkerAllowancePaymentsApi {
         limit: Query<Option<u32>>,
     ) -> Result<PaymentList, Errors<ReadErrors>> {
         let p = &auth.0;
-        let limit = page_size(limit.0);
-        let after = decode_cursor(CURSOR_PREFIX, cursor.0.as_deref())?;
+        let page = Page::new(CURSOR_PREFIX, cursor.0.as_deref(), limit.0)?;
         let worker = readable_worker(&state, p, &worker_id.0).await?;
-        let rows = store::list(&state.db, &worker.id, after.as_deref(), limit)
-            .await
-            .map_err(ApiError::from)?;
-        let (rows, next_cursor) = finish_page(rows, limit, CURSOR_PREFIX, |m| &m.id);
-        let items = rows
-            .into_iter()
-            .map(Payment::view)
-            .collect::<Result<Vec<_>, _>>()?;
-        audit::record_read(
-            &state.db,
-            AuditEvent {
-                principal: p,
-                action: "list_allowance_payments",
-                resource: "worker",
-                resource_id: &worker.id,
-                request_id: request_id.as_str(),
-                worker_id: Some(&worker.id),
-            },
-        )
-        .await
-        .map_err(ApiError::from)?;
+        let rows = store::list(&state.db, &worker.id, page.after(), page.limit).await?;
+        let (items, next_cursor) = page.finish(rows, |m| &m.id, Payment::view)?;
+        Read::new(p, &request_id, "list_allowance_payments")
+            .record_worker(&state, &worker.id)
+            .await?;
         Ok(PaymentList::Ok(Json(PaymentPage { items, next_cursor })))
     }
 }

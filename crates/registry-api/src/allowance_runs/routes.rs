@@ -10,19 +10,21 @@ use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::{Binary, Json};
 use poem_openapi::{ApiResponse, OpenApi};
 use registry_core::ids::RegionCode;
+use sea_orm::DbErr;
 
 use super::api::{
     AllowanceRun, ChangePage, ChangeView, MAX_CHANGES_SHOWN, RunBody, RunItem, RunItemPage, RunPage,
 };
 use super::{compute, export, store};
 use crate::audit::{self, AuditEvent};
+use crate::audited::Read;
 use crate::auth::{Auth, Principal, Role};
 use crate::concurrency::{etag, expected_version, stale};
 use crate::create::{CreateCtx, Idempotent, create_once};
 use crate::db::begin_write;
-use crate::db::entities::{allowance_run, allowance_run_change};
+use crate::db::entities::{allowance_run, allowance_run_change, allowance_run_item};
 use crate::decisions::routes::parse_month;
-use crate::listing::{RegionVisible, decode_cursor, finish_page, page_size, region_visible};
+use crate::listing::{Page, RegionVisible, region_visible, views};
 use crate::observe::RequestId;
 use crate::payload::JsonBody;
 use crate::problem::{
@@ -117,26 +119,41 @@ async fn readable_run(
         .ok_or_else(ApiError::not_found)
 }
 
-async fn record(
+/// A row of a run that names one worker: a line or a change.
+trait WorkerRow {
+    fn worker_id(&self) -> &str;
+}
+
+impl WorkerRow for allowance_run_item::Model {
+    fn worker_id(&self) -> &str {
+        &self.worker_id
+    }
+}
+
+impl WorkerRow for allowance_run_change::Model {
+    fn worker_id(&self) -> &str {
+        &self.worker_id
+    }
+}
+
+/// A page of run `id`'s rows by worker (its lines or its changes): the run as the reader
+/// may see it (else 404), the rows `load(run_id, after, limit + 1)` cut to `page`, rendered
+/// by `view`, with one read recorded per worker on the page.
+async fn run_rows<M: WorkerRow, V>(
     state: &AppState,
-    p: &Principal,
-    request_id: &RequestId,
-    action: &str,
-    run_id: &str,
-) -> Result<(), ApiError> {
-    audit::record_read(
-        &state.db,
-        AuditEvent {
-            principal: p,
-            action,
-            resource: "allowance_run",
-            resource_id: run_id,
-            request_id: request_id.as_str(),
-            worker_id: None,
-        },
-    )
-    .await
-    .map_err(ApiError::from)
+    read: Read<'_>,
+    id: &str,
+    page: Page,
+    load: impl AsyncFnOnce(&str, Option<&str>, u64) -> Result<Vec<M>, DbErr>,
+    view: impl Fn(&M) -> Result<V, ApiError>,
+) -> Result<(Vec<V>, Option<String>), ApiError> {
+    let run = readable_run(state, read.principal, id).await?;
+    let rows = load(&run.id, page.after(), page.limit as u64 + 1).await?;
+    let (rows, next_cursor) = page.cut(rows, M::worker_id);
+    let items = views(&rows, view)?;
+    let reads = rows.iter().map(|m| (run.id.as_str(), m.worker_id()));
+    read.record_each(state, "allowance_run", reads).await?;
+    Ok((items, next_cursor))
 }
 
 fn file_name(m: &allowance_run::Model, ext: &str) -> String {
@@ -251,8 +268,7 @@ impl AllowanceRunsApi {
             .map(|m| parse_month("month", m))
             .transpose()?
             .map(|m| m.to_string());
-        let limit = page_size(limit.0);
-        let after = decode_cursor(RUN_CURSOR, cursor.0.as_deref())?;
+        let page = Page::new(RUN_CURSOR, cursor.0.as_deref(), limit.0)?;
         let visible = match p.role {
             Role::Worker => RegionVisible::Nothing,
             _ => region_visible(p, region.0.as_deref())?,
@@ -263,20 +279,10 @@ impl AllowanceRunsApi {
                 next_cursor: None,
             })));
         };
-        let rows = store::list(
-            &state.db,
-            region_range(&r),
-            month.as_deref(),
-            after.as_deref(),
-            limit,
-        )
-        .await
-        .map_err(ApiError::from)?;
-        let (rows, next_cursor) = finish_page(rows, limit, RUN_CURSOR, |m| &m.id);
-        let items = rows
-            .iter()
-            .map(|m| AllowanceRun::view(m, &[]))
-            .collect::<Result<Vec<_>, _>>()?;
+        let range = region_range(&r);
+        let rows =
+            store::list(&state.db, range, month.as_deref(), page.after(), page.limit).await?;
+        let (items, next_cursor) = page.finish(rows, |m| &m.id, |m| AllowanceRun::view(&m, &[]))?;
         Ok(RunList::Ok(Json(RunPage { items, next_cursor })))
     }
 }
@@ -303,9 +309,7 @@ impl AllowanceRunApi {
         id: Path<String>,
     ) -> Result<OneRun, Errors<ReadErrors>> {
         let run = readable_run(&state, &auth.0, &id.0).await?;
-        let changes = store::changes(&state.db, &run.id, MAX_CHANGES_SHOWN)
-            .await
-            .map_err(ApiError::from)?;
+        let changes = store::changes(&state.db, &run.id, MAX_CHANGES_SHOWN).await?;
         let tag = etag(run.version);
         Ok(OneRun::Ok(Json(AllowanceRun::view(&run, &changes)?), tag))
     }
@@ -338,9 +342,7 @@ impl AllowanceRunApi {
         let expected = expected_version(if_match.0.as_deref())?;
         let txn = begin_write(&state.db).await.map_err(ApiError::from)?;
         if current.version != expected
-            || !store::sign_off(&txn, &current.id, expected, &p.subject)
-                .await
-                .map_err(ApiError::from)?
+            || !store::sign_off(&txn, &current.id, expected, &p.subject).await?
         {
             return Err(stale().into());
         }
@@ -355,15 +357,11 @@ impl AllowanceRunApi {
                 worker_id: None,
             },
         )
-        .await
-        .map_err(ApiError::from)?;
+        .await?;
         let run = store::find(&txn, &current.id)
-            .await
-            .map_err(ApiError::from)?
+            .await?
             .ok_or_else(ApiError::not_found)?;
-        let changes = store::changes(&txn, &run.id, MAX_CHANGES_SHOWN)
-            .await
-            .map_err(ApiError::from)?;
+        let changes = store::changes(&txn, &run.id, MAX_CHANGES_SHOWN).await?;
         txn.commit().await.map_err(ApiError::from)?;
         let tag = etag(run.version);
         Ok(OneRun::Ok(Json(AllowanceRun::view(&run, &changes)?), tag))
@@ -393,38 +391,12 @@ impl AllowanceRunApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
     ) -> Result<ItemList, Errors<ReadErrors>> {
-        let p = &auth.0;
-        let limit = page_size(limit.0);
-        let after = decode_cursor(ITEM_CURSOR, cursor.0.as_deref())?;
-        let run = readable_run(&state, p, &id.0).await?;
-        let rows = store::items(
-            &state.db,
-            &run.id,
-            after.as_deref(),
-            None,
-            Some(limit as u64 + 1),
-        )
-        .await
-        .map_err(ApiError::from)?;
-        let (rows, next_cursor) = finish_page(rows, limit, ITEM_CURSOR, |m| &m.worker_id);
-        let items = rows
-            .iter()
-            .map(RunItem::view)
-            .collect::<Result<Vec<_>, _>>()?;
-        audit::record_reads(
-            &state.db,
-            AuditEvent {
-                principal: p,
-                action: "list_allowance_run_items",
-                resource: "allowance_run",
-                resource_id: &run.id,
-                request_id: request_id.as_str(),
-                worker_id: None,
-            },
-            rows.iter().map(|m| (run.id.as_str(), m.worker_id.as_str())),
-        )
-        .await
-        .map_err(ApiError::from)?;
+        let page = Page::new(ITEM_CURSOR, cursor.0.as_deref(), limit.0)?;
+        let read = Read::new(&auth.0, &request_id, "list_allowance_run_items");
+        let load = async |run: &str, after: Option<&str>, n| {
+            store::items(&state.db, run, after, None, Some(n)).await
+        };
+        let (items, next_cursor) = run_rows(&state, read, &id.0, page, load, RunItem::view).await?;
         Ok(ItemList::Ok(Json(RunItemPage { items, next_cursor })))
     }
 
@@ -453,32 +425,13 @@ impl AllowanceRunApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
     ) -> Result<ChangeList, Errors<ReadErrors>> {
-        let p = &auth.0;
-        let limit = page_size(limit.0);
-        let after = decode_cursor(CHANGE_CURSOR, cursor.0.as_deref())?;
-        let run = readable_run(&state, p, &id.0).await?;
-        let rows = store::changes_after(&state.db, &run.id, after.as_deref(), limit as u64 + 1)
-            .await
-            .map_err(ApiError::from)?;
-        let (rows, next_cursor) = finish_page(rows, limit, CHANGE_CURSOR, |m| &m.worker_id);
-        let items = rows
-            .iter()
-            .map(ChangeView::view)
-            .collect::<Result<Vec<_>, _>>()?;
-        audit::record_reads(
-            &state.db,
-            AuditEvent {
-                principal: p,
-                action: "list_allowance_run_changes",
-                resource: "allowance_run",
-                resource_id: &run.id,
-                request_id: request_id.as_str(),
-                worker_id: None,
-            },
-            rows.iter().map(|m| (run.id.as_str(), m.worker_id.as_str())),
-        )
-        .await
-        .map_err(ApiError::from)?;
+        let page = Page::new(CHANGE_CURSOR, cursor.0.as_deref(), limit.0)?;
+        let read = Read::new(&auth.0, &request_id, "list_allowance_run_changes");
+        let load = async |run: &str, after: Option<&str>, n| {
+            store::changes_after(&state.db, run, after, n).await
+        };
+        let (items, next_cursor) =
+            run_rows(&state, read, &id.0, page, load, ChangeView::view).await?;
         Ok(ChangeList::Ok(Json(ChangePage { items, next_cursor })))
     }
 
@@ -503,7 +456,9 @@ impl AllowanceRunApi {
     ) -> Result<CsvExport, Errors<ReadErrors>> {
         let p = &auth.0;
         let run = readable_run(&state, p, &id.0).await?;
-        record(&state, p, &request_id, "export_allowance_run_csv", &run.id).await?;
+        Read::new(p, &request_id, "export_allowance_run_csv")
+            .record(&state, "allowance_run", &run.id, None)
+            .await?;
         let stream = export::csv_stream(state.db.clone(), run.id.clone());
         Ok(CsvExport::Ok(
             Binary(Body::from_bytes_stream(stream)),
@@ -531,7 +486,9 @@ impl AllowanceRunApi {
     ) -> Result<XlsxExport, Errors<ReadErrors>> {
         let p = &auth.0;
         let run = readable_run(&state, p, &id.0).await?;
-        record(&state, p, &request_id, "export_allowance_run_xlsx", &run.id).await?;
+        Read::new(p, &request_id, "export_allowance_run_xlsx")
+            .record(&state, "allowance_run", &run.id, None)
+            .await?;
         let file = export::xlsx(&state.db, &run.id).await?;
         let body = Body::from_bytes_stream(export::file_stream(file));
         Ok(XlsxExport::Ok(Binary(body), file_name(&run, "xlsx")))

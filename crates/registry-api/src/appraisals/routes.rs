@@ -8,7 +8,7 @@ use registry_core::appraisal::{AppraisalRules, would_exceed_cap};
 
 use super::api::{Appraisal, AppraisalBody, AppraisalList, NewAppraisal, Numbered, views};
 use super::store;
-use crate::audit::{self, AuditEvent};
+use crate::audited::Read;
 use crate::auth::{Auth, Principal, Role};
 use crate::create::{CreateCtx, Idempotent, create_once};
 use crate::db::now_utc;
@@ -55,18 +55,9 @@ pub async fn list_for(
     let worker = readable_worker(state, p, worker_id).await?;
     let rows = store::of_worker(&state.db, &worker.id).await?;
     let items = views(rows)?;
-    audit::record_read(
-        &state.db,
-        AuditEvent {
-            principal: p,
-            action,
-            resource: "appraisal",
-            resource_id: &worker.id,
-            request_id: request_id.as_str(),
-            worker_id: Some(&worker.id),
-        },
-    )
-    .await?;
+    Read::new(p, request_id, action)
+        .record(state, "appraisal", &worker.id, Some(&worker.id))
+        .await?;
     Ok(AppraisalList { items })
 }
 

@@ -9,23 +9,22 @@ use time::Date;
 
 use super::api::{Assignment, AssignmentPage, CreateAssignment, UpdateAssignment, check_end};
 use super::store::{self, AssignmentFilter, AssignmentScope};
-use crate::audit::{self, AuditEvent};
+use crate::audited::Read;
 use crate::auth::{Auth, Principal, Role, Scope};
-use crate::concurrency::{etag, expected_version, stale};
+use crate::concurrency::{etag, expected_version};
 use crate::create::{CreateCtx, Idempotent, create_once};
-use crate::db::begin_write;
 use crate::db::entities::{assignment, worker};
-use crate::events::{self, Change};
-use crate::listing::{decode_cursor, finish_page, page_size, region_visible};
+use crate::listing::{Page, region_visible, views};
 use crate::observe::RequestId;
 use crate::payload::JsonBody;
 use crate::posts::api::stored_core_post;
 use crate::posts::routes::unknown_reference;
 use crate::problem::{ApiError, CreateErrors, Errors, ListErrors, ReadErrors, UpdateErrors};
 use crate::routes::Tags;
-use crate::scope::{can_read_worker, can_write_worker};
+use crate::scope::{can_read_worker, can_write_worker, find_through_worker};
 use crate::state::AppState;
 use crate::units::routes::{readable_region, writable_region};
+use crate::update::UpdateCtx;
 
 const CURSOR_PREFIX: &str = "a1:";
 
@@ -102,13 +101,11 @@ impl AssignmentsApi {
         let p = &auth.0;
         p.require(&[Role::Admin])?;
         let worker = crate::workers::store::find(&state.db, &body.value.worker_id)
-            .await
-            .map_err(ApiError::from)?
+            .await?
             .filter(|w| can_write_worker(p, w))
             .ok_or_else(|| unknown_reference("worker_id", "worker"))?;
         let post = crate::posts::store::find(&state.db, &body.value.post_id)
-            .await
-            .map_err(ApiError::from)?
+            .await?
             .filter(|m| writable_region(p, &m.region_code))
             .ok_or_else(|| unknown_reference("post_id", "post"))?;
         let input = body.value.validate(&stored_core_post(&post)?)?;
@@ -176,8 +173,7 @@ impl AssignmentsApi {
         limit: Query<Option<u32>>,
     ) -> Result<AssignmentList, Errors<ListErrors>> {
         let p = &auth.0;
-        let limit = page_size(limit.0);
-        let after = decode_cursor(CURSOR_PREFIX, cursor.0.as_deref())?;
+        let page = Page::new(CURSOR_PREFIX, cursor.0.as_deref(), limit.0)?;
         let scope = match &p.scope {
             Scope::Worker(id) => AssignmentScope::Worker(id),
             Scope::Region(_) => AssignmentScope::Region(region_visible(p, None)?),
@@ -187,30 +183,14 @@ impl AssignmentsApi {
             post_id: post_id.0.as_deref(),
             active_on: active_on.0,
         };
-        let rows = store::list(&state.db, scope, filter, after.as_deref(), limit)
-            .await
-            .map_err(ApiError::from)?;
-        let (rows, next_cursor) = finish_page(rows, limit, CURSOR_PREFIX, |m| &m.id);
-        audit::record_reads(
-            &state.db,
-            AuditEvent {
-                principal: p,
-                action: "list_assignments",
-                resource: "assignment",
-                resource_id: "",
-                request_id: request_id.as_str(),
-                worker_id: None,
-            },
-            rows.iter().map(|m| (m.id.as_str(), m.worker_id.as_str())),
-        )
-        .await
-        .map_err(ApiError::from)?;
-        let items = rows
-            .into_iter()
-            .map(Assignment::view)
-            .collect::<Result<Vec<_>, _>>()?;
+        let rows = store::list(&state.db, scope, filter, page.after(), page.limit).await?;
+        let (rows, next_cursor) = page.cut(rows, |m| &m.id);
+        let reads = rows.iter().map(|m| (m.id.as_str(), m.worker_id.as_str()));
+        Read::new(p, &request_id, "list_assignments")
+            .record_each(&state, "assignment", reads)
+            .await?;
         Ok(AssignmentList::Ok(Json(AssignmentPage {
-            items,
+            items: views(rows, Assignment::view)?,
             next_cursor,
         })))
     }
@@ -238,28 +218,11 @@ impl AssignmentApi {
         /// Assignment id.
         id: Path<String>,
     ) -> Result<OneAssignment, Errors<ReadErrors>> {
-        match store::find_with_worker(&state.db, &id.0)
-            .await
-            .map_err(ApiError::from)?
-        {
-            Some((a, Some(w))) if readable(&auth.0, &a, &w) => {
-                audit::record_read(
-                    &state.db,
-                    AuditEvent {
-                        principal: &auth.0,
-                        action: "get_assignment",
-                        resource: "assignment",
-                        resource_id: &a.id,
-                        request_id: request_id.as_str(),
-                        worker_id: Some(&w.id),
-                    },
-                )
-                .await
-                .map_err(ApiError::from)?;
-                Ok(one(a)?)
-            }
-            _ => Err(ApiError::not_found().into()),
-        }
+        let p = &auth.0;
+        let a = Read::new(p, &request_id, "get_assignment")
+            .one_where::<assignment::Entity>(&state, "assignment", &id.0, |a, w| readable(p, a, w))
+            .await?;
+        Ok(one(a)?)
     }
 
     /// End or reopen an assignment
@@ -284,60 +247,21 @@ impl AssignmentApi {
         if_match: Header<Option<String>>,
         body: JsonBody<UpdateAssignment>,
     ) -> Result<OneAssignment, Errors<UpdateErrors>> {
-        Ok(update(
-            &auth.0,
-            &state,
-            &request_id,
-            &id.0,
-            if_match.0.as_deref(),
-            &body,
-        )
-        .await?)
+        let (p, id) = (&auth.0, id.0.as_str());
+        let ctx = UpdateCtx::by_admin(p, &request_id, "update_assignment", "assignment", id)?;
+        let expected = expected_version(if_match.0.as_deref())?;
+        let (update, _worker) = ctx
+            .begin_with(&state, expected, async |txn| {
+                find_through_worker::<assignment::Entity, _>(txn, id, |a, w| writable(p, a, w))
+                    .await
+            })
+            .await?;
+        let period = check_end(update.current.start, body.value.end)?;
+        update
+            .apply(
+                async |txn| Ok(store::set_end_if_version(txn, id, expected, period.end()).await?),
+            )
+            .await?;
+        Ok(one(update.commit(|_, _, change| Some(change)).await?)?)
     }
-}
-
-async fn update(
-    p: &Principal,
-    state: &AppState,
-    request_id: &RequestId,
-    id: &str,
-    if_match: Option<&str>,
-    body: &JsonBody<UpdateAssignment>,
-) -> Result<OneAssignment, ApiError> {
-    const OP: &str = "update_assignment";
-    p.require(&[Role::Admin])?;
-    let expected = expected_version(if_match)?;
-    let txn = begin_write(&state.db).await?;
-    let current = match store::find_with_worker(&txn, id).await? {
-        Some((a, Some(w))) if writable(p, &a, &w) => a,
-        _ => return Err(ApiError::not_found()),
-    };
-    let period = check_end(current.start, body.value.end)?;
-    if current.version != expected
-        || !store::set_end_if_version(&txn, id, expected, period.end()).await?
-    {
-        return Err(stale());
-    }
-    audit::append(
-        &txn,
-        AuditEvent {
-            principal: p,
-            action: OP,
-            resource: "assignment",
-            resource_id: id,
-            request_id: request_id.as_str(),
-            worker_id: Some(&current.worker_id),
-        },
-    )
-    .await?;
-    events::record(
-        &txn,
-        Change::updated("assignment", id, Some(&current.worker_id)),
-    )
-    .await?;
-    let m = store::find(&txn, id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    txn.commit().await?;
-    one(m)
 }

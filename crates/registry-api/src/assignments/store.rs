@@ -1,38 +1,18 @@
 //! Queries on `assignments`. Functions take any connection (pool or transaction).
 
 use registry_core::post::Assignment;
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, JoinType,
     QueryFilter, QueryOrder, QuerySelect, RelationTrait, Set,
 };
 use time::Date;
 
+use crate::concurrency;
 use crate::db::entities::{assignment, worker};
 use crate::db::now_utc;
 use crate::listing::RegionVisible;
 use crate::workers::store::region_range;
-
-/// Fetches one assignment with its worker, in one query.
-pub async fn find_with_worker<C: ConnectionTrait>(
-    conn: &C,
-    id: &str,
-) -> Result<Option<(assignment::Model, Option<worker::Model>)>, DbErr> {
-    assignment::Entity::find_by_id(id.to_owned())
-        .find_also_related(worker::Entity)
-        .one(conn)
-        .await
-}
-
-/// Fetches one assignment.
-pub async fn find<C: ConnectionTrait>(
-    conn: &C,
-    id: &str,
-) -> Result<Option<assignment::Model>, DbErr> {
-    assignment::Entity::find_by_id(id.to_owned())
-        .one(conn)
-        .await
-}
 
 /// Inserts an assignment of `worker_id` to `post_id` (in `region_code`).
 pub async fn insert<C: ConnectionTrait>(
@@ -68,15 +48,8 @@ pub async fn set_end_if_version<C: ConnectionTrait>(
     end: Option<Date>,
 ) -> Result<bool, DbErr> {
     use assignment::Column as Col;
-    let res = assignment::Entity::update_many()
-        .col_expr(Col::End, Expr::value(end))
-        .col_expr(Col::UpdatedAt, Expr::value(now_utc()))
-        .col_expr(Col::Version, Expr::col(Col::Version).add(1))
-        .filter(Col::Id.eq(id))
-        .filter(Col::Version.eq(expected_version))
-        .exec(conn)
-        .await?;
-    Ok(res.rows_affected == 1)
+    let set = assignment::Entity::update_many().col_expr(Col::End, Expr::value(end));
+    concurrency::update_if_version(conn, set, id, expected_version).await
 }
 
 /// Who may see which assignments in a list.

@@ -8,16 +8,16 @@ use poem_openapi::{ApiResponse, OpenApi};
 
 use super::api::{CeKind, ContinuingEducation, ContinuingEducationPage, CreateContinuingEducation};
 use super::store;
-use crate::audit::{self, AuditEvent};
+use crate::audited::Read;
 use crate::auth::{Auth, Role};
 use crate::create::{CreateCtx, Idempotent, create_once};
 use crate::db::entities::continuing_education as ce;
-use crate::listing::{decode_cursor, finish_page, page_size};
+use crate::listing::Page;
 use crate::observe::RequestId;
 use crate::payload::JsonBody;
-use crate::problem::{ApiError, Errors, NestedCreateErrors, ReadErrors};
+use crate::problem::{Errors, NestedCreateErrors, ReadErrors};
 use crate::routes::Tags;
-use crate::scope::{can_read_worker, readable_worker, writable_worker};
+use crate::scope::{readable_worker, writable_worker};
 use crate::state::AppState;
 
 const CURSOR_PREFIX: &str = "e1:";
@@ -134,36 +134,14 @@ impl WorkerContinuingEducationApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
     ) -> Result<ContinuingEducationList, Errors<ReadErrors>> {
-        let limit = page_size(limit.0);
-        let after = decode_cursor(CURSOR_PREFIX, cursor.0.as_deref())?;
+        let page = Page::new(CURSOR_PREFIX, cursor.0.as_deref(), limit.0)?;
         let worker = readable_worker(&state, &auth.0, &worker_id.0).await?;
-        audit::record_read(
-            &state.db,
-            AuditEvent {
-                principal: &auth.0,
-                action: "list_continuing_education",
-                resource: "worker",
-                resource_id: &worker.id,
-                request_id: request_id.as_str(),
-                worker_id: Some(&worker.id),
-            },
-        )
-        .await
-        .map_err(ApiError::from)?;
-        let rows = store::list(
-            &state.db,
-            &worker.id,
-            kind.0.map(CeKind::code),
-            after.as_deref(),
-            limit,
-        )
-        .await
-        .map_err(ApiError::from)?;
-        let (rows, next_cursor) = finish_page(rows, limit, CURSOR_PREFIX, |m| &m.id);
-        let items = rows
-            .into_iter()
-            .map(ContinuingEducation::view)
-            .collect::<Result<Vec<_>, _>>()?;
+        Read::new(&auth.0, &request_id, "list_continuing_education")
+            .record_worker(&state, &worker.id)
+            .await?;
+        let kind = kind.0.map(CeKind::code);
+        let rows = store::list(&state.db, &worker.id, kind, page.after(), page.limit).await?;
+        let (items, next_cursor) = page.finish(rows, |m| &m.id, ContinuingEducation::view)?;
         Ok(ContinuingEducationList::Ok(Json(ContinuingEducationPage {
             items,
             next_cursor,
@@ -193,29 +171,11 @@ impl ContinuingEducationApi {
         /// Record id.
         id: Path<String>,
     ) -> Result<OneContinuingEducation, Errors<ReadErrors>> {
-        match store::find_with_worker(&state.db, &id.0)
-            .await
-            .map_err(ApiError::from)?
-        {
-            Some((r, Some(w))) if can_read_worker(&auth.0, &w) => {
-                audit::record_read(
-                    &state.db,
-                    AuditEvent {
-                        principal: &auth.0,
-                        action: "get_continuing_education",
-                        resource: "continuing_education",
-                        resource_id: &r.id,
-                        request_id: request_id.as_str(),
-                        worker_id: Some(&w.id),
-                    },
-                )
-                .await
-                .map_err(ApiError::from)?;
-                Ok(OneContinuingEducation::Ok(Json(ContinuingEducation::view(
-                    r,
-                )?)))
-            }
-            _ => Err(ApiError::not_found().into()),
-        }
+        let r = Read::new(&auth.0, &request_id, "get_continuing_education")
+            .one::<ce::Entity>(&state, "continuing_education", &id.0)
+            .await?;
+        Ok(OneContinuingEducation::Ok(Json(ContinuingEducation::view(
+            r,
+        )?)))
     }
 }

@@ -7,24 +7,8 @@ use sea_orm::{
 };
 
 use super::api::{CeKind, hours_to_tenths};
-use crate::db::entities::{continuing_education as ce, worker};
+use crate::db::entities::continuing_education as ce;
 use crate::db::now_utc;
-
-/// Fetches one record with its worker, in one query.
-pub async fn find_with_worker<C: ConnectionTrait>(
-    conn: &C,
-    id: &str,
-) -> Result<Option<(ce::Model, Option<worker::Model>)>, DbErr> {
-    ce::Entity::find_by_id(id.to_owned())
-        .find_also_related(worker::Entity)
-        .one(conn)
-        .await
-}
-
-/// Fetches one record.
-pub async fn find<C: ConnectionTrait>(conn: &C, id: &str) -> Result<Option<ce::Model>, DbErr> {
-    ce::Entity::find_by_id(id.to_owned()).one(conn).await
-}
 
 /// Inserts a record of `worker_id`.
 pub async fn insert<C: ConnectionTrait>(

@@ -9,13 +9,12 @@ use sea_orm::DbErr;
 
 use super::api::{Credential, CredentialBody, CredentialPage, CredentialStatus};
 use super::store;
-use crate::audit::{self, AuditEvent};
+use crate::audited::Read;
 use crate::auth::{Auth, Principal, Role};
-use crate::concurrency::{etag, expected_version, stale};
+use crate::concurrency::{etag, expected_version};
 use crate::create::{CreateCtx, Idempotent, create_once};
-use crate::db::{begin_write, entities::credential, is_unique_violation};
-use crate::events::{self, Change};
-use crate::listing::{decode_cursor, finish_page, page_size};
+use crate::db::{entities::credential, is_unique_violation};
+use crate::listing::Page;
 use crate::mirror::Level;
 use crate::observe::RequestId;
 use crate::payload::JsonBody;
@@ -23,8 +22,11 @@ use crate::problem::{
     ApiError, Errors, NestedCreateErrors, ProblemField, ProblemKind, ReadErrors, UpdateErrors,
 };
 use crate::routes::Tags;
-use crate::scope::{can_read_worker, can_write_worker, readable_worker, writable_worker};
+use crate::scope::{
+    can_read_worker, can_write_worker, find_through_worker, readable_worker, writable_worker,
+};
 use crate::state::AppState;
+use crate::update::UpdateCtx;
 
 const CURSOR_PREFIX: &str = "c1:";
 
@@ -78,10 +80,9 @@ pub async fn readable_credential(
     p: &Principal,
     id: &str,
 ) -> Result<credential::Model, ApiError> {
-    match store::find_with_worker(&state.db, id).await? {
-        Some((c, Some(w))) if can_read_worker(p, &w) => Ok(c),
-        _ => Err(ApiError::not_found()),
-    }
+    let found =
+        find_through_worker::<credential::Entity, _>(&state.db, id, |_, w| can_read_worker(p, w));
+    Ok(found.await?.ok_or_else(ApiError::not_found)?.0)
 }
 
 /// A worker's credentials.
@@ -176,38 +177,23 @@ impl WorkerCredentialsApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
     ) -> Result<CredentialList, Errors<ReadErrors>> {
-        let limit = page_size(limit.0);
-        let after = decode_cursor(CURSOR_PREFIX, cursor.0.as_deref())?;
+        let page = Page::new(CURSOR_PREFIX, cursor.0.as_deref(), limit.0)?;
         let worker = readable_worker(&state, &auth.0, &worker_id.0).await?;
-        audit::record_read(
-            &state.db,
-            AuditEvent {
-                principal: &auth.0,
-                action: "list_credentials",
-                resource: "worker",
-                resource_id: &worker.id,
-                request_id: request_id.as_str(),
-                worker_id: Some(&worker.id),
-            },
-        )
-        .await
-        .map_err(ApiError::from)?;
+        Read::new(&auth.0, &request_id, "list_credentials")
+            .record_worker(&state, &worker.id)
+            .await?;
         let level = level.0.map(|l| registry_core::level::Level::from(l).code());
+        let status = status.0.map(CredentialStatus::code);
         let rows = store::list(
             &state.db,
             &worker.id,
             level,
-            status.0.map(CredentialStatus::code),
-            after.as_deref(),
-            limit,
+            status,
+            page.after(),
+            page.limit,
         )
-        .await
-        .map_err(ApiError::from)?;
-        let (rows, next_cursor) = finish_page(rows, limit, CURSOR_PREFIX, |m| &m.id);
-        let items = rows
-            .into_iter()
-            .map(Credential::view)
-            .collect::<Result<Vec<_>, _>>()?;
+        .await?;
+        let (items, next_cursor) = page.finish(rows, |m| &m.id, Credential::view)?;
         Ok(CredentialList::Ok(Json(CredentialPage {
             items,
             next_cursor,
@@ -237,20 +223,9 @@ impl CredentialApi {
         /// Credential id.
         id: Path<String>,
     ) -> Result<OneCredential, Errors<ReadErrors>> {
-        let c = readable_credential(&state, &auth.0, &id.0).await?;
-        audit::record_read(
-            &state.db,
-            AuditEvent {
-                principal: &auth.0,
-                action: "get_credential",
-                resource: "credential",
-                resource_id: &c.id,
-                request_id: request_id.as_str(),
-                worker_id: Some(&c.worker_id),
-            },
-        )
-        .await
-        .map_err(ApiError::from)?;
+        let c = Read::new(&auth.0, &request_id, "get_credential")
+            .one::<credential::Entity>(&state, "credential", &id.0)
+            .await?;
         Ok(one(c)?)
     }
 
@@ -276,71 +251,33 @@ impl CredentialApi {
         if_match: Header<Option<String>>,
         body: JsonBody<CredentialBody>,
     ) -> Result<OneCredential, Errors<UpdateErrors>> {
-        Ok(update(
-            &auth.0,
-            &state,
-            &request_id,
-            &id.0,
-            if_match.0.as_deref(),
-            &body,
-        )
-        .await?)
+        let (p, id) = (&auth.0, id.0.as_str());
+        let ctx = UpdateCtx::by_admin(p, &request_id, "update_credential", "credential", id)?;
+        let expected = expected_version(if_match.0.as_deref())?;
+        let input = body.value.validate()?;
+        let (update, _worker) = ctx
+            .begin_with(&state, expected, async |txn| {
+                find_through_worker::<credential::Entity, _>(txn, id, |_, w| can_write_worker(p, w))
+                    .await
+            })
+            .await?;
+        if update.current.status == CredentialStatus::Revoked.code()
+            && input.status != CredentialStatus::Revoked
+        {
+            return Err(ApiError::validation(vec![ProblemField {
+                field: "status".into(),
+                rule: "credential.change_after_revocation".into(),
+                message: "a revoked credential cannot change status".into(),
+            }])
+            .into());
+        }
+        update
+            .apply(async |txn| {
+                store::update_if_version(txn, id, expected, &input)
+                    .await
+                    .map_err(duplicate_or)
+            })
+            .await?;
+        Ok(one(update.commit(|_, _, change| Some(change)).await?)?)
     }
-}
-
-async fn update(
-    p: &Principal,
-    state: &AppState,
-    request_id: &RequestId,
-    id: &str,
-    if_match: Option<&str>,
-    body: &JsonBody<CredentialBody>,
-) -> Result<OneCredential, ApiError> {
-    const OP: &str = "update_credential";
-    p.require(&[Role::Admin])?;
-    let expected = expected_version(if_match)?;
-    let input = body.value.validate()?;
-    let txn = begin_write(&state.db).await?;
-    let current = match store::find_with_worker(&txn, id).await? {
-        Some((c, Some(w))) if can_write_worker(p, &w) => c,
-        _ => return Err(ApiError::not_found()),
-    };
-    if current.status == CredentialStatus::Revoked.code()
-        && input.status != CredentialStatus::Revoked
-    {
-        return Err(ApiError::validation(vec![ProblemField {
-            field: "status".into(),
-            rule: "credential.change_after_revocation".into(),
-            message: "a revoked credential cannot change status".into(),
-        }]));
-    }
-    if current.version != expected
-        || !store::update_if_version(&txn, id, expected, &input)
-            .await
-            .map_err(duplicate_or)?
-    {
-        return Err(stale());
-    }
-    audit::append(
-        &txn,
-        AuditEvent {
-            principal: p,
-            action: OP,
-            resource: "credential",
-            resource_id: id,
-            request_id: request_id.as_str(),
-            worker_id: Some(&current.worker_id),
-        },
-    )
-    .await?;
-    events::record(
-        &txn,
-        Change::updated("credential", id, Some(&current.worker_id)),
-    )
-    .await?;
-    let m = store::find(&txn, id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    txn.commit().await?;
-    one(m)
 }

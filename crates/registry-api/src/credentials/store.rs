@@ -1,35 +1,15 @@
 //! Queries on `credentials`. Functions take any connection (pool or transaction).
 
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
 };
 
 use super::api::{CredentialFields, scheme_code};
-use crate::db::entities::{credential, worker};
+use crate::concurrency;
+use crate::db::entities::credential;
 use crate::db::now_utc;
-
-/// Fetches one credential with its holder, in one query.
-pub async fn find_with_worker<C: ConnectionTrait>(
-    conn: &C,
-    id: &str,
-) -> Result<Option<(credential::Model, Option<worker::Model>)>, DbErr> {
-    credential::Entity::find_by_id(id.to_owned())
-        .find_also_related(worker::Entity)
-        .one(conn)
-        .await
-}
-
-/// Fetches one credential.
-pub async fn find<C: ConnectionTrait>(
-    conn: &C,
-    id: &str,
-) -> Result<Option<credential::Model>, DbErr> {
-    credential::Entity::find_by_id(id.to_owned())
-        .one(conn)
-        .await
-}
 
 /// Inserts a credential of `worker_id`.
 pub async fn insert<C: ConnectionTrait>(
@@ -68,7 +48,7 @@ pub async fn update_if_version<C: ConnectionTrait>(
 ) -> Result<bool, DbErr> {
     use credential::Column as Col;
     let c = &f.credential;
-    let res = credential::Entity::update_many()
+    let set = credential::Entity::update_many()
         .col_expr(Col::Scheme, Expr::value(scheme_code(c.scheme())))
         .col_expr(Col::Level, Expr::value(c.level().code()))
         .col_expr(
@@ -82,14 +62,8 @@ pub async fn update_if_version<C: ConnectionTrait>(
             Col::ValidRegion,
             Expr::value(c.valid_region().map(|r| r.as_str().to_owned())),
         )
-        .col_expr(Col::Status, Expr::value(f.status.code()))
-        .col_expr(Col::UpdatedAt, Expr::value(now_utc()))
-        .col_expr(Col::Version, Expr::col(Col::Version).add(1))
-        .filter(Col::Id.eq(id))
-        .filter(Col::Version.eq(expected_version))
-        .exec(conn)
-        .await?;
-    Ok(res.rows_affected == 1)
+        .col_expr(Col::Status, Expr::value(f.status.code()));
+    concurrency::update_if_version(conn, set, id, expected_version).await
 }
 
 /// One page of a worker's credentials in id order after `after`, `limit + 1` rows.

@@ -16,7 +16,7 @@ use super::api::{
 };
 use super::store::{self, StoredSubject};
 use crate::appraisals::store::serialize_on;
-use crate::audit::{self, AuditEvent};
+use crate::audited::Read;
 use crate::auth::{Auth, Principal, Role};
 use crate::create::{CreateCtx, Idempotent, create_once};
 use crate::db::entities::credit_entry;
@@ -143,18 +143,9 @@ pub async fn worker_rows(
     p.require(&[Role::Admin, Role::Worker])?;
     let worker = readable_worker(state, p, worker_id).await?;
     let rows = store::of_worker(&state.db, &worker.id).await?;
-    audit::record_read(
-        &state.db,
-        AuditEvent {
-            principal: p,
-            action,
-            resource: "credit_record",
-            resource_id: &worker.id,
-            request_id: request_id.as_str(),
-            worker_id: Some(&worker.id),
-        },
-    )
-    .await?;
+    Read::new(p, request_id, action)
+        .record(state, "credit_record", &worker.id, Some(&worker.id))
+        .await?;
     let subject = Subject {
         kind: "worker".into(),
         worker_id: Some(worker.id),

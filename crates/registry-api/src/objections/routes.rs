@@ -11,23 +11,23 @@ use super::api::{
     DecisionBody, Objection, ObjectionBody, ObjectionPage, ObjectionStatus, Outcome, checked_text,
 };
 use super::store;
-use crate::audit::{self, AuditEvent};
+use crate::audited::Read;
 use crate::auth::{Auth, Principal, Role};
-use crate::concurrency::{etag, expected_version, stale};
+use crate::concurrency::{etag, expected_version};
 use crate::create::{CreateCtx, Idempotent, create_once};
 use crate::credit::routes::{NewEntry, append_entry};
 use crate::credit::store::{self as credit_store, StoredSubject};
-use crate::db::begin_write;
 use crate::db::entities::objection;
 use crate::db::now_utc;
-use crate::listing::{RegionVisible, decode_cursor, finish_page, page_size, region_visible};
+use crate::listing::{Page, RegionVisible, region_visible};
 use crate::observe::RequestId;
 use crate::payload::JsonBody;
 use crate::problem::{ApiError, Errors, ProblemKind, UpdateErrors};
 use crate::records_errors::ReadErrors403;
 use crate::routes::Tags;
-use crate::scope::{can_read_worker, can_write_worker};
+use crate::scope::{can_write_worker, find_through_worker};
 use crate::state::AppState;
+use crate::update::UpdateCtx;
 
 const CURSOR_PREFIX: &str = "o1:";
 
@@ -156,22 +156,18 @@ async fn page(
     cursor: Option<&str>,
     limit: Option<u32>,
 ) -> Result<ObjectionPage, ApiError> {
-    let limit = page_size(limit);
-    let after = decode_cursor(CURSOR_PREFIX, cursor)?;
+    let page = Page::new(CURSOR_PREFIX, cursor, limit)?;
+    let status = status.map(ObjectionStatus::code);
     let rows = store::list(
         &state.db,
         worker_id,
         visible,
-        status.map(ObjectionStatus::code),
-        after.as_deref(),
-        limit,
+        status,
+        page.after(),
+        page.limit,
     )
     .await?;
-    let (rows, next_cursor) = finish_page(rows, limit, CURSOR_PREFIX, |m| &m.id);
-    let items = rows
-        .into_iter()
-        .map(Objection::view)
-        .collect::<Result<Vec<_>, _>>()?;
+    let (items, next_cursor) = page.finish(rows, |m| &m.id, Objection::view)?;
     Ok(ObjectionPage { items, next_cursor })
 }
 
@@ -183,23 +179,20 @@ async fn decide(
     if_match: Option<&str>,
     body: &DecisionBody,
 ) -> Result<OneObjection, ApiError> {
-    const OP: &str = "decide_objection";
-    p.require(&[Role::Admin])?;
+    let ctx = UpdateCtx::by_admin(p, request_id, "decide_objection", "objection", id)?;
     let reason = checked_text("reason", &body.reason)?;
     let expected = expected_version(if_match)?;
-    let txn = begin_write(&state.db).await?;
-    let (current, worker) = match store::find_with_worker(&txn, id).await? {
-        Some((o, Some(w))) if can_write_worker(p, &w) => (o, w),
-        _ => return Err(ApiError::not_found()),
-    };
-    if current.status != ObjectionStatus::Pending.code() {
+    let (update, worker) = ctx
+        .begin_with(state, expected, async |txn| {
+            find_through_worker::<objection::Entity, _>(txn, id, |_, w| can_write_worker(p, w))
+                .await
+        })
+        .await?;
+    if update.current.status != ObjectionStatus::Pending.code() {
         return Err(ApiError::new(
             ProblemKind::Conflict,
             "the objection is already decided; a decision is never changed",
         ));
-    }
-    if current.version != expected {
-        return Err(stale());
     }
     let (kind, status) = match body.outcome {
         Outcome::Upheld => (CreditEntryKind::ObjectionUpheld, ObjectionStatus::Upheld),
@@ -209,41 +202,31 @@ async fn decide(
         ),
     };
     let subject = StoredSubject::Worker {
-        id: worker.id.clone(),
-        region_code: worker.region_code.clone(),
+        id: worker.id,
+        region_code: worker.region_code,
     };
-    let outcome = append_entry(
-        &txn,
-        &subject,
-        uuid::Uuid::now_v7().to_string(),
-        NewEntry {
-            kind,
-            refers_to: Some(&current.objection_entry_id),
-            effective_on: now_utc().date(),
-            texts: (String::new(), Vec::new(), Some(reason.to_owned())),
-        },
-    )
-    .await?;
-    if !store::decide_if_pending(&txn, id, expected, status.code(), reason, &outcome.id).await? {
-        return Err(stale());
-    }
-    audit::append(
-        &txn,
-        AuditEvent {
-            principal: p,
-            action: OP,
-            resource: "objection",
-            resource_id: id,
-            request_id: request_id.as_str(),
-            worker_id: Some(&worker.id),
-        },
-    )
-    .await?;
-    let m = store::find(&txn, id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    txn.commit().await?;
-    one(m)
+    update
+        .apply(async |txn| {
+            let outcome = append_entry(
+                txn,
+                &subject,
+                uuid::Uuid::now_v7().to_string(),
+                NewEntry {
+                    kind,
+                    refers_to: Some(&update.current.objection_entry_id),
+                    effective_on: now_utc().date(),
+                    texts: (String::new(), Vec::new(), Some(reason.to_owned())),
+                },
+            )
+            .await?;
+            Ok(
+                store::decide_if_pending(txn, id, expected, status.code(), reason, &outcome.id)
+                    .await?,
+            )
+        })
+        .await?;
+    // The outcome's credit entry is the change-feed event (see `append_entry`).
+    one(update.commit(|_, _, _| None).await?)
 }
 
 /// Objections for admins.
@@ -304,26 +287,9 @@ impl ObjectionsApi {
     ) -> Result<OneObjection, Errors<ReadErrors403>> {
         let p = &auth.0;
         p.require(&[Role::Admin, Role::Worker])?;
-        let m = match store::find_with_worker(&state.db, &id.0)
-            .await
-            .map_err(ApiError::from)?
-        {
-            Some((o, Some(w))) if can_read_worker(p, &w) => o,
-            _ => return Err(ApiError::not_found().into()),
-        };
-        audit::record_read(
-            &state.db,
-            AuditEvent {
-                principal: p,
-                action: "get_objection",
-                resource: "objection",
-                resource_id: &m.id,
-                request_id: request_id.as_str(),
-                worker_id: Some(&m.worker_id),
-            },
-        )
-        .await
-        .map_err(ApiError::from)?;
+        let m = Read::new(p, &request_id, "get_objection")
+            .one::<objection::Entity>(&state, "objection", &id.0)
+            .await?;
         Ok(one(m)?)
     }
 

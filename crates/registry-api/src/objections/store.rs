@@ -11,25 +11,6 @@ use crate::db::now_utc;
 use crate::listing::RegionVisible;
 use crate::workers::store::region_range;
 
-/// Fetches one objection with its worker.
-pub async fn find_with_worker<C: ConnectionTrait>(
-    conn: &C,
-    id: &str,
-) -> Result<Option<(objection::Model, Option<worker::Model>)>, DbErr> {
-    objection::Entity::find_by_id(id.to_owned())
-        .find_also_related(worker::Entity)
-        .one(conn)
-        .await
-}
-
-/// Fetches one objection.
-pub async fn find<C: ConnectionTrait>(
-    conn: &C,
-    id: &str,
-) -> Result<Option<objection::Model>, DbErr> {
-    objection::Entity::find_by_id(id.to_owned()).one(conn).await
-}
-
 /// Inserts a pending objection.
 pub async fn insert<C: ConnectionTrait>(
     conn: &C,

@@ -18,7 +18,7 @@ use crate::auth::{Auth, Principal, Role};
 use crate::create::{CreateCtx, Idempotent, create_once};
 use crate::db::entities::allowance_policy;
 use crate::db::is_unique_violation;
-use crate::listing::{decode_cursor, finish_page, page_size};
+use crate::listing::Page;
 use crate::observe::RequestId;
 use crate::payload::JsonBody;
 use crate::problem::{
@@ -253,8 +253,7 @@ impl AllowancePoliciesApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
     ) -> Result<PolicyList, Errors<ListErrors>> {
-        let limit = page_size(limit.0);
-        let after = decode_cursor(CURSOR_PREFIX, cursor.0.as_deref())?;
+        let page = Page::new(CURSOR_PREFIX, cursor.0.as_deref(), limit.0)?;
         let region = region
             .0
             .as_deref()
@@ -273,7 +272,7 @@ impl AllowancePoliciesApi {
                 })?;
         let mut rows = Vec::new();
         for m in store::all(&state.db).await.map_err(ApiError::from)? {
-            if after.as_deref().is_some_and(|a| m.id.as_str() <= a) {
+            if page.after().is_some_and(|a| m.id.as_str() <= a) {
                 continue;
             }
             let policy = policy_of(&m)?;
@@ -281,16 +280,12 @@ impl AllowancePoliciesApi {
                 && at.is_none_or(|month| policy.effective().contains(month));
             if applies {
                 rows.push(m);
-                if rows.len() > limit {
+                if rows.len() > page.limit {
                     break;
                 }
             }
         }
-        let (rows, next_cursor) = finish_page(rows, limit, CURSOR_PREFIX, |m| &m.id);
-        let items = rows
-            .into_iter()
-            .map(PolicyVersion::view)
-            .collect::<Result<Vec<_>, _>>()?;
+        let (items, next_cursor) = page.finish(rows, |m| &m.id, PolicyVersion::view)?;
         Ok(PolicyList::Ok(Json(PolicyPage { items, next_cursor })))
     }
 }
@@ -320,8 +315,7 @@ impl AllowancePolicyVersionApi {
     ) -> Result<OnePolicy, Errors<ReadErrors>> {
         let version = i32::try_from(version.0).map_err(|_| ApiError::not_found())?;
         let m = store::find_version(&state.db, &policy_id.0, version)
-            .await
-            .map_err(ApiError::from)?
+            .await?
             .ok_or_else(ApiError::not_found)?;
         Ok(OnePolicy::Ok(Json(PolicyVersion::view(m)?)))
     }

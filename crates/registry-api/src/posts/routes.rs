@@ -8,22 +8,23 @@ use poem_openapi::{ApiResponse, OpenApi};
 
 use super::api::{CreatePost, Post, PostPage, UpdatePost};
 use super::store::{self, PostFilter};
-use crate::audit::{self, AuditEvent};
-use crate::auth::{Auth, Principal, Role};
-use crate::concurrency::{etag, expected_version, stale};
+use crate::auth::{Auth, Role};
+use crate::concurrency::{etag, expected_version};
 use crate::create::{CreateCtx, Idempotent, create_once};
-use crate::db::{begin_write, entities::post};
-use crate::events::{self, Change, relevance};
-use crate::listing::{decode_cursor, finish_page, page_size, region_visible};
+use crate::db::entities::post;
+use crate::events::relevance;
+use crate::listing::{Page, region_visible};
 use crate::mirror::Level;
 use crate::observe::RequestId;
 use crate::payload::JsonBody;
 use crate::problem::{
     ApiError, CreateErrors, Errors, ListErrors, ProblemField, ReadErrors, UpdateErrors,
 };
+use crate::region_scope::{begin_update, find_readable};
 use crate::routes::Tags;
 use crate::state::AppState;
-use crate::units::routes::{readable_region, writable_region};
+use crate::units::routes::writable_region;
+use crate::update::UpdateCtx;
 
 const CURSOR_PREFIX: &str = "p1:";
 
@@ -53,18 +54,6 @@ pub enum PostList {
     /// The page.
     #[oai(status = 200)]
     Ok(Json<PostPage>),
-}
-
-/// The post `id` if `p` may read it; otherwise the same 404 as a missing one.
-pub async fn find_readable(
-    state: &AppState,
-    p: &Principal,
-    id: &str,
-) -> Result<post::Model, ApiError> {
-    store::find(&state.db, id)
-        .await?
-        .filter(|m| readable_region(p, &m.region_code))
-        .ok_or_else(ApiError::not_found)
 }
 
 /// The 422 for a reference to a record that is missing or outside the caller's scope.
@@ -106,8 +95,7 @@ impl PostsApi {
         p.require(&[Role::Admin])?;
         let input = body.value.validate()?;
         let unit = crate::units::store::find(&state.db, &body.value.unit_id)
-            .await
-            .map_err(ApiError::from)?
+            .await?
             .filter(|u| writable_region(p, &u.region_code))
             .ok_or_else(|| unknown_reference("unit_id", "unit"))?;
         let ctx = CreateCtx {
@@ -158,8 +146,7 @@ impl PostsApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
     ) -> Result<PostList, Errors<ListErrors>> {
-        let limit = page_size(limit.0);
-        let after = decode_cursor(CURSOR_PREFIX, cursor.0.as_deref())?;
+        let page = Page::new(CURSOR_PREFIX, cursor.0.as_deref(), limit.0)?;
         let visible = region_visible(&auth.0, None)?;
         let filter = PostFilter {
             unit_id: unit_id.0.as_deref(),
@@ -167,14 +154,8 @@ impl PostsApi {
                 .0
                 .map(|l| registry_core::level::Level::from(l).code()),
         };
-        let rows = store::list(&state.db, visible, filter, after.as_deref(), limit)
-            .await
-            .map_err(ApiError::from)?;
-        let (rows, next_cursor) = finish_page(rows, limit, CURSOR_PREFIX, |m| &m.id);
-        let items = rows
-            .into_iter()
-            .map(Post::view)
-            .collect::<Result<Vec<_>, _>>()?;
+        let rows = store::list(&state.db, visible, filter, page.after(), page.limit).await?;
+        let (items, next_cursor) = page.finish(rows, |m| &m.id, Post::view)?;
         Ok(PostList::Ok(Json(PostPage { items, next_cursor })))
     }
 }
@@ -217,56 +198,17 @@ impl PostApi {
         if_match: Header<Option<String>>,
         body: JsonBody<UpdatePost>,
     ) -> Result<OnePost, Errors<UpdateErrors>> {
-        Ok(update(
-            &auth.0,
-            &state,
-            &request_id,
-            &id.0,
-            if_match.0.as_deref(),
-            &body,
-        )
-        .await?)
+        let (p, id) = (&auth.0, id.0.as_str());
+        let ctx = UpdateCtx::by_admin(p, &request_id, "update_post", "post", id)?;
+        let expected = expected_version(if_match.0.as_deref())?;
+        let input = body.value.validate()?;
+        let update = begin_update::<post::Model>(&state, ctx, expected).await?;
+        update
+            .apply(async |txn| Ok(store::update_if_version(txn, id, expected, &input).await?))
+            .await?;
+        let m = update
+            .commit(|before, after, change| relevance::post_update(before, after).then_some(change))
+            .await?;
+        Ok(one(m)?)
     }
-}
-
-async fn update(
-    p: &Principal,
-    state: &AppState,
-    request_id: &RequestId,
-    id: &str,
-    if_match: Option<&str>,
-    body: &JsonBody<UpdatePost>,
-) -> Result<OnePost, ApiError> {
-    const OP: &str = "update_post";
-    p.require(&[Role::Admin])?;
-    let expected = expected_version(if_match)?;
-    let input = body.value.validate()?;
-    let txn = begin_write(&state.db).await?;
-    let current = store::find(&txn, id)
-        .await?
-        .filter(|m| writable_region(p, &m.region_code))
-        .ok_or_else(ApiError::not_found)?;
-    if current.version != expected || !store::update_if_version(&txn, id, expected, &input).await? {
-        return Err(stale());
-    }
-    audit::append(
-        &txn,
-        AuditEvent {
-            principal: p,
-            action: OP,
-            resource: "post",
-            resource_id: id,
-            request_id: request_id.as_str(),
-            worker_id: None,
-        },
-    )
-    .await?;
-    let m = store::find(&txn, id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    if relevance::post_update(&current, &m) {
-        events::record(&txn, Change::updated("post", id, None)).await?;
-    }
-    txn.commit().await?;
-    one(m)
 }

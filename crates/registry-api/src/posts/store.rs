@@ -1,12 +1,13 @@
 //! Queries on `posts`. Functions take any connection (pool or transaction).
 
 use registry_core::post::Post;
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
 };
 
+use crate::concurrency;
 use crate::db::entities::post;
 use crate::db::now_utc;
 use crate::listing::RegionVisible;
@@ -49,7 +50,7 @@ pub async fn update_if_version<C: ConnectionTrait>(
     expected_version: i64,
     p: &Post,
 ) -> Result<bool, DbErr> {
-    let res = post::Entity::update_many()
+    let set = post::Entity::update_many()
         .col_expr(post::Column::Title, Expr::value(p.title()))
         .col_expr(
             post::Column::MinLevel,
@@ -59,17 +60,8 @@ pub async fn update_if_version<C: ConnectionTrait>(
         .col_expr(
             post::Column::PartTimeAllowed,
             Expr::value(p.part_time_allowed()),
-        )
-        .col_expr(post::Column::UpdatedAt, Expr::value(now_utc()))
-        .col_expr(
-            post::Column::Version,
-            Expr::col(post::Column::Version).add(1),
-        )
-        .filter(post::Column::Id.eq(id))
-        .filter(post::Column::Version.eq(expected_version))
-        .exec(conn)
-        .await?;
-    Ok(res.rows_affected == 1)
+        );
+    concurrency::update_if_version(conn, set, id, expected_version).await
 }
 
 /// List filters of `GET /posts`.

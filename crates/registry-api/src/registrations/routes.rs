@@ -8,17 +8,17 @@ use poem_openapi::{ApiResponse, OpenApi};
 
 use super::api::{CreateRegistration, Registration, RegistrationKind, RegistrationPage};
 use super::store;
-use crate::audit::{self, AuditEvent};
+use crate::audited::Read;
 use crate::auth::{Auth, Role};
 use crate::create::{CreateCtx, Idempotent, create_once};
 use crate::credentials::routes::readable_credential;
-use crate::db::entities::registration;
-use crate::listing::{decode_cursor, finish_page, page_size};
+use crate::db::entities::{credential, registration};
+use crate::listing::Page;
 use crate::observe::RequestId;
 use crate::payload::JsonBody;
 use crate::problem::{ApiError, Errors, NestedCreateErrors, ReadErrors};
 use crate::routes::Tags;
-use crate::scope::{can_read_worker, can_write_worker};
+use crate::scope::{can_write_worker, find_through_worker};
 use crate::state::AppState;
 
 const CURSOR_PREFIX: &str = "r1:";
@@ -76,14 +76,12 @@ impl CredentialRegistrationsApi {
     ) -> Result<Idempotent<CreatedRegistration>, Errors<NestedCreateErrors>> {
         let p = &auth.0;
         p.require(&[Role::Admin])?;
-        let credential =
-            match crate::credentials::store::find_with_worker(&state.db, &credential_id.0)
-                .await
-                .map_err(ApiError::from)?
-            {
-                Some((c, Some(w))) if can_write_worker(p, &w) => c,
-                _ => return Err(ApiError::not_found().into()),
-            };
+        let (credential, _) =
+            find_through_worker::<credential::Entity, _>(&state.db, &credential_id.0, |_, w| {
+                can_write_worker(p, w)
+            })
+            .await?
+            .ok_or_else(ApiError::not_found)?;
         let input = body.value.validate(&credential)?;
         let ctx = CreateCtx {
             principal: p,
@@ -140,36 +138,19 @@ impl CredentialRegistrationsApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
     ) -> Result<RegistrationList, Errors<ReadErrors>> {
-        let limit = page_size(limit.0);
-        let after = decode_cursor(CURSOR_PREFIX, cursor.0.as_deref())?;
+        let page = Page::new(CURSOR_PREFIX, cursor.0.as_deref(), limit.0)?;
         let credential = readable_credential(&state, &auth.0, &credential_id.0).await?;
-        audit::record_read(
-            &state.db,
-            AuditEvent {
-                principal: &auth.0,
-                action: "list_registrations",
-                resource: "credential",
-                resource_id: &credential.id,
-                request_id: request_id.as_str(),
-                worker_id: Some(&credential.worker_id),
-            },
-        )
-        .await
-        .map_err(ApiError::from)?;
-        let rows = store::list(
-            &state.db,
-            &credential.id,
-            kind.0.map(RegistrationKind::code),
-            after.as_deref(),
-            limit,
-        )
-        .await
-        .map_err(ApiError::from)?;
-        let (rows, next_cursor) = finish_page(rows, limit, CURSOR_PREFIX, |m| &m.id);
-        let items = rows
-            .into_iter()
-            .map(Registration::view)
-            .collect::<Result<Vec<_>, _>>()?;
+        Read::new(&auth.0, &request_id, "list_registrations")
+            .record(
+                &state,
+                "credential",
+                &credential.id,
+                Some(&credential.worker_id),
+            )
+            .await?;
+        let kind = kind.0.map(RegistrationKind::code);
+        let rows = store::list(&state.db, &credential.id, kind, page.after(), page.limit).await?;
+        let (items, next_cursor) = page.finish(rows, |m| &m.id, Registration::view)?;
         Ok(RegistrationList::Ok(Json(RegistrationPage {
             items,
             next_cursor,
@@ -199,27 +180,9 @@ impl RegistrationApi {
         /// Registration id.
         id: Path<String>,
     ) -> Result<OneRegistration, Errors<ReadErrors>> {
-        match store::find_with_worker(&state.db, &id.0)
-            .await
-            .map_err(ApiError::from)?
-        {
-            Some((r, Some(w))) if can_read_worker(&auth.0, &w) => {
-                audit::record_read(
-                    &state.db,
-                    AuditEvent {
-                        principal: &auth.0,
-                        action: "get_registration",
-                        resource: "registration",
-                        resource_id: &r.id,
-                        request_id: request_id.as_str(),
-                        worker_id: Some(&w.id),
-                    },
-                )
-                .await
-                .map_err(ApiError::from)?;
-                Ok(OneRegistration::Ok(Json(Registration::view(r)?)))
-            }
-            _ => Err(ApiError::not_found().into()),
-        }
+        let r = Read::new(&auth.0, &request_id, "get_registration")
+            .one::<registration::Entity>(&state, "registration", &id.0)
+            .await?;
+        Ok(OneRegistration::Ok(Json(Registration::view(r)?)))
     }
 }

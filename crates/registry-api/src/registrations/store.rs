@@ -7,29 +7,8 @@ use sea_orm::{
 };
 
 use super::api::RegistrationKind;
-use crate::db::entities::{registration, worker};
+use crate::db::entities::registration;
 use crate::db::now_utc;
-
-/// Fetches one registration with its worker, in one query.
-pub async fn find_with_worker<C: ConnectionTrait>(
-    conn: &C,
-    id: &str,
-) -> Result<Option<(registration::Model, Option<worker::Model>)>, DbErr> {
-    registration::Entity::find_by_id(id.to_owned())
-        .find_also_related(worker::Entity)
-        .one(conn)
-        .await
-}
-
-/// Fetches one registration.
-pub async fn find<C: ConnectionTrait>(
-    conn: &C,
-    id: &str,
-) -> Result<Option<registration::Model>, DbErr> {
-    registration::Entity::find_by_id(id.to_owned())
-        .one(conn)
-        .await
-}
 
 /// Inserts a registration of `credential_id` held by `worker_id`.
 pub async fn insert<C: ConnectionTrait>(

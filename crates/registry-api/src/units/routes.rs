@@ -9,20 +9,21 @@ use registry_core::ids::RegionCode;
 
 use super::api::{Unit, UnitBody, UnitPage, UnitType};
 use super::store;
-use crate::audit::{self, AuditEvent};
 use crate::auth::{Auth, Principal, Role};
-use crate::concurrency::{etag, expected_version, stale};
+use crate::concurrency::{etag, expected_version};
 use crate::create::{CreateCtx, Idempotent, create_once};
-use crate::db::{begin_write, entities::unit};
-use crate::events::{self, Change, relevance};
-use crate::listing::{decode_cursor, finish_page, page_size, region_visible};
+use crate::db::entities::unit;
+use crate::events::relevance;
+use crate::listing::{Page, region_visible};
 use crate::observe::RequestId;
 use crate::payload::JsonBody;
 use crate::problem::{
     ApiError, CreateErrors, Errors, ListErrors, ProblemKind, ReadErrors, UpdateErrors,
 };
+use crate::region_scope::{begin_update, find_readable};
 use crate::routes::Tags;
 use crate::state::AppState;
+use crate::update::UpdateCtx;
 
 const CURSOR_PREFIX: &str = "u1:";
 
@@ -70,18 +71,6 @@ pub fn forbidden_region() -> ApiError {
         ProblemKind::Forbidden,
         "region_code lies outside the caller's region",
     )
-}
-
-/// The unit `id` if `p` may read it; otherwise the same 404 as a missing one.
-pub async fn find_readable(
-    state: &AppState,
-    p: &Principal,
-    id: &str,
-) -> Result<unit::Model, ApiError> {
-    store::find(&state.db, id)
-        .await?
-        .filter(|m| readable_region(p, &m.region_code))
-        .ok_or_else(ApiError::not_found)
 }
 
 fn one(m: unit::Model) -> Result<OneUnit, ApiError> {
@@ -164,20 +153,13 @@ impl UnitsApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
     ) -> Result<UnitList, Errors<ListErrors>> {
-        let limit = page_size(limit.0);
-        let after = decode_cursor(CURSOR_PREFIX, cursor.0.as_deref())?;
+        let page = Page::new(CURSOR_PREFIX, cursor.0.as_deref(), limit.0)?;
         let visible = region_visible(&auth.0, region.0.as_deref())?;
         let unit_type = unit_type
             .0
             .map(|t| registry_core::post::UnitType::from(t).code());
-        let rows = store::list(&state.db, visible, unit_type, after.as_deref(), limit)
-            .await
-            .map_err(ApiError::from)?;
-        let (rows, next_cursor) = finish_page(rows, limit, CURSOR_PREFIX, |m| &m.id);
-        let items = rows
-            .into_iter()
-            .map(Unit::view)
-            .collect::<Result<Vec<_>, _>>()?;
+        let rows = store::list(&state.db, visible, unit_type, page.after(), page.limit).await?;
+        let (items, next_cursor) = page.finish(rows, |m| &m.id, Unit::view)?;
         Ok(UnitList::Ok(Json(UnitPage { items, next_cursor })))
     }
 }
@@ -219,63 +201,28 @@ impl UnitApi {
         if_match: Header<Option<String>>,
         body: JsonBody<UnitBody>,
     ) -> Result<OneUnit, Errors<UpdateErrors>> {
-        Ok(update(
-            &auth.0,
-            &state,
-            &request_id,
-            &id.0,
-            if_match.0.as_deref(),
-            &body,
-        )
-        .await?)
+        let (p, id) = (&auth.0, id.0.as_str());
+        let ctx = UpdateCtx::by_admin(p, &request_id, "update_unit", "unit", id)?;
+        let expected = expected_version(if_match.0.as_deref())?;
+        let input = body.value.validate()?;
+        let update = begin_update::<unit::Model>(&state, ctx, expected).await?;
+        if !p.can_write_region(&input.region()) {
+            return Err(forbidden_region().into());
+        }
+        let region = input.region();
+        update
+            .apply(async |txn| {
+                let changed = store::update_if_version(txn, id, expected, &input).await?;
+                if changed && update.current.region_code != region.as_str() {
+                    // Posts and assignments copy their unit's region for scoping: move them along.
+                    store::move_dependents(txn, id, region.as_str()).await?;
+                }
+                Ok(changed)
+            })
+            .await?;
+        let m = update
+            .commit(|before, after, change| relevance::unit_update(before, after).then_some(change))
+            .await?;
+        Ok(one(m)?)
     }
-}
-
-async fn update(
-    p: &Principal,
-    state: &AppState,
-    request_id: &RequestId,
-    id: &str,
-    if_match: Option<&str>,
-    body: &JsonBody<UnitBody>,
-) -> Result<OneUnit, ApiError> {
-    const OP: &str = "update_unit";
-    p.require(&[Role::Admin])?;
-    let expected = expected_version(if_match)?;
-    let input = body.value.validate()?;
-    let txn = begin_write(&state.db).await?;
-    let current = store::find(&txn, id)
-        .await?
-        .filter(|m| writable_region(p, &m.region_code))
-        .ok_or_else(ApiError::not_found)?;
-    if !p.can_write_region(&input.region()) {
-        return Err(forbidden_region());
-    }
-    if current.version != expected || !store::update_if_version(&txn, id, expected, &input).await? {
-        return Err(stale());
-    }
-    if current.region_code != input.region().as_str() {
-        // Posts and assignments copy their unit's region for scoping: move them along.
-        store::move_dependents(&txn, id, input.region().as_str()).await?;
-    }
-    audit::append(
-        &txn,
-        AuditEvent {
-            principal: p,
-            action: OP,
-            resource: "unit",
-            resource_id: id,
-            request_id: request_id.as_str(),
-            worker_id: None,
-        },
-    )
-    .await?;
-    let m = store::find(&txn, id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    if relevance::unit_update(&current, &m) {
-        events::record(&txn, Change::updated("unit", id, None)).await?;
-    }
-    txn.commit().await?;
-    one(m)
 }

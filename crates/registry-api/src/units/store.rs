@@ -1,12 +1,13 @@
 //! Queries on `units`. Functions take any connection (pool or transaction).
 
 use registry_core::post::OrganisationUnit;
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, QueryTrait, Set,
 };
 
+use crate::concurrency;
 use crate::db::entities::{assignment, post, unit};
 use crate::db::now_utc;
 use crate::listing::RegionVisible;
@@ -45,24 +46,15 @@ pub async fn update_if_version<C: ConnectionTrait>(
     expected_version: i64,
     u: &OrganisationUnit,
 ) -> Result<bool, DbErr> {
-    let res = unit::Entity::update_many()
+    let set = unit::Entity::update_many()
         .col_expr(unit::Column::Name, Expr::value(u.name()))
         .col_expr(unit::Column::RegionCode, Expr::value(u.region().as_str()))
         .col_expr(unit::Column::UnitType, Expr::value(u.unit_type().code()))
         .col_expr(
             unit::Column::CreditCode,
             Expr::value(u.credit_code().map(|c| c.as_str().to_owned())),
-        )
-        .col_expr(unit::Column::UpdatedAt, Expr::value(now_utc()))
-        .col_expr(
-            unit::Column::Version,
-            Expr::col(unit::Column::Version).add(1),
-        )
-        .filter(unit::Column::Id.eq(id))
-        .filter(unit::Column::Version.eq(expected_version))
-        .exec(conn)
-        .await?;
-    Ok(res.rows_affected == 1)
+        );
+    concurrency::update_if_version(conn, set, id, expected_version).await
 }
 
 /// Sets `region_code` of the unit's posts, and of the assignments to them, to `region_code`

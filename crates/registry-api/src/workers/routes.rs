@@ -9,20 +9,22 @@ use registry_core::ids::RegionCode;
 
 use super::api::{CreateWorker, UpdateWorker, Worker, WorkerPage};
 use super::store::{self, Visible};
-use crate::audit::{self, AuditEvent};
+use crate::audited::Read;
 use crate::auth::{Auth, Principal, Role, Scope};
-use crate::concurrency::{etag, expected_version, stale};
+use crate::concurrency::{etag, expected_version};
 use crate::create::{CreateCtx, Idempotent, WORKER_RESOURCE, create_once};
-use crate::db::{begin_write, entities::worker, is_unique_violation};
-use crate::events::{self, Change, relevance};
-use crate::listing::{decode_cursor, finish_page, page_size};
+use crate::db::{entities::worker, is_unique_violation};
+use crate::events::{Change, relevance};
+use crate::listing::{Page, views};
 use crate::observe::RequestId;
 use crate::payload::JsonBody;
 use crate::problem::{
     ApiError, CreateErrors, Errors, ListErrors, ProblemKind, ReadErrors, UpdateErrors,
 };
 use crate::routes::Tags;
+use crate::scope::{can_write_worker, readable_worker};
 use crate::state::AppState;
+use crate::update::UpdateCtx;
 
 const CURSOR_PREFIX: &str = "w1:";
 
@@ -52,14 +54,6 @@ pub enum WorkerList {
     /// The page.
     #[oai(status = 200)]
     Ok(Json<WorkerPage>),
-}
-
-fn visible(p: &Principal, m: &worker::Model) -> bool {
-    RegionCode::parse(&m.region_code).is_ok_and(|r| p.can_read_worker(&m.id, &r))
-}
-
-fn writable(p: &Principal, m: &worker::Model) -> bool {
-    RegionCode::parse(&m.region_code).is_ok_and(|r| p.can_write_region(&r))
 }
 
 fn forbidden_region() -> ApiError {
@@ -169,24 +163,10 @@ impl WorkerApi {
         id: Path<String>,
     ) -> Result<OneWorker, Errors<ReadErrors>> {
         let p = &auth.0;
-        let m = store::find(&state.db, &id.0)
-            .await
-            .map_err(ApiError::from)?
-            .filter(|m| visible(p, m))
-            .ok_or_else(ApiError::not_found)?;
-        audit::record_read(
-            &state.db,
-            AuditEvent {
-                principal: p,
-                action: "get_worker",
-                resource: "worker",
-                resource_id: &m.id,
-                request_id: request_id.as_str(),
-                worker_id: Some(&m.id),
-            },
-        )
-        .await
-        .map_err(ApiError::from)?;
+        let m = readable_worker(&state, p, &id.0).await?;
+        Read::new(p, &request_id, "get_worker")
+            .record_worker(&state, &m.id)
+            .await?;
         let tag = etag(m.version);
         Ok(OneWorker::Ok(Json(Worker::view(m, p, &state.pii)?), tag))
     }
@@ -209,15 +189,33 @@ impl WorkerApi {
         if_match: Header<Option<String>>,
         body: JsonBody<UpdateWorker>,
     ) -> Result<OneWorker, Errors<UpdateErrors>> {
-        Ok(update(
-            &auth.0,
-            &state,
-            &request_id,
-            &id.0,
-            if_match.0.as_deref(),
-            &body,
-        )
-        .await?)
+        let ctx = UpdateCtx::by_admin(&auth.0, &request_id, "update_worker", "worker", &id.0)?;
+        let expected = expected_version(if_match.0.as_deref())?;
+        let fields = body.value.validate()?;
+        let (p, id) = (&auth.0, id.0.as_str());
+        let update = ctx
+            .begin(&state, expected, async |txn| {
+                Ok(store::find(txn, id)
+                    .await?
+                    .filter(|m| can_write_worker(p, m)))
+            })
+            .await?;
+        if !p.can_write_region(&fields.region) {
+            return Err(forbidden_region().into());
+        }
+        update
+            .apply(async |txn| Ok(store::update_if_version(txn, id, expected, &fields).await?))
+            .await?;
+        let m = update
+            .commit(|before, after, change| {
+                relevance::worker_update(before, after).then_some(Change {
+                    previous_region: Some(&before.region_code),
+                    ..change
+                })
+            })
+            .await?;
+        let tag = etag(m.version);
+        Ok(OneWorker::Ok(Json(Worker::view(m, p, &state.pii)?), tag))
     }
 }
 
@@ -268,57 +266,6 @@ async fn create(
     .await
 }
 
-async fn update(
-    p: &Principal,
-    state: &AppState,
-    request_id: &RequestId,
-    id: &str,
-    if_match: Option<&str>,
-    body: &JsonBody<UpdateWorker>,
-) -> Result<OneWorker, ApiError> {
-    const OP: &str = "update_worker";
-    p.require(&[Role::Admin])?;
-    let expected = expected_version(if_match)?;
-    let fields = body.value.validate()?;
-    let txn = begin_write(&state.db).await?;
-    let current = store::find(&txn, id)
-        .await?
-        .filter(|m| writable(p, m))
-        .ok_or_else(ApiError::not_found)?;
-    if !p.can_write_region(&fields.region) {
-        return Err(forbidden_region());
-    }
-    if current.version != expected || !store::update_if_version(&txn, id, expected, &fields).await?
-    {
-        return Err(stale());
-    }
-    audit::append(
-        &txn,
-        AuditEvent {
-            principal: p,
-            action: OP,
-            resource: "worker",
-            resource_id: id,
-            request_id: request_id.as_str(),
-            worker_id: Some(id),
-        },
-    )
-    .await?;
-    let m = store::find(&txn, id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    if relevance::worker_update(&current, &m) {
-        let change = Change {
-            previous_region: Some(&current.region_code),
-            ..Change::updated("worker", id, Some(id))
-        };
-        events::record(&txn, change).await?;
-    }
-    txn.commit().await?;
-    let tag = etag(m.version);
-    Ok(OneWorker::Ok(Json(Worker::view(m, p, &state.pii)?), tag))
-}
-
 async fn list(
     p: &Principal,
     state: &AppState,
@@ -328,8 +275,7 @@ async fn list(
     cursor: Option<String>,
     limit: Option<u32>,
 ) -> Result<WorkerList, ApiError> {
-    let limit = page_size(limit);
-    let after = decode_cursor(CURSOR_PREFIX, cursor.as_deref())?;
+    let page = Page::new(CURSOR_PREFIX, cursor.as_deref(), limit)?;
     let filter = region
         .as_deref()
         .map(RegionCode::parse)
@@ -349,27 +295,15 @@ async fn list(
         &state.db,
         visible,
         name.as_deref(),
-        after.as_deref(),
-        limit as u64,
+        page.after(),
+        page.limit as u64,
     )
     .await?;
-    let (rows, next_cursor) = finish_page(rows, limit, CURSOR_PREFIX, |m| &m.id);
-    audit::record_reads(
-        &state.db,
-        AuditEvent {
-            principal: p,
-            action: "list_workers",
-            resource: "worker",
-            resource_id: "",
-            request_id: request_id.as_str(),
-            worker_id: None,
-        },
-        rows.iter().map(|m| (m.id.as_str(), m.id.as_str())),
-    )
-    .await?;
-    let items = rows
-        .into_iter()
-        .map(|m| Worker::view(m, p, &state.pii))
-        .collect::<Result<Vec<_>, _>>()?;
+    let (rows, next_cursor) = page.cut(rows, |m| &m.id);
+    let reads = rows.iter().map(|m| (m.id.as_str(), m.id.as_str()));
+    Read::new(p, request_id, "list_workers")
+        .record_each(state, "worker", reads)
+        .await?;
+    let items = views(rows, |m| Worker::view(m, p, &state.pii))?;
     Ok(WorkerList::Ok(Json(WorkerPage { items, next_cursor })))
 }

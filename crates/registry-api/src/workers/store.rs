@@ -8,6 +8,7 @@ use sea_orm::{
 };
 
 use super::api::{WorkerFields, education_code};
+use crate::concurrency;
 use crate::db::entities::worker;
 use crate::db::now_utc;
 
@@ -80,7 +81,7 @@ pub async fn update_if_version<C: ConnectionTrait>(
     expected_version: i64,
     f: &WorkerFields,
 ) -> Result<bool, DbErr> {
-    let res = worker::Entity::update_many()
+    let set = worker::Entity::update_many()
         .col_expr(worker::Column::Name, Expr::value(f.name.clone()))
         .col_expr(worker::Column::RegionCode, Expr::value(f.region.as_str()))
         .col_expr(
@@ -94,17 +95,8 @@ pub async fn update_if_version<C: ConnectionTrait>(
         .col_expr(
             worker::Column::ExperienceStart,
             Expr::value(f.experience_start),
-        )
-        .col_expr(worker::Column::UpdatedAt, Expr::value(now_utc()))
-        .col_expr(
-            worker::Column::Version,
-            Expr::col(worker::Column::Version).add(1),
-        )
-        .filter(worker::Column::Id.eq(id))
-        .filter(worker::Column::Version.eq(expected_version))
-        .exec(conn)
-        .await?;
-    Ok(res.rows_affected == 1)
+        );
+    concurrency::update_if_version(conn, set, id, expected_version).await
 }
 
 /// One page, in id order (ids are UUIDv7, so creation order), after `after` if given.
