@@ -168,26 +168,21 @@ impl Conn {
     /// Runs one text; its rows.
     async fn run(&mut self, (sql, args): Bound) -> Result<Vec<QueryResult>, ApiError> {
         // The query's type depends on the backend, so it is built in each arm.
-        macro_rules! query {
-            () => {
-                args.into_iter().fold(sqlx::query(sql), |q, a| q.bind(a))
+        macro_rules! fetch {
+            ($conn:expr) => {
+                args.into_iter()
+                    .fold(sqlx::query(sql), |q, a| q.bind(a))
+                    .fetch_all(&mut **$conn)
+                    .await
+                    .map_err(sqlx_err)?
+                    .into_iter()
+                    .map(QueryResult::from)
+                    .collect()
             };
         }
         Ok(match self {
-            Conn::Sqlite(conn) => query!()
-                .fetch_all(&mut **conn)
-                .await
-                .map_err(sqlx_err)?
-                .into_iter()
-                .map(QueryResult::from)
-                .collect(),
-            Conn::Postgres(conn) => query!()
-                .fetch_all(&mut **conn)
-                .await
-                .map_err(sqlx_err)?
-                .into_iter()
-                .map(QueryResult::from)
-                .collect(),
+            Conn::Sqlite(conn) => fetch!(conn),
+            Conn::Postgres(conn) => fetch!(conn),
         })
     }
 
