@@ -30,10 +30,10 @@ use crate::db::entities::{allowance_run, allowance_run_change};
 use crate::db::now_utc;
 use crate::db::script::Script;
 use crate::decisions::bulk::{
-    CHUNK, ROW_DOCUMENTS, RawRows, decode_heads, document, next_workers, rows_parts,
-    workers_page_part,
+    CHUNK, ROW_DOCUMENTS, RawRows, decode_heads, next_workers, rows_parts, workers_page_part,
 };
 use crate::decisions::facts::{WorkerHead, assemble};
+use crate::decisions::json_rows::document;
 use crate::problem::ApiError;
 
 fn json<T: serde::Serialize>(v: &T) -> Result<String, ApiError> {
@@ -276,19 +276,14 @@ fn decide_chunk(set: &PolicySet, month: YearMonth, chunk: Chunk) -> Result<Decid
         let f = assemble(w, r, &places)?;
         let d = decide(&f.facts, set, month);
         let unit = run::assignment_used(&d).and_then(|a| f.assignment_units.get(&a).cloned());
-        let policy = d
-            .policy
-            .as_ref()
-            .map(|p| {
-                Ok::<_, ApiError>((
-                    p.id.to_string(),
-                    i32::try_from(p.version).map_err(ApiError::internal)?,
-                ))
-            })
-            .transpose()?;
-        if let Some(p) = &d.policy {
-            policies.insert((p.id.to_string(), p.version));
-        }
+        let policy = match &d.policy {
+            Some(p) => {
+                let id = p.id.to_string();
+                policies.insert((id.clone(), p.version));
+                Some((id, i32::try_from(p.version).map_err(ApiError::internal)?))
+            }
+            None => None,
+        };
         lines.push(RunLine {
             worker: w.id.clone(),
             eligible: d.eligible,

@@ -1,7 +1,7 @@
 //! A run's lines in `allowance_run_items`, written a chunk at a time (one `INSERT … SELECT`
-//! over the chunk's lines as one JSON document, [`LinesDoc`]) and read back as ONE JSON document per statement
-//! (`crate::decisions::json_rows`): a re-run reads the previous run's lines of the same
-//! worker range to compare them.
+//! over the chunk's lines as one JSON document, [`LinesDoc`]) and read back as ONE JSON
+//! document per statement (`crate::decisions::json_rows`): a re-run reads the previous run's
+//! lines of the same worker range to compare them.
 
 use registry_core::allowance::run::RunLine;
 use registry_core::level::Level;
@@ -12,16 +12,17 @@ use crate::db::script::Part;
 use crate::decisions::json_rows::{Col, DbBool, Filter, Query, Table};
 use crate::problem::ApiError;
 
-/// The columns of `allowance_run_items` a [`LinesDoc`] fills (after `run_id`), in cell order.
-const ITEM_COLUMNS: [&str; 8] = [
-    "worker_id",
-    "eligible",
-    "amount_fen",
-    "level",
-    "policy_id",
-    "policy_version",
-    "unit_id",
-    "reasons",
+/// The columns of `allowance_run_items` a [`LinesDoc`] fills (after `run_id`), in cell order,
+/// each with the cast PostgreSQL needs from the text `->>` gives.
+const ITEM_COLUMNS: [(&str, &str); 8] = [
+    ("worker_id", ""),
+    ("eligible", "::boolean"),
+    ("amount_fen", "::bigint"),
+    ("level", ""),
+    ("policy_id", ""),
+    ("policy_version", "::integer"),
+    ("unit_id", ""),
+    ("reasons", ""),
 ];
 
 /// One line to store, as the cells of [`ITEM_COLUMNS`]: worker, eligible, amount in fen,
@@ -55,41 +56,37 @@ impl LinesDoc {
     /// The statement storing these lines as lines of `run_id`.
     pub fn insert_part(&self, backend: DbBackend, run_id: &str) -> Part {
         let names = std::iter::once("run_id")
-            .chain(ITEM_COLUMNS)
+            .chain(ITEM_COLUMNS.map(|(c, _)| c))
             .map(|c| format!("\"{c}\""))
             .collect::<Vec<_>>()
             .join(", ");
-        let cells = match backend {
-            // `jsonb_each` gives each line as a JSONB array, read without parsing text again;
-            // `->>` gives JSON `true`/`false` as 1/0, as SQLite stores booleans.
-            DbBackend::Sqlite => {
-                let cells = (0..ITEM_COLUMNS.len())
-                    .map(|i| format!("e.value ->> {i}"))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                format!("{cells} FROM jsonb_each({{1}}) AS e")
-            }
-            _ => {
-                let types = ["", "::boolean", "::bigint", "", "", "::integer", "", ""];
-                let cells = types
-                    .iter()
-                    .enumerate()
-                    .map(|(i, ty)| format!("(e ->> {i}){ty}"))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                format!("{cells} FROM json_array_elements({{1}}::json) AS e")
-            }
+        let cells = ITEM_COLUMNS
+            .iter()
+            .enumerate()
+            .map(|(i, (_, cast))| match backend {
+                DbBackend::Postgres => format!("(e ->> {i}){cast}"),
+                _ => format!("e.value ->> {i}"),
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        // `jsonb_each` gives each line as a JSONB array, read without parsing text again;
+        // `->>` gives JSON `true`/`false` as 1/0, as SQLite stores booleans.
+        let lines = match backend {
+            DbBackend::Postgres => "json_array_elements({1}::json) AS e",
+            _ => "jsonb_each({1}) AS e",
         };
         Part {
-            sql: format!("INSERT INTO \"allowance_run_items\" ({names}) SELECT {{0}}, {cells}"),
+            sql: format!(
+                "INSERT INTO \"allowance_run_items\" ({names}) SELECT {{0}}, {cells} FROM {lines}"
+            ),
             params: vec![run_id.to_owned(), self.0.clone()],
         }
     }
 
     /// Stores these lines as lines of `run_id`.
     pub async fn insert<C: ConnectionTrait>(&self, conn: &C, run_id: &str) -> Result<(), ApiError> {
-        let part = self.insert_part(conn.get_database_backend(), run_id);
-        conn.execute_raw(part.statement(conn.get_database_backend()))
+        let backend = conn.get_database_backend();
+        conn.execute_raw(self.insert_part(backend, run_id).statement(backend))
             .await?;
         Ok(())
     }

@@ -52,15 +52,33 @@ impl Part {
         self.render(|i| format!("{{{}}}", i + by))
     }
 
+    /// This part as one text for `backend`.
+    ///
+    /// SQLite gets positional `?`s, one value per occurrence, so a part's text does not
+    /// depend on the parts before it in a script (sqlx binds a numbered `?NNN` by its number
+    /// but counts the unnamed slots below it as positional arguments of that statement,
+    /// which would shift the arguments of every later statement of the text). PostgreSQL
+    /// gets `$n`, the same number for every occurrence of one parameter.
+    pub fn text(&self, backend: DbBackend) -> Text {
+        match backend {
+            DbBackend::Postgres => Text {
+                sql: self.render(|i| format!("${}", i + 1)),
+                args: self.params.iter().cloned().map(Some).collect(),
+            },
+            _ => {
+                let mut args = Vec::new();
+                let sql = self.render(|i| {
+                    args.push(self.params.get(i).cloned());
+                    "?".to_owned()
+                });
+                Text { sql, args }
+            }
+        }
+    }
+
     /// This part alone as a statement for `backend`.
     pub fn statement(&self, backend: DbBackend) -> Statement {
-        let mut script = Script::new();
-        script.push(self.clone());
-        let mut texts = script.texts(backend).into_iter();
-        texts
-            .next()
-            .map(|t| t.statement(backend))
-            .unwrap_or_else(|| Statement::from_string(backend, String::new()))
+        self.text(backend).statement(backend)
     }
 }
 
@@ -81,42 +99,19 @@ impl Script {
         self.parts.push(part);
     }
 
-    /// Whether there is nothing to run.
-    pub fn is_empty(&self) -> bool {
-        self.parts.is_empty()
-    }
-
-    /// The statements to send, in order: on SQLite the whole script as one text, on
-    /// PostgreSQL one statement per part (a script without parts sends nothing).
-    ///
-    /// SQLite gets positional `?`s, one value per occurrence: sqlx binds a numbered `?NNN`
-    /// by its number but counts the unnamed slots below it as positional arguments of that
-    /// statement, which shifts the arguments of every later statement of the text.
-    /// PostgreSQL gets `$n`, the same number for every occurrence of one parameter.
+    /// The texts to send, in order: on SQLite the whole script as one text (the parts'
+    /// texts joined), on PostgreSQL one per part (a script without parts sends nothing).
     pub fn texts(&self, backend: DbBackend) -> Vec<Text> {
+        let texts = self.parts.iter().map(|part| part.text(backend));
         match backend {
+            DbBackend::Postgres => texts.collect(),
             _ if self.parts.is_empty() => Vec::new(),
-            DbBackend::Postgres => self
-                .parts
-                .iter()
-                .map(|part| Text {
-                    sql: part.render(|i| format!("${}", i + 1)),
-                    args: part.params.iter().cloned().map(Some).collect(),
-                })
-                .collect(),
             _ => {
-                let mut sql = String::new();
-                let mut args = Vec::new();
-                for part in &self.parts {
-                    if !sql.is_empty() {
-                        sql.push_str(";\n");
-                    }
-                    sql.push_str(&part.render(|i| {
-                        args.push(part.params.get(i).cloned());
-                        "?".to_owned()
-                    }));
-                }
-                vec![Text { sql, args }]
+                let (sqls, args): (Vec<String>, Vec<_>) = texts.map(|t| (t.sql, t.args)).unzip();
+                vec![Text {
+                    sql: sqls.join(";\n"),
+                    args: args.into_iter().flatten().collect(),
+                }]
             }
         }
     }

@@ -8,8 +8,8 @@
 //! ([`super::json_rows`]), all sent as one script (`crate::db::script`: one round trip on
 //! SQLite), whatever the chunk's size. [`read_rows`] only reads the documents and
 //! [`RawRows::decode`] decodes them, so a run can decode one chunk while the database reads
-//! the next. It groups the rows by worker in one pass and [`super::facts::assemble`]s each worker exactly as the
-//! single-worker loader does, so a run decides from the same facts with the same ids as
+//! the next. It groups the rows by worker in one pass and [`super::facts::assemble`]s each
+//! worker exactly as the single-worker loader does, so a run decides from the same facts with the same ids as
 //! `GET /workers/{id}/allowance`. No per-worker query; memory is bounded by the chunk.
 
 use std::collections::HashMap;
@@ -19,7 +19,7 @@ use sea_orm::{ConnectionTrait, DbBackend, QueryResult};
 
 use super::fact_tables as t;
 use super::facts::{LoadedFacts, Places, WorkerHead, WorkerRows, assemble};
-use super::json_rows::{Filter, Query, decode, json_keys};
+use super::json_rows::{Filter, Query, decode, document, json_keys};
 use crate::db::script::{Part, Script};
 use crate::problem::ApiError;
 use crate::workers::store::region_range;
@@ -202,12 +202,6 @@ pub fn rows_parts<'a>(
 
 /// How many documents [`rows_parts`] reads.
 pub const ROW_DOCUMENTS: usize = 8;
-
-/// The text of a one-document result row (an empty list when the database gave `NULL`).
-pub fn document(row: &QueryResult) -> Result<String, ApiError> {
-    let text: Option<String> = row.try_get_by_index(0)?;
-    Ok(text.unwrap_or_else(|| "[]".to_owned()))
-}
 
 impl RawRows {
     /// The documents of the [`ROW_DOCUMENTS`] result rows of [`rows_parts`].

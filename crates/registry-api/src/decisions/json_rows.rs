@@ -23,7 +23,7 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement};
 use serde::Deserialize;
 use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
 use time::format_description::well_known::Rfc3339;
@@ -113,6 +113,13 @@ pub fn json_keys(backend: DbBackend, param: &str) -> String {
     }
 }
 
+/// The document of a one-document result row (an empty list when the database gave
+/// `NULL`).
+pub fn document(row: &QueryResult) -> Result<String, ApiError> {
+    let text: Option<String> = row.try_get_by_index(0)?;
+    Ok(text.unwrap_or_else(|| "[]".to_owned()))
+}
+
 /// Decodes a document read by [`Query::fetch_text`] as rows of `T`.
 pub fn decode<T: DeserializeOwned>(text: &str) -> Result<Vec<T>, ApiError> {
     serde_json::from_str(text).map_err(ApiError::internal)
@@ -197,11 +204,10 @@ impl Query<'_> {
     /// the caller can decode it elsewhere ([`decode`]).
     pub async fn fetch_text<C: ConnectionTrait>(&self, conn: &C) -> Result<String, ApiError> {
         let stmt = self.statement(conn.get_database_backend())?;
-        let Some(row) = conn.query_one_raw(stmt).await? else {
-            return Ok("[]".to_owned());
-        };
-        let text: Option<String> = row.try_get_by_index(0)?;
-        Ok(text.unwrap_or_else(|| "[]".to_owned()))
+        match conn.query_one_raw(stmt).await? {
+            Some(row) => document(&row),
+            None => Ok("[]".to_owned()),
+        }
     }
 }
 

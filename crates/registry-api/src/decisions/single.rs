@@ -32,7 +32,7 @@ use sea_orm::{
 use super::bulk::{ROW_DOCUMENTS, RawRows, rows_parts};
 use super::facts::{LoadedFacts, WorkerHead, WorkerRows, assemble};
 use crate::db::entities::worker;
-use crate::db::script::{Part, Script, Text};
+use crate::db::script::{Part, Text};
 use crate::policies::cache::generation_query;
 use crate::problem::ApiError;
 
@@ -85,23 +85,19 @@ fn statement(backend: DbBackend, id: &str) -> Result<Part, ApiError> {
 const PLACEHOLDER: &str = "worker-id-placeholder";
 
 /// [`statement`]'s text for SQLite and PostgreSQL, built once (`Err` if building failed).
-static TEXTS: LazyLock<[Result<Vec<Text>, String>; 2]> = LazyLock::new(|| {
+static TEXTS: LazyLock<[Result<Text, String>; 2]> = LazyLock::new(|| {
     [DbBackend::Sqlite, DbBackend::Postgres].map(|backend| {
         statement(backend, PLACEHOLDER)
-            .map(|part| {
-                let mut script = Script::new();
-                script.push(part);
-                script.texts(backend)
-            })
+            .map(|part| part.text(backend))
             .map_err(|e| format!("{e:?}"))
     })
 });
 
-/// A text built once and its arguments for one worker.
+/// The text built once and its arguments for one worker.
 type Bound = (&'static str, Vec<Option<String>>);
 
-/// The texts reading the worker `id` on `backend`.
-fn texts(backend: DbBackend, id: &str) -> Result<Vec<Bound>, ApiError> {
+/// The text reading the worker `id` on `backend`.
+fn text(backend: DbBackend, id: &str) -> Result<Bound, ApiError> {
     let built = match backend {
         DbBackend::Sqlite => &TEXTS[0],
         _ => &TEXTS[1],
@@ -109,29 +105,24 @@ fn texts(backend: DbBackend, id: &str) -> Result<Vec<Bound>, ApiError> {
     let built = built.as_ref().map_err(ApiError::internal)?;
     let placeholder_list = serde_json::to_string(&[PLACEHOLDER]).map_err(ApiError::internal)?;
     let id_list = serde_json::to_string(&[id]).map_err(ApiError::internal)?;
-    Ok(built
+    let args = built
+        .args
         .iter()
-        .map(|t| {
-            let args = t
-                .args
-                .iter()
-                .map(|a| match a.as_deref() {
-                    Some(PLACEHOLDER) => Some(id.to_owned()),
-                    Some(list) if list == placeholder_list => Some(id_list.clone()),
-                    _ => a.clone(),
-                })
-                .collect();
-            (t.sql.as_str(), args)
+        .map(|a| match a.as_deref() {
+            Some(PLACEHOLDER) => Some(id.to_owned()),
+            Some(list) if list == placeholder_list => Some(id_list.clone()),
+            _ => a.clone(),
         })
-        .collect())
+        .collect();
+    Ok((built.sql.as_str(), args))
 }
 
 fn sqlx_err(e: sqlx::Error) -> ApiError {
     ApiError::from(DbErr::Query(RuntimeErr::SqlxError(Arc::new(e))))
 }
 
-/// One connection taken from the pool for all of one worker's statements: one acquire and
-/// one release instead of one per statement.
+/// A connection taken from the pool and used directly (raw sqlx), for the statement built
+/// once per process.
 enum Conn {
     Sqlite(PoolConnection<Sqlite>),
     Postgres(PoolConnection<Postgres>),
@@ -188,10 +179,7 @@ impl Conn {
 
     /// Reads the worker `id` (see [`statement`]); `None` if it does not exist.
     async fn read(&mut self, id: &str) -> Result<Option<Read>, ApiError> {
-        let mut rows = Vec::new();
-        for text in texts(self.backend(), id)? {
-            rows.extend(self.run(text).await?);
-        }
+        let rows = self.run(text(self.backend(), id)?).await?;
         let row = match rows.as_slice() {
             [] => return Ok(None),
             [row] => row,
