@@ -15,7 +15,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// Sets up logging to stderr. For `serve`, lines are written by a thread of their own
 /// (tracing-appender, never dropping a line: a full queue makes the logger wait), which
 /// writes whatever is queued and then flushes, so a request handler only queues its
-/// access-log line; the returned guard writes out what is queued when it is dropped. Other commands write directly.
+/// access-log line; the returned guard writes out what is queued when it is dropped. Other
+/// commands write directly.
 fn init_logging(serve: bool) -> Option<tracing_appender::non_blocking::WorkerGuard> {
     use tracing_subscriber::EnvFilter;
     use tracing_subscriber::fmt::writer::BoxMakeWriter;
