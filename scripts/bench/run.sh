@@ -5,7 +5,8 @@
 #      and the floor: the same rows selected by sqlite3 / psql (floor.sql), output discarded;
 #   2. wrk -t2 -c32 -d15s --latency on /livez (ceiling), then on the single-worker decision
 #      (allowance.lua, admin key: every request also writes an audit entry), then on
-#      /api/v1/me/allowance with a worker JWT (no audit entry: a worker's own read).
+#      /api/v1/me/allowance as TOKENS different workers (me_allowance.lua, worker JWTs:
+#      no audit entry, a worker's own read).
 #
 #   REGISTRY_DATABASE_URL=sqlite:///tmp/bench100k.db N=100000 scripts/bench/run.sh
 set -euo pipefail
@@ -27,7 +28,7 @@ export RUST_LOG=${RUST_LOG:-warn}
 KEY=$("$BIN" keys create --role admin --region 000000 --name "bench-$$" 2>/dev/null)
 "$BIN" serve --port "$PORT" >/tmp/bench-serve.log 2>&1 &
 PID=$!
-trap 'kill $PID 2>/dev/null || true' EXIT
+trap 'kill $PID 2>/dev/null || true; rm -f /tmp/bench-tokens-$$.txt' EXIT
 BASE=http://127.0.0.1:$PORT
 for _ in $(seq 100); do curl -sf "$BASE/livez" >/dev/null && break; sleep 0.2; done
 echo "server pid $PID, peak RSS so far: $(grep VmHWM /proc/$PID/status)"
@@ -62,9 +63,15 @@ if [ "${SKIP_WRK:-}" != 1 ]; then
   wrk -t2 -c32 -d"$DURATION" --latency "$BASE/livez"
   echo "== wrk single-worker decision, admin key (audited read)"
   BENCH_KEY=$KEY BENCH_WORKERS=$N wrk -t2 -c32 -d"$DURATION" --latency -s "$HERE/allowance.lua" "$BASE"
-  TOKEN=$("$BIN" token --role worker --worker-id 00000000-0000-7000-8000-000000000001 2>/dev/null)
-  echo "== wrk /me/allowance, worker JWT (own read, no audit entry)"
-  wrk -t2 -c32 -d"$DURATION" --latency -H "Authorization: Bearer $TOKEN" \
-    "$BASE/api/v1/me/allowance?month=2026-10"
+  # One token for each of TOKENS workers spread over the register (the same stride as
+  # allowance.lua), so the own reads are for different workers, as in real use.
+  TOKENS=${TOKENS:-2000}
+  TOKEN_FILE=/tmp/bench-tokens-$$.txt
+  for t in $(seq "$TOKENS"); do
+    "$BIN" token --role worker \
+      --worker-id "$(printf '00000000-0000-7000-8000-%012x' $(( t * 7919 % N )))" 2>/dev/null
+  done >"$TOKEN_FILE"
+  echo "== wrk /me/allowance, $TOKENS worker JWTs (own reads, no audit entry)"
+  BENCH_TOKENS=$TOKEN_FILE wrk -t2 -c32 -d"$DURATION" --latency -s "$HERE/me_allowance.lua" "$BASE"
 fi
 echo "server peak RSS: $(grep VmHWM /proc/$PID/status)"

@@ -29,6 +29,12 @@ pub struct Cli {
     #[arg(long, global = true, env = "REGISTRY_DB_LOCK_TIMEOUT_MS")]
     pub db_lock_timeout_ms: Option<u64>,
 
+    /// SQLite only: read the database file through a memory map of at most this many MiB
+    /// (default 0: off). Faster reads of a register larger than the page caches, slower
+    /// commits while the file grows (BENCHMARKS.md); mapped pages count in the process's RSS.
+    #[arg(long, global = true, env = "REGISTRY_SQLITE_MMAP_MIB")]
+    pub sqlite_mmap_mib: Option<u64>,
+
     /// What to do.
     #[command(subcommand)]
     pub command: Command,

@@ -30,6 +30,8 @@ pub const DEFAULT_JWT_AUDIENCE: &str = "registry-api";
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
 /// Longest accepted lock timeout, in milliseconds.
 pub const MAX_LOCK_TIMEOUT_MS: u64 = 600_000;
+/// Largest SQLite memory map, in MiB (`REGISTRY_SQLITE_MMAP_MIB`).
+pub const MAX_SQLITE_MMAP_MIB: u64 = 65_536;
 /// Shortest accepted HS256 secret.
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
 
@@ -176,6 +178,8 @@ pub struct Config {
     /// How long a statement waits for a lock before failing (then a 503 with `Retry-After`):
     /// SQLite's `busy_timeout`, PostgreSQL's `lock_timeout`.
     pub lock_timeout: Duration,
+    /// SQLite's `mmap_size` in bytes (0: off, the default; `REGISTRY_SQLITE_MMAP_MIB`).
+    pub sqlite_mmap_bytes: u64,
 }
 
 /// Default pool size: PostgreSQL gets more, SQLite has one writer anyway.
@@ -199,7 +203,22 @@ impl Config {
             jwt,
             rate_limits: crate::rate_limit::RateLimits::default(),
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            sqlite_mmap_bytes: 0,
         })
+    }
+
+    /// Sets SQLite's memory map from `--sqlite-mmap-mib` / `REGISTRY_SQLITE_MMAP_MIB`
+    /// (`None` or 0: off); at most [`MAX_SQLITE_MMAP_MIB`].
+    pub fn with_sqlite_mmap_mib(mut self, mib: Option<u64>) -> Result<Self, ConfigError> {
+        if let Some(mib) = mib {
+            if mib > MAX_SQLITE_MMAP_MIB {
+                return Err(ConfigError::Range(
+                    "REGISTRY_SQLITE_MMAP_MIB must be between 0 and 65536",
+                ));
+            }
+            self.sqlite_mmap_bytes = mib * 1024 * 1024;
+        }
+        Ok(self)
     }
 
     /// Sets the lock timeout from `--db-lock-timeout-ms` / `REGISTRY_DB_LOCK_TIMEOUT_MS`
@@ -274,6 +293,7 @@ impl Config {
             audit_key,
             rate_limits: crate::rate_limit::RateLimits::default(),
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            sqlite_mmap_bytes: 0,
         })
     }
 }
@@ -372,6 +392,25 @@ mod tests {
         assert!(c.clone().with_lock_timeout_ms(Some(0)).is_err());
         assert!(
             c.with_lock_timeout_ms(Some(MAX_LOCK_TIMEOUT_MS + 1))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn sqlite_mmap_is_off_unless_set_and_bounded() {
+        let c = Config::new(
+            "sqlite::memory:",
+            DataKey::generate().unwrap(),
+            JwtConfig::with_secret(vec![0; 32]),
+        )
+        .unwrap();
+        assert_eq!(c.sqlite_mmap_bytes, 0);
+        let c = c.with_sqlite_mmap_mib(None).unwrap();
+        assert_eq!(c.sqlite_mmap_bytes, 0);
+        let on = c.clone().with_sqlite_mmap_mib(Some(512)).unwrap();
+        assert_eq!(on.sqlite_mmap_bytes, 512 * 1024 * 1024);
+        assert!(
+            c.with_sqlite_mmap_mib(Some(MAX_SQLITE_MMAP_MIB + 1))
                 .is_err()
         );
     }

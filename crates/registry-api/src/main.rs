@@ -127,6 +127,7 @@ async fn main() -> Result<()> {
     }
     let mut config = Config::load(&cli.database_url, cli.db_max_connections)
         .and_then(|c| c.with_lock_timeout_ms(cli.db_lock_timeout_ms))
+        .and_then(|c| c.with_sqlite_mmap_mib(cli.sqlite_mmap_mib))
         .context("invalid configuration")?;
     if let Command::Serve(args) = &cli.command {
         config.rate_limits = args.rate_limits();

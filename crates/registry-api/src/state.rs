@@ -9,6 +9,7 @@ use crate::audit::reads::ReadAudit;
 use crate::auth::jwt::JwtVerifier;
 use crate::config::{Config, DatabaseUrl};
 use crate::crypto::PiiCipher;
+use crate::decisions::worker_reads::WorkerReads;
 use crate::metrics::Metrics;
 use crate::policies::cache::PolicyCache;
 use crate::rate_limit::Limiters;
@@ -30,6 +31,8 @@ pub struct AppState {
     pub policies: Arc<PolicyCache>,
     /// The read-audit writer (group commit of read entries).
     pub reads: Arc<ReadAudit>,
+    /// The coalescing reader of single-worker answers.
+    pub worker_reads: Arc<WorkerReads>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -49,6 +52,7 @@ impl AppState {
                 !matches!(config.database, DatabaseUrl::Sqlite { path: None, .. }),
             )),
             policies: Arc::new(PolicyCache::default()),
+            worker_reads: Arc::new(WorkerReads::new(db.clone())),
             db,
             pii: Arc::new(PiiCipher::new(&config.data_key)),
             jwt: Arc::new(JwtVerifier::new(&config.jwt)),

@@ -14,7 +14,8 @@ use crate::decisions_support::{
     serious_listing, worker_in_post,
 };
 use crate::helpers::{Backend, TestApp, assert_problem, new_worker, spawn_app};
-use registry_api::decisions::{facts, single};
+use registry_api::decisions::facts::{self, WorkerHead};
+use registry_api::decisions::{single, worker_reads};
 use sea_orm::{ConnectionTrait, Database};
 
 both_backends!(
@@ -558,17 +559,18 @@ async fn one_trip_loader_equals_per_table_loader(b: Backend) {
         .await
         .unwrap();
     let db = &app.state.db;
+    let reads = &app.state.worker_reads;
     for id in [&s.worker, &other.worker] {
         let w = registry_api::workers::store::find(db, id)
             .await
             .unwrap()
             .unwrap();
-        let one_trip = single::load_visible(db, id, |_| true)
+        let one_trip = worker_reads::load_visible(reads, id, |_| true)
             .await
             .unwrap()
             .unwrap();
         let per_table = facts::load(db, &w).await.unwrap();
-        assert_eq!(one_trip.worker, w);
+        assert_eq!(one_trip.worker, WorkerHead::from(&w));
         assert_eq!(
             format!("{:?}", one_trip.facts),
             format!("{per_table:?}"),
@@ -577,14 +579,14 @@ async fn one_trip_loader_equals_per_table_loader(b: Backend) {
         assert!(one_trip.policy_generation.is_some());
         // Hidden is answered like missing.
         assert!(
-            single::load_visible(db, id, |_| false)
+            worker_reads::load_visible(reads, id, |_| false)
                 .await
                 .unwrap()
                 .is_none()
         );
     }
     assert!(
-        single::load_visible(db, "no-such-worker", |_| true)
+        worker_reads::load_visible(reads, "no-such-worker", |_| true)
             .await
             .unwrap()
             .is_none()
@@ -592,7 +594,7 @@ async fn one_trip_loader_equals_per_table_loader(b: Backend) {
     // A worker with no records at all (no id in any list) loads as an empty worker.
     let bare = app.create_worker(&new_worker(77, "510104")).await;
     let bare_id = bare["id"].as_str().unwrap();
-    let empty = single::load_visible(db, bare_id, |_| true)
+    let empty = worker_reads::load_visible(reads, bare_id, |_| true)
         .await
         .unwrap()
         .unwrap();
@@ -605,4 +607,68 @@ async fn one_trip_loader_equals_per_table_loader(b: Backend) {
         format!("{:?}", facts::load(db, &bare_model).await.unwrap())
     );
     assert!(empty.policy_generation.is_some());
+
+    // Several workers in one statement (as coalesced requests are read): each exactly as
+    // read alone; a missing id is absent.
+    let ids = [
+        s.worker.as_str(),
+        other.worker.as_str(),
+        bare_id,
+        "no-such-worker",
+    ];
+    let set = single::read(db, &ids).await.unwrap();
+    assert!(set.get("no-such-worker").is_none());
+    for id in &ids[..3] {
+        let w = registry_api::workers::store::find(db, id)
+            .await
+            .unwrap()
+            .unwrap();
+        let found = set.get(id).unwrap();
+        let together = facts::assemble(&found.head, &found.rows, &found.places).unwrap();
+        assert_eq!(
+            format!("{together:?}"),
+            format!("{:?}", facts::load(db, &w).await.unwrap()),
+            "{id}"
+        );
+    }
+
+    // Many concurrent requests (some for the same worker, some hidden, some missing), as
+    // the coalescing reader batches them: each gets its own worker's facts.
+    let expected: Vec<String> = {
+        let mut v = Vec::new();
+        for id in &ids[..3] {
+            let w = registry_api::workers::store::find(db, id)
+                .await
+                .unwrap()
+                .unwrap();
+            v.push(format!("{:?}", facts::load(db, &w).await.unwrap()));
+        }
+        v
+    };
+    let mut asks = tokio::task::JoinSet::new();
+    for n in 0..60 {
+        let id = ids[n % ids.len()].to_owned();
+        let hidden = n % 7 == 0;
+        let reads = std::sync::Arc::clone(reads);
+        asks.spawn(async move {
+            let v = worker_reads::load_visible(&reads, &id, |w| {
+                assert_eq!(w.id, id);
+                !hidden
+            })
+            .await
+            .unwrap();
+            (n, v)
+        });
+    }
+    for (n, v) in asks.join_all().await {
+        let i = n % ids.len();
+        match v {
+            Some(v) => {
+                assert!(i < 3 && n % 7 != 0, "request {n}");
+                assert_eq!(v.worker.id, ids[i]);
+                assert_eq!(format!("{:?}", v.facts), expected[i], "request {n}");
+            }
+            None => assert!(i == 3 || n % 7 == 0, "request {n}"),
+        }
+    }
 }

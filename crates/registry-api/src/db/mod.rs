@@ -1,9 +1,9 @@
 //! Database access: connecting, write transactions, and what storage errors mean to a client.
 //!
 //! - [`connect`] builds the pool. SQLite gets WAL, `busy_timeout`, `foreign_keys=ON` and
-//!   `synchronous=NORMAL` and a 16 MiB page cache on every connection; PostgreSQL gets a
-//!   bounded pool, a `lock_timeout` on every connection, and a ping only for connections
-//!   idle ≥ 30 s. Both timeouts are `Config::lock_timeout` (`REGISTRY_DB_LOCK_TIMEOUT_MS`),
+//!   `synchronous=NORMAL`, a 16 MiB page cache and (opt-in) a memory map on every connection;
+//!   PostgreSQL gets a bounded pool, a `lock_timeout` on every connection, and a ping only
+//!   for connections idle ≥ 30 s. Both timeouts are `Config::lock_timeout` (`REGISTRY_DB_LOCK_TIMEOUT_MS`),
 //!   so a lock held elsewhere fails fast instead of queueing requests behind it.
 //! - [`begin_write`] starts every write transaction: `BEGIN IMMEDIATE` on SQLite (the write
 //!   lock is taken up front, so a read-then-write cannot fail half-way with a busy snapshot),
@@ -73,6 +73,11 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbErr> {
                     // allowance run writes a whole region in one transaction and re-reads
                     // index pages; with the default cache it spills and re-reads from the OS.
                     .pragma("cache_size", SQLITE_CACHE_KIB);
+                if config.sqlite_mmap_bytes > 0 {
+                    // Opt-in (`REGISTRY_SQLITE_MMAP_MIB`): pages read through a memory map
+                    // instead of `pread` into each connection's cache (BENCHMARKS.md).
+                    opts = opts.pragma("mmap_size", config.sqlite_mmap_bytes.to_string());
+                }
             }
             // `:memory:` is one database per connection: keep exactly one.
             let max = if path.is_some() {
@@ -182,4 +187,48 @@ pub fn now_utc() -> time::OffsetDateTime {
     let now = time::OffsetDateTime::now_utc();
     let micros = now.microsecond();
     now.replace_microsecond(micros).unwrap_or(now)
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{ConnectionTrait, Statement};
+
+    use super::*;
+    use crate::config::JwtConfig;
+    use crate::crypto::DataKey;
+
+    async fn pragma(db: &DatabaseConnection, name: &str) -> i64 {
+        let row = db
+            .query_one_raw(Statement::from_string(
+                DbBackend::Sqlite,
+                format!("PRAGMA {name}"),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get_by_index(0).unwrap()
+    }
+
+    /// Every pooled SQLite connection gets the page cache, and the memory map only when
+    /// configured.
+    #[tokio::test]
+    async fn sqlite_connections_get_the_cache_and_the_configured_map() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("r.db").display());
+        let config = Config::new(
+            &url,
+            DataKey::generate().unwrap(),
+            JwtConfig::with_secret(vec![0; 32]),
+        )
+        .unwrap();
+        let db = connect(&config).await.unwrap();
+        assert_eq!(pragma(&db, "mmap_size").await, 0);
+        assert_eq!(pragma(&db, "cache_size").await, -16384);
+        db.close().await.unwrap();
+        let db = connect(&config.with_sqlite_mmap_mib(Some(64)).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(pragma(&db, "mmap_size").await, 64 * 1024 * 1024);
+        db.close().await.unwrap();
+    }
 }

@@ -8,7 +8,7 @@ use poem_openapi::payload::Json;
 
 use super::params::{MonthPattern, MonthText};
 use super::routes::{OneDecision, OneLadder, allowance, ladder, parse_day, parse_month, readable};
-use super::single::Visible;
+use super::worker_reads::Visible;
 use crate::auth::{Auth, Principal, Role};
 use crate::observe::RequestId;
 use crate::problem::{ApiError, ErrorSet, Errors};

@@ -4,8 +4,8 @@
 //!   API's UUIDs to the core's `u64` ids and back ([`facts::FactIds`]), with each fact's
 //!   effective dates and the time it was recorded; [`facts::assemble`] turns one worker's rows
 //!   into those facts (no I/O), for both loaders:
-//! - [`single`]: one worker's rows (and the policy generation) in one round trip, for the
-//!   single-worker answers;
+//! - [`single`]: the rows of a few workers (and the policy generation) in one statement, for
+//!   the single-worker answers, whose concurrent requests [`worker_reads`] reads together;
 //! - [`bulk`]: the set-oriented loader of a region's workers, one query per table per chunk,
 //!   each answered as one JSON document ([`json_rows`], with the tables of [`fact_tables`]).
 //! - [`api`]: the response bodies (allowance decision, ladder answer, staffing report).
@@ -28,3 +28,4 @@ pub mod params;
 pub mod routes;
 pub mod single;
 pub mod staffing;
+pub mod worker_reads;

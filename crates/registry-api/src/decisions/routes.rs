@@ -9,21 +9,20 @@ use poem_openapi::{ApiResponse, OpenApi};
 use registry_core::FieldError;
 use registry_core::allowance::decide;
 use registry_core::calendar::YearMonth;
+use registry_core::ids::RegionCode;
 use registry_core::ladder::{LadderFacts, LadderRules, next_step};
 use time::Date;
 use time::macros::format_description;
 
 use super::api::{AllowanceDecision, CreditDetails, LadderView};
 use super::params::{MonthPattern, MonthText};
-use super::single::{self, Visible};
+use super::worker_reads::{Visible, load_visible};
 use crate::audit::AuditEvent;
 use crate::auth::{Auth, Principal, Role};
-use crate::db::entities::worker;
 use crate::db::now_utc;
 use crate::observe::RequestId;
 use crate::problem::{ApiError, Errors, ReadErrors};
 use crate::routes::Tags;
-use crate::scope::can_read_worker;
 use crate::state::AppState;
 
 /// An allowance decision.
@@ -72,7 +71,7 @@ async fn record(
     p: &Principal,
     request_id: &RequestId,
     action: &str,
-    w: &worker::Model,
+    worker_id: &str,
 ) -> Result<(), ApiError> {
     state
         .reads
@@ -80,21 +79,23 @@ async fn record(
             principal: p,
             action,
             resource: "worker",
-            resource_id: &w.id,
+            resource_id: worker_id,
             request_id: request_id.as_str(),
-            worker_id: Some(&w.id),
+            worker_id: Some(worker_id),
         })
         .await
         .map_err(ApiError::from)
 }
 
-/// The worker `id` with its facts, read on one connection, if `p` may read it; otherwise
+/// The worker `id` with its facts, read in one statement, if `p` may read it; otherwise
 /// the same 404 as a missing one, after the same single lookup (see
 /// `crate::scope::readable_worker`).
 pub async fn readable(state: &AppState, p: &Principal, id: &str) -> Result<Visible, ApiError> {
-    single::load_visible(&state.db, id, |w| can_read_worker(p, w))
-        .await?
-        .ok_or_else(ApiError::not_found)
+    load_visible(&state.worker_reads, id, |w| {
+        RegionCode::parse(&w.region_code).is_ok_and(|r| p.can_read_worker(&w.id, &r))
+    })
+    .await?
+    .ok_or_else(ApiError::not_found)
 }
 
 /// The allowance decision of `v` for `month`, as `p` may see it (hr: no credit details),
@@ -123,7 +124,7 @@ pub async fn allowance(
         CreditDetails::Shown
     };
     let view = AllowanceDecision::view(&v.worker.id, &d, &v.facts.ids, recorded_at, credit);
-    record(state, p, request_id, action, &v.worker).await?;
+    record(state, p, request_id, action, &v.worker.id).await?;
     Ok(view)
 }
 
@@ -147,7 +148,7 @@ pub async fn ladder(
         as_of,
     );
     let view = LadderView::view(&v.worker.id, as_of, &answer, &loaded.ids);
-    record(state, p, request_id, action, &v.worker).await?;
+    record(state, p, request_id, action, &v.worker.id).await?;
     Ok(view)
 }
 

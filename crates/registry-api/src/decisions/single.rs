@@ -1,11 +1,13 @@
-//! The single-worker loader: one worker, its rows, the posts and units its assignments
-//! point at, and the policy generation (`crate::policies::cache`), in ONE statement on one
-//! pooled connection: one round trip on both backends.
+//! The statement behind the single-worker answers: a few workers (those whose requests
+//! arrived together, see [`super::worker_reads`]), their rows, the posts and units their
+//! assignments point at, and the policy generation (`crate::policies::cache`), in ONE
+//! statement on one pooled connection: one round trip on both backends, one snapshot.
 //!
-//! The statement ([`statement`]) selects the worker row by id with the generation and the
-//! run's own documents ([`super::bulk::rows_parts`] for a chunk of one: one JSON document
-//! per table, [`super::json_rows`]) as scalar subqueries; the documents are decoded by
-//! [`RawRows::decode`] and the facts made by [`assemble`], exactly as a run makes them, so
+//! The statement ([`statement`]) selects the generation, the workers' rows and the run's own
+//! documents ([`super::bulk::rows_parts`]: one JSON document per table, [`super::json_rows`])
+//! as scalar subqueries, every one of them over the same bound JSON list of ids; the
+//! documents are decoded by [`RawRows::decode`] and each worker's facts are made by
+//! [`super::facts::assemble`], exactly as a run makes them, so
 //! `GET /workers/{id}/allowance` and a run cannot disagree (the tests also compare them with
 //! the per-table ORM loader [`super::facts::load`]).
 //!
@@ -13,108 +15,102 @@
 //! channel hand-off to it and back (two context switches on a busy machine), and every row
 //! it returns is a copy of each value that the async side then looks up by column name; on
 //! PostgreSQL each query is a network round trip. One statement is one hand-off (one
-//! network round trip), one snapshot, and no transaction to open or close. The text is
-//! built once per process and backend; the connection is taken from the pool once.
-//!
-//! A missing worker has no row, so nothing else is read; a hidden worker (one the caller
-//! may not see) is read and answered like a missing one (`None`).
+//! network round trip), one snapshot, and no transaction to open or close, for all the
+//! workers of the list. The text is built once per process and backend; the connection is
+//! taken from the pool once.
 
+use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
 
 use sea_orm::sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
 use sea_orm::sqlx::pool::PoolConnection;
 use sea_orm::sqlx::{self, Postgres, Sqlite};
-use sea_orm::{
-    DatabaseConnection, DbBackend, DbErr, FromQueryResult, IdenStatic, Iterable, QueryResult,
-    RuntimeErr,
-};
+use sea_orm::{DatabaseConnection, DbBackend, DbErr, QueryResult, RuntimeErr};
 
-use super::bulk::{ROW_DOCUMENTS, RawRows, rows_parts};
-use super::facts::{LoadedFacts, WorkerHead, WorkerRows, assemble};
-use crate::db::entities::worker;
+use super::bulk::{ROW_DOCUMENTS, RawRows, decode_heads, rows_parts};
+use super::fact_tables as t;
+use super::facts::{Places, WorkerHead, WorkerRows};
+use super::json_rows::{Filter, Query};
 use crate::db::script::{Part, Text};
 use crate::policies::cache::generation_query;
 use crate::problem::ApiError;
 
-/// What one round trip read: the worker row, the documents of its rows and the policy
-/// generation.
-struct Read {
-    worker: worker::Model,
-    raw: RawRows,
-    policy_generation: Option<i64>,
-}
-
 /// Name of the generation column of [`statement`].
 const GENERATION: &str = "policy_generation";
+/// Name of the workers' document column of [`statement`].
+const WORKERS: &str = "workers";
 
 /// The name of the column of the `n`th document of [`statement`].
 fn document_column(n: usize) -> String {
     format!("rows_{n}")
 }
 
-/// The one statement reading the worker `id` (parameter `{0}`): its row, with the policy
-/// generation and the [`ROW_DOCUMENTS`] documents of its rows as scalar subqueries, so one
-/// statement, one snapshot; no row if the worker does not exist.
-fn statement(backend: DbBackend, id: &str) -> Result<Part, ApiError> {
+/// The one statement reading the workers of the JSON list of ids bound as `{0}` (every
+/// subquery reads the same list): one row with the policy generation, the workers' rows
+/// ([`t::WORKERS`], one document) and the [`ROW_DOCUMENTS`] documents of their rows, each a
+/// scalar subquery, so one statement, one snapshot.
+fn statement(backend: DbBackend) -> Result<Part, ApiError> {
     let generation = match backend {
         DbBackend::Postgres => generation_query().to_string(PostgresQueryBuilder),
         _ => generation_query().to_string(SqliteQueryBuilder),
     };
-    let mut columns: Vec<String> = worker::Column::iter()
-        .map(|c| format!("w.\"{}\"", c.as_str()))
-        .collect();
-    columns.push(format!("({generation}) AS \"{GENERATION}\""));
-    let mut params = vec![id.to_owned()];
-    for (n, part) in rows_parts(backend, [id])?.into_iter().enumerate() {
-        let embedded = part.shifted_sql(params.len());
-        columns.push(format!("({embedded}) AS \"{}\"", document_column(n)));
-        params.extend(part.params);
+    let heads = Query {
+        table: t::WORKERS,
+        filter: Filter::Keys {
+            column: "id",
+            keys: "[]",
+            extra: "",
+        },
+        order: &["id"],
+        limit: None,
     }
-    // By primary key, without `.one()`'s bound LIMIT (see `crate::workers::store::find`).
+    .part(backend)?;
+    let documents = std::iter::once((WORKERS.to_owned(), heads)).chain(
+        rows_parts(backend, [])?
+            .into_iter()
+            .enumerate()
+            .map(|(n, part)| (document_column(n), part)),
+    );
+    let mut columns = vec![format!("({generation}) AS \"{GENERATION}\"")];
+    for (name, part) in documents {
+        // Every document reads the list as its only parameter, `{0}`.
+        if part.params.len() != 1 {
+            return Err(ApiError::internal(format!(
+                "document {name} has {} parameters, expected the id list only",
+                part.params.len()
+            )));
+        }
+        columns.push(format!("({}) AS \"{name}\"", part.sql));
+    }
     Ok(Part {
-        sql: format!(
-            "SELECT {} FROM \"workers\" AS w WHERE w.\"id\" = {{0}}",
-            columns.join(", ")
-        ),
-        params,
+        sql: format!("SELECT {}", columns.join(", ")),
+        params: vec![String::new()],
     })
 }
-
-/// The id the texts are built with, once per process and backend: every argument equal to
-/// it (or to the JSON list of it) stands for the worker's id. Not a UUID, so never an id.
-const PLACEHOLDER: &str = "worker-id-placeholder";
 
 /// [`statement`]'s text for SQLite and PostgreSQL, built once (`Err` if building failed).
 static TEXTS: LazyLock<[Result<Text, String>; 2]> = LazyLock::new(|| {
     [DbBackend::Sqlite, DbBackend::Postgres].map(|backend| {
-        statement(backend, PLACEHOLDER)
+        statement(backend)
             .map(|part| part.text(backend))
             .map_err(|e| format!("{e:?}"))
     })
 });
 
-/// The text built once and its arguments for one worker.
+/// The text built once and its arguments for one list of ids.
 type Bound = (&'static str, Vec<Option<String>>);
 
-/// The text reading the worker `id` on `backend`.
-fn text(backend: DbBackend, id: &str) -> Result<Bound, ApiError> {
+/// The text reading the workers of `ids_json` on `backend`: every argument is the list.
+fn text(backend: DbBackend, ids_json: &str) -> Result<Bound, ApiError> {
     let built = match backend {
         DbBackend::Sqlite => &TEXTS[0],
         _ => &TEXTS[1],
     };
     let built = built.as_ref().map_err(ApiError::internal)?;
-    let placeholder_list = serde_json::to_string(&[PLACEHOLDER]).map_err(ApiError::internal)?;
-    let id_list = serde_json::to_string(&[id]).map_err(ApiError::internal)?;
-    let args = built
-        .args
-        .iter()
-        .map(|a| match a.as_deref() {
-            Some(PLACEHOLDER) => Some(id.to_owned()),
-            Some(list) if list == placeholder_list => Some(id_list.clone()),
-            _ => a.clone(),
-        })
-        .collect();
-    Ok((built.sql.as_str(), args))
+    Ok((
+        built.sql.as_str(),
+        vec![Some(ids_json.to_owned()); built.args.len()],
+    ))
 }
 
 fn sqlx_err(e: sqlx::Error) -> ApiError {
@@ -156,19 +152,18 @@ impl Conn {
         }
     }
 
-    /// Runs one text; its rows.
-    async fn run(&mut self, (sql, args): Bound) -> Result<Vec<QueryResult>, ApiError> {
+    /// Runs one text; its one row.
+    async fn run(&mut self, (sql, args): Bound) -> Result<QueryResult, ApiError> {
         // The query's type depends on the backend, so it is built in each arm.
         macro_rules! fetch {
             ($conn:expr) => {
-                args.into_iter()
-                    .fold(sqlx::query(sql), |q, a| q.bind(a))
-                    .fetch_all(&mut **$conn)
-                    .await
-                    .map_err(sqlx_err)?
-                    .into_iter()
-                    .map(QueryResult::from)
-                    .collect()
+                QueryResult::from(
+                    args.into_iter()
+                        .fold(sqlx::query(sql), |q, a| q.bind(a))
+                        .fetch_one(&mut **$conn)
+                        .await
+                        .map_err(sqlx_err)?,
+                )
             };
         }
         Ok(match self {
@@ -176,62 +171,86 @@ impl Conn {
             Conn::Postgres(conn) => fetch!(conn),
         })
     }
-
-    /// Reads the worker `id` (see [`statement`]); `None` if it does not exist.
-    async fn read(&mut self, id: &str) -> Result<Option<Read>, ApiError> {
-        let rows = self.run(text(self.backend(), id)?).await?;
-        let row = match rows.as_slice() {
-            [] => return Ok(None),
-            [row] => row,
-            _ => return Err(ApiError::internal("two workers with one id")),
-        };
-        let mut docs: [String; ROW_DOCUMENTS] = Default::default();
-        for (n, doc) in docs.iter_mut().enumerate() {
-            let text: Option<String> = row.try_get("", &document_column(n))?;
-            *doc = text.unwrap_or_else(|| "[]".to_owned());
-        }
-        Ok(Some(Read {
-            worker: worker::Model::from_query_result(row, "")?,
-            raw: RawRows::from_documents(docs),
-            policy_generation: row.try_get("", GENERATION)?,
-        }))
-    }
 }
 
-/// What [`load_visible`] read: the worker, its facts and the policy generation.
+/// One worker as [`read`] found it: everything its facts are assembled from.
 #[derive(Debug, Clone)]
-pub struct Visible {
-    /// The worker row.
-    pub worker: worker::Model,
-    /// Its facts.
-    pub facts: LoadedFacts,
-    /// The policy generation read with them.
+pub struct Found {
+    /// The worker's row.
+    pub head: WorkerHead,
+    /// Its rows.
+    pub rows: WorkerRows,
+    /// The posts and units the assignments of the workers read with it point at.
+    pub places: Arc<Places>,
+    /// The policy generation read in the same statement.
     pub policy_generation: Option<i64>,
 }
 
-/// The worker `id` and its facts, if `visible` says the caller may read it, in one round
-/// trip (see the module docs); a hidden worker is answered like a missing one (`None`).
-pub async fn load_visible(
-    db: &DatabaseConnection,
-    id: &str,
-    visible: impl FnOnce(&worker::Model) -> bool,
-) -> Result<Option<Visible>, ApiError> {
-    let Some(read) = Conn::acquire(db).await?.read(id).await? else {
-        return Ok(None);
-    };
-    if !visible(&read.worker) {
-        return Ok(None);
+/// What one [`read`] found: the workers that exist, with their rows.
+#[derive(Debug, Default)]
+pub struct ReadSet {
+    workers: HashMap<String, (WorkerHead, WorkerRows)>,
+    places: Arc<Places>,
+    policy_generation: Option<i64>,
+}
+
+impl ReadSet {
+    /// The worker `id`, if it exists.
+    pub fn get(&self, id: &str) -> Option<Found> {
+        self.workers.get(id).map(|(head, rows)| Found {
+            head: head.clone(),
+            rows: rows.clone(),
+            places: Arc::clone(&self.places),
+            policy_generation: self.policy_generation,
+        })
     }
-    let (rows, places) = read.raw.decode([read.worker.id.as_str()])?;
-    let head = WorkerHead::from(&read.worker);
-    let facts = assemble(
-        &head,
-        rows.first().unwrap_or(&WorkerRows::default()),
-        &places,
-    )?;
-    Ok(Some(Visible {
-        facts,
-        policy_generation: read.policy_generation,
-        worker: read.worker,
-    }))
+}
+
+/// Reads the workers `ids` (distinct) with their rows, in one statement (see the module
+/// docs); a missing worker is absent from the answer.
+pub async fn read(db: &DatabaseConnection, ids: &[&str]) -> Result<ReadSet, ApiError> {
+    let ids_json = serde_json::to_string(ids).map_err(ApiError::internal)?;
+    let mut conn = Conn::acquire(db).await?;
+    let row = conn.run(text(conn.backend(), &ids_json)?).await?;
+    drop(conn);
+    let document = |column: &str| -> Result<String, ApiError> {
+        let text: Option<String> = row.try_get("", column)?;
+        Ok(text.unwrap_or_else(|| "[]".to_owned()))
+    };
+    let heads = decode_heads(&document(WORKERS)?)?;
+    let mut docs: [String; ROW_DOCUMENTS] = Default::default();
+    for (n, doc) in docs.iter_mut().enumerate() {
+        *doc = document(&document_column(n))?;
+    }
+    let (rows, places) =
+        RawRows::from_documents(docs).decode(heads.iter().map(|h| h.id.as_str()))?;
+    Ok(ReadSet {
+        workers: heads
+            .into_iter()
+            .zip(rows)
+            .map(|(head, rows)| (head.id.clone(), (head, rows)))
+            .collect(),
+        places: Arc::new(places),
+        policy_generation: row.try_get("", GENERATION)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_argument_of_the_statement_is_the_id_list() {
+        for backend in [DbBackend::Sqlite, DbBackend::Postgres] {
+            let (sql, args) = text(backend, r#"["a","b"]"#).unwrap();
+            assert!(sql.starts_with("SELECT ("), "{sql}");
+            assert!(!sql.contains('{'), "{sql}");
+            assert!(args.iter().all(|a| a.as_deref() == Some(r#"["a","b"]"#)));
+            match backend {
+                // One `?` and one argument per occurrence of the list.
+                DbBackend::Sqlite => assert_eq!(args.len(), sql.matches('?').count()),
+                _ => assert_eq!(args.len(), 1),
+            }
+        }
+    }
 }
