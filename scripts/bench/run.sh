@@ -5,7 +5,7 @@
 #      and the floor: the same rows selected by sqlite3 / psql (floor.sql), output discarded;
 #   2. wrk -t2 -c32 -d15s --latency on /livez (ceiling), then on the single-worker decision
 #      (allowance.lua, admin key: every request also writes an audit entry), then on
-#      /api/v1/me/allowance as TOKENS different workers (me_allowance.lua, worker JWTs:
+#      /api/v1/me/allowance as TOKENS different workers (allowance.lua with worker JWTs:
 #      no audit entry, a worker's own read).
 #
 #   REGISTRY_DATABASE_URL=sqlite:///tmp/bench100k.db N=100000 scripts/bench/run.sh
@@ -72,6 +72,6 @@ if [ "${SKIP_WRK:-}" != 1 ]; then
       --worker-id "$(printf '00000000-0000-7000-8000-%012x' $(( t * 7919 % N )))" 2>/dev/null
   done >"$TOKEN_FILE"
   echo "== wrk /me/allowance, $TOKENS worker JWTs (own reads, no audit entry)"
-  BENCH_TOKENS=$TOKEN_FILE wrk -t2 -c32 -d"$DURATION" --latency -s "$HERE/me_allowance.lua" "$BASE"
+  BENCH_TOKENS=$TOKEN_FILE wrk -t2 -c32 -d"$DURATION" --latency -s "$HERE/allowance.lua" "$BASE"
 fi
 echo "server peak RSS: $(grep VmHWM /proc/$PID/status)"

@@ -378,14 +378,18 @@ mod tests {
         assert!(DatabaseUrl::parse("mysql://x").is_err());
     }
 
-    #[test]
-    fn lock_timeout_range() {
-        let c = Config::new(
+    fn in_memory() -> Config {
+        Config::new(
             "sqlite::memory:",
             DataKey::generate().unwrap(),
             JwtConfig::with_secret(vec![0; 32]),
         )
-        .unwrap();
+        .unwrap()
+    }
+
+    #[test]
+    fn lock_timeout_range() {
+        let c = in_memory();
         assert_eq!(c.lock_timeout, DEFAULT_LOCK_TIMEOUT);
         let c = c.with_lock_timeout_ms(Some(250)).unwrap();
         assert_eq!(c.lock_timeout, Duration::from_millis(250));
@@ -398,12 +402,7 @@ mod tests {
 
     #[test]
     fn sqlite_mmap_is_off_unless_set_and_bounded() {
-        let c = Config::new(
-            "sqlite::memory:",
-            DataKey::generate().unwrap(),
-            JwtConfig::with_secret(vec![0; 32]),
-        )
-        .unwrap();
+        let c = in_memory();
         assert_eq!(c.sqlite_mmap_bytes, 0);
         let c = c.with_sqlite_mmap_mib(None).unwrap();
         assert_eq!(c.sqlite_mmap_bytes, 0);
