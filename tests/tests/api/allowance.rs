@@ -30,6 +30,7 @@ both_backends!(
     bad_month_is_422,
     policy_writes_elsewhere_are_seen_at_once,
     one_trip_loader_equals_per_table_loader,
+    coalesced_reads_that_fail_answer_each_request,
 );
 
 /// A 社会工作师 (intermediate) of Jinjiang, Chengdu: certificate 2020-05-10, registered
@@ -671,4 +672,39 @@ async fn one_trip_loader_equals_per_table_loader(b: Backend) {
             None => assert!(i == 3 || n % 7 == 0, "request {n}"),
         }
     }
+}
+
+/// When the statement of a batch fails, every waiting request gets an error of its own (the
+/// batch is read again one worker at a time): none hangs, none gets another's answer. The
+/// generation table is dropped so that every statement fails.
+async fn coalesced_reads_that_fail_answer_each_request(b: Backend) {
+    let app = spawn_app(b).await;
+    let (s, _) = chengdu_worker(&app, 1, "full_time", "2023-01-01").await;
+    let reads = &app.state.worker_reads;
+    assert!(
+        worker_reads::load_visible(reads, &s.worker, |_| true)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    app.state
+        .db
+        .execute_unprepared("DROP TABLE allowance_policy_generation")
+        .await
+        .unwrap();
+    let mut asks = tokio::task::JoinSet::new();
+    for n in 0..20 {
+        let id = if n % 2 == 0 {
+            s.worker.clone()
+        } else {
+            format!("missing-{n}")
+        };
+        let reads = std::sync::Arc::clone(reads);
+        asks.spawn(async move { worker_reads::load_visible(&reads, &id, |_| true).await });
+    }
+    let answers = tokio::time::timeout(std::time::Duration::from_secs(30), asks.join_all())
+        .await
+        .expect("every request is answered");
+    assert_eq!(answers.len(), 20);
+    assert!(answers.iter().all(Result::is_err));
 }
