@@ -12,7 +12,13 @@ use crate::state::AppState;
 
 /// Whether `p` may read `w` (and the records that belong to it).
 pub fn can_read_worker(p: &Principal, w: &worker::Model) -> bool {
-    RegionCode::parse(&w.region_code).is_ok_and(|r| p.can_read_worker(&w.id, &r))
+    can_read_worker_in(p, &w.id, &w.region_code)
+}
+
+/// Whether `p` may read the worker `worker_id` registered in the region `region_code` (as
+/// stored: a code that does not parse is readable by nobody).
+pub fn can_read_worker_in(p: &Principal, worker_id: &str, region_code: &str) -> bool {
+    RegionCode::parse(region_code).is_ok_and(|r| p.can_read_worker(worker_id, &r))
 }
 
 /// Whether `p` may write records of `w` (admin of the worker's region).

@@ -3,8 +3,9 @@
 //! - [`connect`] builds the pool. SQLite gets WAL, `busy_timeout`, `foreign_keys=ON` and
 //!   `synchronous=NORMAL`, a 16 MiB page cache and (opt-in) a memory map on every connection;
 //!   PostgreSQL gets a bounded pool, a `lock_timeout` on every connection, and a ping only
-//!   for connections idle ≥ 30 s. Both timeouts are `Config::lock_timeout` (`REGISTRY_DB_LOCK_TIMEOUT_MS`),
-//!   so a lock held elsewhere fails fast instead of queueing requests behind it.
+//!   for connections idle ≥ 30 s. Both timeouts are `Config::lock_timeout`
+//!   (`REGISTRY_DB_LOCK_TIMEOUT_MS`), so a lock held elsewhere fails fast instead of queueing
+//!   requests behind it.
 //! - [`begin_write`] starts every write transaction: `BEGIN IMMEDIATE` on SQLite (the write
 //!   lock is taken up front, so a read-then-write cannot fail half-way with a busy snapshot),
 //!   a plain `BEGIN` on PostgreSQL.

@@ -9,7 +9,6 @@ use poem_openapi::{ApiResponse, OpenApi};
 use registry_core::FieldError;
 use registry_core::allowance::decide;
 use registry_core::calendar::YearMonth;
-use registry_core::ids::RegionCode;
 use registry_core::ladder::{LadderFacts, LadderRules, next_step};
 use time::Date;
 use time::macros::format_description;
@@ -23,6 +22,7 @@ use crate::db::now_utc;
 use crate::observe::RequestId;
 use crate::problem::{ApiError, Errors, ReadErrors};
 use crate::routes::Tags;
+use crate::scope::can_read_worker_in;
 use crate::state::AppState;
 
 /// An allowance decision.
@@ -92,7 +92,7 @@ async fn record(
 /// `crate::scope::readable_worker`).
 pub async fn readable(state: &AppState, p: &Principal, id: &str) -> Result<Visible, ApiError> {
     load_visible(&state.worker_reads, id, |w| {
-        RegionCode::parse(&w.region_code).is_ok_and(|r| p.can_read_worker(&w.id, &r))
+        can_read_worker_in(p, &w.id, &w.region_code)
     })
     .await?
     .ok_or_else(ApiError::not_found)
