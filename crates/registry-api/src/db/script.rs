@@ -46,12 +46,6 @@ impl Part {
         out
     }
 
-    /// The SQL with its placeholders shifted by `by` (`{0}` becomes `{by}`, …), to embed it
-    /// in a larger part whose parameters before it number `by`.
-    pub fn shifted_sql(&self, by: usize) -> String {
-        self.render(|i| format!("{{{}}}", i + by))
-    }
-
     /// This part as one text for `backend`.
     ///
     /// SQLite gets positional `?`s, one value per occurrence, so a part's text does not
@@ -185,12 +179,6 @@ mod tests {
             })
             .collect();
         assert_eq!(values, ["r", "[1]", "a", "a", "b", "a"]);
-    }
-
-    #[test]
-    fn shifted_placeholders_embed_a_part_in_another() {
-        let inner = part("SELECT {0} || {1} || {0}", &["a", "b"]);
-        assert_eq!(inner.shifted_sql(2), "SELECT {2} || {3} || {2}");
     }
 
     #[test]

@@ -187,7 +187,7 @@ pub struct Found {
 }
 
 /// What one [`read`] found: the workers that exist, with their rows.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct ReadSet {
     workers: HashMap<String, (WorkerHead, WorkerRows)>,
     places: Arc<Places>,
