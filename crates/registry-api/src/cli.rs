@@ -141,6 +141,11 @@ pub struct ServeArgs {
     /// Requests a principal may make at once (0: one second's worth).
     #[arg(long, env = "REGISTRY_RATE_LIMIT_AUTHENTICATED_BURST", default_value_t = crate::rate_limit::DEFAULT_AUTHENTICATED_BURST)]
     pub rate_limit_authenticated_burst: u32,
+    /// How long an API key is trusted after a lookup found it, in milliseconds (default
+    /// 1000, at most 60000; 0: look the key up on every request). Keys are revoked by
+    /// `keys revoke`, another process: a revoked key can still work this long.
+    #[arg(long, env = "REGISTRY_API_KEY_CACHE_MS")]
+    pub api_key_cache_ms: Option<u64>,
 }
 
 impl ServeArgs {

@@ -180,6 +180,9 @@ pub struct Config {
     pub lock_timeout: Duration,
     /// SQLite's `mmap_size` in bytes (0: off, the default; `REGISTRY_SQLITE_MMAP_MIB`).
     pub sqlite_mmap_bytes: u64,
+    /// How long an API key found by a lookup is trusted without another one, so also how
+    /// long a revoked key may still work (`REGISTRY_API_KEY_CACHE_MS`; zero: no cache).
+    pub api_key_cache: Duration,
 }
 
 /// Default pool size: PostgreSQL gets more, SQLite has one writer anyway.
@@ -204,6 +207,7 @@ impl Config {
             rate_limits: crate::rate_limit::RateLimits::default(),
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
             sqlite_mmap_bytes: 0,
+            api_key_cache: crate::auth::key_cache::DEFAULT_TTL,
         })
     }
 
@@ -217,6 +221,22 @@ impl Config {
                 ));
             }
             self.sqlite_mmap_bytes = mib * 1024 * 1024;
+        }
+        Ok(self)
+    }
+
+    /// Sets how long a checked API key is cached from `--api-key-cache-ms` /
+    /// `REGISTRY_API_KEY_CACHE_MS` (`None` keeps the default, one second; 0: off); at most
+    /// one minute.
+    pub fn with_api_key_cache_ms(mut self, ms: Option<u64>) -> Result<Self, ConfigError> {
+        if let Some(ms) = ms {
+            let ttl = Duration::from_millis(ms);
+            if ttl > crate::auth::key_cache::MAX_TTL {
+                return Err(ConfigError::Range(
+                    "REGISTRY_API_KEY_CACHE_MS must be between 0 and 60000",
+                ));
+            }
+            self.api_key_cache = ttl;
         }
         Ok(self)
     }
@@ -294,6 +314,7 @@ impl Config {
             rate_limits: crate::rate_limit::RateLimits::default(),
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
             sqlite_mmap_bytes: 0,
+            api_key_cache: crate::auth::key_cache::DEFAULT_TTL,
         })
     }
 }
@@ -412,5 +433,16 @@ mod tests {
             c.with_sqlite_mmap_mib(Some(MAX_SQLITE_MMAP_MIB + 1))
                 .is_err()
         );
+    }
+
+    #[test]
+    fn api_key_cache_is_a_second_unless_set_and_at_most_a_minute() {
+        let c = in_memory();
+        assert_eq!(c.api_key_cache, Duration::from_secs(1));
+        let off = c.clone().with_api_key_cache_ms(Some(0)).unwrap();
+        assert_eq!(off.api_key_cache, Duration::ZERO);
+        let set = c.clone().with_api_key_cache_ms(Some(60_000)).unwrap();
+        assert_eq!(set.api_key_cache, Duration::from_secs(60));
+        assert!(c.with_api_key_cache_ms(Some(60_001)).is_err());
     }
 }

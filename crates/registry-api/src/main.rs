@@ -131,6 +131,9 @@ async fn main() -> Result<()> {
         .context("invalid configuration")?;
     if let Command::Serve(args) = &cli.command {
         config.rate_limits = args.rate_limits();
+        config = config
+            .with_api_key_cache_ms(args.api_key_cache_ms)
+            .context("invalid configuration")?;
     }
     match cli.command {
         Command::Openapi | Command::BenchData(_) => unreachable!("handled above"),
@@ -209,7 +212,9 @@ async fn main() -> Result<()> {
                     if !api_key::revoke(&state.db, &id).await? {
                         bail!("no active key with id {id}");
                     }
-                    eprintln!("revoked {id}");
+                    eprintln!(
+                        "revoked {id} (a running service refuses it at most its REGISTRY_API_KEY_CACHE_MS, default 1 s, from now)"
+                    );
                 }
             }
         }

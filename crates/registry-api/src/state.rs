@@ -7,6 +7,7 @@ use sea_orm::{DatabaseConnection, DbErr};
 
 use crate::audit::reads::ReadAudit;
 use crate::auth::jwt::JwtVerifier;
+use crate::auth::key_cache::KeyCache;
 use crate::config::{Config, DatabaseUrl};
 use crate::crypto::PiiCipher;
 use crate::decisions::worker_reads::WorkerReads;
@@ -23,6 +24,8 @@ pub struct AppState {
     pub pii: Arc<PiiCipher>,
     /// Bearer-token verification.
     pub jwt: Arc<JwtVerifier>,
+    /// API keys checked in the last [`Config::api_key_cache`].
+    pub api_keys: Arc<KeyCache>,
     /// Request counters and latency histograms.
     pub metrics: Arc<Metrics>,
     /// Per-client rate limits.
@@ -56,6 +59,7 @@ impl AppState {
             db,
             pii: Arc::new(PiiCipher::new(&config.data_key)),
             jwt: Arc::new(JwtVerifier::new(&config.jwt)),
+            api_keys: Arc::new(KeyCache::new(config.api_key_cache)),
             metrics: Arc::new(Metrics::default()),
             limits: Arc::new(Limiters::new(&config.rate_limits)),
         }

@@ -6,6 +6,7 @@ use registry_api::audit::entry_hash;
 use registry_api::audit_verify;
 use registry_api::cli::AuditCommand;
 use registry_api::db::entities::audit_log;
+use registry_api::db::wal_checkpointer::ENTRIES_PER_CHECKPOINT;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
@@ -17,6 +18,7 @@ both_backends!(
     verify_names_the_tampered_entry,
     checkpoint_detects_rewrite_and_truncation,
     concurrent_reads_each_commit_their_own_entry,
+    the_read_writer_checkpoints_off_its_commits,
 );
 
 async fn entries(app: &TestApp) -> Vec<audit_log::Model> {
@@ -345,6 +347,51 @@ async fn concurrent_reads_each_commit_their_own_entry(b: Backend) {
     let admins = log[before..].iter().filter(|e| e.role == "admin").count();
     let hrs = log[before..].iter().filter(|e| e.role == "hr").count();
     assert_eq!((admins, hrs), (12, 12));
+    let (ok, out) = run(&app, verify(None)).await;
+    assert!(ok, "{out}");
+}
+
+/// On a SQLite file the read-audit writer's WAL is checkpointed by a connection of its own,
+/// every `ENTRIES_PER_CHECKPOINT` entries, not inside the commits the readers wait for
+/// (`db::wal_checkpointer`); PostgreSQL has nothing of the kind. Either way every read keeps
+/// its own entry and the chain stays valid.
+async fn the_read_writer_checkpoints_off_its_commits(b: Backend) {
+    let app = spawn_app(b).await;
+    let (w1, _) = app.worker_with_credential(1, "510104").await;
+    let before = entries(&app).await.len();
+    let path = app.url(&format!("/api/v1/workers/{w1}/allowance?month=2026-03"));
+    const CLIENTS: usize = 8;
+    let per_client = 2 * ENTRIES_PER_CHECKPOINT / CLIENTS + 10;
+    let mut clients = Vec::new();
+    for _ in 0..CLIENTS {
+        let (client, path, token) = (app.client.clone(), path.clone(), app.admin("510000"));
+        clients.push(tokio::spawn(async move {
+            for _ in 0..per_client {
+                let resp = client.get(&path).bearer_auth(&token).send().await.unwrap();
+                assert_eq!(resp.status(), 200);
+            }
+        }));
+    }
+    for c in clients {
+        c.await.unwrap();
+    }
+    assert_eq!(entries(&app).await.len(), before + CLIENTS * per_client);
+    match b {
+        Backend::Sqlite => {
+            // The checkpoints run beside the writer: wait for them, within reason.
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+            while app.state.reads.checkpoints() < 2 && std::time::Instant::now() < deadline {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            assert!(
+                app.state.reads.checkpoints() >= 2,
+                "{} checkpoints after {} entries",
+                app.state.reads.checkpoints(),
+                CLIENTS * per_client
+            );
+        }
+        Backend::Postgres => assert_eq!(app.state.reads.checkpoints(), 0),
+    }
     let (ok, out) = run(&app, verify(None)).await;
     assert!(ok, "{out}");
 }

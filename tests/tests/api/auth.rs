@@ -5,7 +5,7 @@ use registry_core::ids::RegionCode;
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::helpers::{Backend, assert_problem, new_worker, resident_id, spawn_app};
+use crate::helpers::{Backend, assert_problem, new_worker, resident_id, spawn_app, spawn_app_with};
 
 both_backends!(
     no_token_is_401,
@@ -13,6 +13,7 @@ both_backends!(
     hr_sees_only_masked_ids_and_cannot_write,
     worker_reads_only_itself,
     api_keys_authenticate_until_revoked,
+    without_the_key_cache_a_revoked_key_is_refused_at_once,
 );
 
 async fn no_token_is_401(b: Backend) {
@@ -179,6 +180,24 @@ async fn api_keys_authenticate_until_revoked(b: Backend) {
         !format!("{:?}", listed[0]).contains(&key[3..]),
         "the key is never listed"
     );
+    assert!(api_key::revoke(&app.state.db, &id).await.unwrap());
+    // The key was checked less than a second ago: the service may trust it until its cache
+    // entry expires (README "Configuration"), not after.
+    tokio::time::sleep(app.state.api_keys.ttl() + std::time::Duration::from_millis(50)).await;
+    assert_problem(app.get("/api/v1/workers", &key).await, 401, "unauthorized").await;
+}
+
+async fn without_the_key_cache_a_revoked_key_is_refused_at_once(b: Backend) {
+    let app = spawn_app_with(b, |c| c.api_key_cache = std::time::Duration::ZERO).await;
+    let (id, key) = api_key::create(
+        &app.state.db,
+        Role::Hr,
+        RegionCode::parse("510000").unwrap(),
+        "ci",
+    )
+    .await
+    .unwrap();
+    assert_eq!(app.get("/api/v1/workers", &key).await.status(), 200);
     assert!(api_key::revoke(&app.state.db, &id).await.unwrap());
     assert_problem(app.get("/api/v1/workers", &key).await, 401, "unauthorized").await;
 }

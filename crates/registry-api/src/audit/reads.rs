@@ -20,13 +20,15 @@
 //! while every reader waits for the batch. On SQLite a batch is two round trips
 //! ([`write_sqlite`]), elsewhere a [`begin_write`] transaction with [`append_fields`].
 //! Should the writer be gone, an entry is written directly, in a transaction of its own, as
-//! [`super::record_read`] does.
+//! [`super::record_read`] does. On a SQLite file the writer's WAL checkpoints run on a
+//! connection of their own ([`WalCheckpointer`]), not inside the commits readers wait for.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, OnceLock};
 
 use sea_orm::sea_query::{SqliteQueryBuilder, Value};
 use sea_orm::sqlx::postgres::PgPoolOptions;
-use sea_orm::sqlx::sqlite::SqliteConnection;
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sea_orm::sqlx::{self, AssertSqlSafe, Connection, Row};
 use sea_orm::{
     DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
@@ -36,6 +38,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::{AuditEvent, Fields, Party, append_fields, chain, is_head, is_own_read, record_read};
 use crate::db::entities::audit_log;
+use crate::db::wal_checkpointer::{NO_AUTOCHECKPOINT, RESTART_FRAMES, WalCheckpointer};
 use crate::db::{begin_write, is_transient};
 
 /// Most entries written in one transaction (11 bound values each, well inside both
@@ -120,6 +123,7 @@ pub struct ReadAudit {
     db: DatabaseConnection,
     separate: bool,
     queue: OnceLock<Option<mpsc::UnboundedSender<Job>>>,
+    checkpoints: Arc<AtomicU64>,
 }
 
 impl ReadAudit {
@@ -131,7 +135,14 @@ impl ReadAudit {
             db,
             separate,
             queue: OnceLock::new(),
+            checkpoints: Arc::new(AtomicU64::new(0)),
         }
+    }
+
+    /// WAL checkpoints the writer's [`WalCheckpointer`] has completed (SQLite file
+    /// databases; always 0 elsewhere).
+    pub fn checkpoints(&self) -> u64 {
+        self.checkpoints.load(Ordering::Relaxed)
     }
 
     /// Records that `ev.principal` read part of the personal record of `ev.worker_id`, as
@@ -166,6 +177,7 @@ impl ReadAudit {
             .get_or_init(|| {
                 let (tx, rx) = mpsc::unbounded_channel();
                 let (db, separate) = (self.db.clone(), self.separate);
+                let checkpoints = Arc::clone(&self.checkpoints);
                 std::thread::Builder::new()
                     .name("audit-reads".into())
                     .spawn(move || {
@@ -175,7 +187,7 @@ impl ReadAudit {
                             .enable_all()
                             .build()
                         {
-                            rt.block_on(run(db, separate, rx));
+                            rt.block_on(run(db, separate, checkpoints, rx));
                         }
                     })
                     .ok()?;
@@ -189,8 +201,9 @@ impl ReadAudit {
 enum Writer {
     /// SQLite: a connection of its own, held for good (no pool, no ping on release); a
     /// batch is two round trips, `BEGIN IMMEDIATE` with the head lookup, then the insert
-    /// with `COMMIT` ([`write_sqlite`]).
-    Sqlite(SqliteConnection),
+    /// with `COMMIT` ([`write_sqlite`]). With a [`WalCheckpointer`] (a file database), the
+    /// connection's automatic checkpoints are off and the checkpointer runs them instead.
+    Sqlite(SqliteConnection, Option<WalCheckpointer>),
     /// Through sea-orm, in a [`begin_write`] transaction with [`append_fields`]: a pool of
     /// one connection of its own on PostgreSQL, or the shared pool (an in-memory SQLite
     /// database, or when no connection of its own could be opened).
@@ -198,18 +211,48 @@ enum Writer {
 }
 
 impl Writer {
+    /// The SQLite writer over `conn`, with a [`WalCheckpointer`] on a connection of its own
+    /// (opened with `opts`, counting into `checkpoints`) if one could be started and
+    /// `conn`'s automatic checkpoints turned off; otherwise `conn` keeps checkpointing in
+    /// its commits as before.
+    async fn sqlite(
+        mut conn: SqliteConnection,
+        opts: &SqliteConnectOptions,
+        checkpoints: Arc<AtomicU64>,
+    ) -> Self {
+        let checkpointer = match WalCheckpointer::start(opts, checkpoints, RESTART_FRAMES).await {
+            Ok(c) => match sqlx::query(NO_AUTOCHECKPOINT).execute(&mut conn).await {
+                Ok(_) => Some(c),
+                Err(e) => {
+                    tracing::warn!(error = %e, "audit writer: checkpoints stay in its commits");
+                    None
+                }
+            },
+            Err(e) => {
+                tracing::warn!(error = %e, "audit writer: no checkpoint connection");
+                None
+            }
+        };
+        Writer::Sqlite(conn, checkpointer)
+    }
+
     /// A connection of its own with the options of `shared`'s connections: sharing the
     /// pool, each batch would first queue for a connection behind the requests.
-    async fn open(shared: &DatabaseConnection, separate: bool) -> Self {
+    async fn open(
+        shared: &DatabaseConnection,
+        separate: bool,
+        checkpoints: Arc<AtomicU64>,
+    ) -> Self {
         if !separate {
             return Writer::Orm(shared.clone());
         }
         let own = match shared.get_database_backend() {
             DbBackend::Sqlite => {
                 let opts = shared.get_sqlite_connection_pool().connect_options();
-                SqliteConnection::connect_with(&opts)
-                    .await
-                    .map(Writer::Sqlite)
+                match SqliteConnection::connect_with(&opts).await {
+                    Ok(conn) => Ok(Writer::sqlite(conn, &opts, checkpoints).await),
+                    Err(e) => Err(e),
+                }
             }
             DbBackend::Postgres => {
                 let pool = shared.get_postgres_connection_pool();
@@ -227,10 +270,24 @@ impl Writer {
         })
     }
 
+    /// After a batch was answered: the checkpointer's turn to restart the WAL (see
+    /// [`WalCheckpointer::between_batches`]).
+    async fn between_batches(&mut self) {
+        if let Writer::Sqlite(conn, Some(checkpointer)) = self {
+            checkpointer.between_batches(conn).await;
+        }
+    }
+
     async fn write(&mut self, jobs: &[Job]) -> Result<(), DbErr> {
         let fields: Vec<Fields<'_>> = jobs.iter().map(|j| j.entry.fields()).collect();
         match self {
-            Writer::Sqlite(conn) => write_sqlite(conn, &fields).await,
+            Writer::Sqlite(conn, checkpointer) => {
+                write_sqlite(conn, &fields).await?;
+                if let Some(c) = checkpointer {
+                    c.wrote(fields.len());
+                }
+                Ok(())
+            }
             Writer::Orm(db) => {
                 let txn = begin_write(db).await?;
                 append_fields(&txn, &fields).await?;
@@ -241,8 +298,13 @@ impl Writer {
 }
 
 /// The writer: one transaction per batch of queued entries.
-async fn run(shared: DatabaseConnection, separate: bool, mut queue: mpsc::UnboundedReceiver<Job>) {
-    let mut writer = Writer::open(&shared, separate).await;
+async fn run(
+    shared: DatabaseConnection,
+    separate: bool,
+    checkpoints: Arc<AtomicU64>,
+    mut queue: mpsc::UnboundedReceiver<Job>,
+) {
+    let mut writer = Writer::open(&shared, separate, checkpoints).await;
     let mut jobs = Vec::with_capacity(MAX_BATCH);
     while queue.recv_many(&mut jobs, MAX_BATCH).await > 0 {
         let result = writer.write(&jobs).await.map_err(|e| Failure::of(&e));
@@ -250,9 +312,10 @@ async fn run(shared: DatabaseConnection, separate: bool, mut queue: mpsc::Unboun
             // A reader that went away no longer needs the answer; its entry stays written.
             let _ = job.done.send(result.clone());
         }
+        writer.between_batches().await;
     }
     match writer {
-        Writer::Sqlite(conn) => conn.close().await.ok(),
+        Writer::Sqlite(conn, _) => conn.close().await.ok(),
         Writer::Orm(db) if separate => db.close().await.ok(),
         Writer::Orm(_) => None,
     };

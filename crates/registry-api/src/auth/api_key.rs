@@ -9,6 +9,9 @@ use registry_core::ids::RegionCode;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use sea_orm::{DbErr, QueryOrder};
 
+use std::time::Instant;
+
+use super::key_cache::KeyCache;
 use super::{Principal, Role, Scope, Via};
 use crate::crypto::{random_bytes, sha256_hex};
 use crate::db::entities::api_key;
@@ -107,13 +110,31 @@ pub async fn revoke(db: &DatabaseConnection, id: &str) -> Result<bool, DbErr> {
     Ok(res.rows_affected == 1)
 }
 
-/// The principal for a presented key, if it exists and is not revoked.
-pub async fn authenticate(db: &DatabaseConnection, key: &str) -> Result<Option<Principal>, DbErr> {
+/// The principal for a presented key, if it exists and is not revoked: from `cache` if a
+/// lookup found it less than the cache's time to live ago, otherwise looked up (and cached
+/// if found). See [`super::key_cache`] for the bound this puts on revocation.
+pub async fn authenticate(
+    db: &DatabaseConnection,
+    cache: &KeyCache,
+    key: &str,
+) -> Result<Option<Principal>, DbErr> {
     let hash = sha256_hex(key.as_bytes());
+    if let Some(p) = cache.get(&hash, Instant::now()) {
+        return Ok(Some(p));
+    }
+    let found = lookup(db, &hash).await?;
+    if let Some(p) = &found {
+        cache.put(hash, p.clone(), Instant::now());
+    }
+    Ok(found)
+}
+
+/// The principal of the unrevoked key whose SHA-256 is `hash`, read from the database.
+async fn lookup(db: &DatabaseConnection, hash: &str) -> Result<Option<Principal>, DbErr> {
     // `key_hash` is unique. Not `.one()`: its bound `LIMIT ?` makes SQLite prepare the
     // statement again on every request.
     let Some(row) = api_key::Entity::find()
-        .filter(api_key::Column::KeyHash.eq(hash))
+        .filter(api_key::Column::KeyHash.eq(hash.to_owned()))
         .filter(api_key::Column::RevokedAt.is_null())
         .all(db)
         .await?

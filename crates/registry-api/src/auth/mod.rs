@@ -3,7 +3,8 @@
 //! - [`Principal`]: the authenticated caller — subject, [`Role`] and [`Scope`]. Every
 //!   operation takes an [`Auth`] parameter (the documented security scheme) and asks the
 //!   principal, never the raw token, what is allowed.
-//! - [`api_key`]: keys for systems (`rk_…`, shown once, stored as SHA-256).
+//! - [`api_key`]: keys for systems (`rk_…`, shown once, stored as SHA-256); [`key_cache`]
+//!   keeps the principals of keys checked in the last second.
 //! - [`jwt`]: HS256 bearer tokens for people (issuer and audience checked), signed and
 //!   verified by [`hs256`].
 //! - [`scheme`]: the poem-openapi security scheme that turns `Authorization: Bearer …` into a
@@ -16,6 +17,7 @@
 pub mod api_key;
 pub mod hs256;
 pub mod jwt;
+pub mod key_cache;
 pub mod scheme;
 
 use registry_core::ids::RegionCode;

@@ -1,7 +1,7 @@
 //! The documented security scheme: `Authorization: Bearer <API key or JWT>`.
 //!
-//! A credential starting with `rk_` is an API key (one indexed lookup), anything else is
-//! verified as a JWT (no I/O). Missing or invalid credentials are a 401 problem. An
+//! A credential starting with `rk_` is an API key (one indexed lookup, then cached for a
+//! second: [`super::key_cache`]), anything else is verified as a JWT (no I/O). Missing or invalid credentials are a 401 problem. An
 //! authenticated caller over its rate limit is a 429 ([`crate::rate_limit`]).
 
 use poem::Request;
@@ -33,7 +33,7 @@ async fn authenticate(req: &Request, bearer: Bearer) -> poem::Result<Principal> 
         .ok_or_else(|| ApiError::internal("AppState missing from request data"))?;
     let token = bearer.token.trim();
     let principal = if api_key::looks_like_key(token) {
-        match api_key::authenticate(&state.db, token).await {
+        match api_key::authenticate(&state.db, &state.api_keys, token).await {
             Ok(Some(p)) => p,
             Ok(None) => return Err(unauthorized()),
             Err(e) => return Err(ApiError::from(e).into()),

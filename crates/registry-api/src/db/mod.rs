@@ -13,9 +13,12 @@
 //!   serialization failure, deadlock or lock timeout is a 503 with `Retry-After`, never a 500.
 //! - [`entities`]: the sea-orm entities, one file per table.
 //! - [`script`]: several statements sent together (one round trip on SQLite).
+//! - [`wal_checkpointer`]: the read-audit writer's WAL checkpoints, on a connection of
+//!   their own (SQLite).
 
 pub mod entities;
 pub mod script;
+pub mod wal_checkpointer;
 
 use std::str::FromStr;
 use std::time::Duration;

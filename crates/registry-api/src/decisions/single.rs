@@ -152,7 +152,9 @@ impl Conn {
         }
     }
 
-    /// Runs one text; its one row.
+    /// Runs one text; its one row. Read to the end (`fetch_all`), so the statement is done
+    /// and its snapshot released when this returns: a statement left open keeps the WAL
+    /// from being checkpointed past it (`crate::db::wal_checkpointer`).
     async fn run(&mut self, (sql, args): Bound) -> Result<QueryResult, ApiError> {
         // The query's type depends on the backend, so it is built in each arm.
         macro_rules! fetch {
@@ -160,9 +162,12 @@ impl Conn {
                 QueryResult::from(
                     args.into_iter()
                         .fold(sqlx::query(sql), |q, a| q.bind(a))
-                        .fetch_one(&mut **$conn)
+                        .fetch_all(&mut **$conn)
                         .await
-                        .map_err(sqlx_err)?,
+                        .map_err(sqlx_err)?
+                        .into_iter()
+                        .next()
+                        .ok_or_else(|| ApiError::internal("the statement returned no row"))?,
                 )
             };
         }
