@@ -182,7 +182,7 @@ async fn api_keys_authenticate_until_revoked(b: Backend) {
     );
     assert!(api_key::revoke(&app.state.db, &id).await.unwrap());
     // The key was checked less than a second ago: the service may trust it until its cache
-    // entry expires (README "Configuration"), not after.
+    // entry expires (README "Running the service": `REGISTRY_API_KEY_CACHE_MS`), not after.
     tokio::time::sleep(app.state.api_keys.ttl() + std::time::Duration::from_millis(50)).await;
     assert_problem(app.get("/api/v1/workers", &key).await, 401, "unauthorized").await;
 }
