@@ -161,14 +161,9 @@ async fn worker_reads_only_itself(b: Backend) {
 
 async fn api_keys_authenticate_until_revoked(b: Backend) {
     let app = spawn_app(b).await;
-    let (id, key) = api_key::create(
-        &app.state.db,
-        Role::Admin,
-        RegionCode::parse("510000").unwrap(),
-        "ci",
-    )
-    .await
-    .unwrap();
+    let (id, key) = app
+        .api_key(Role::Admin, RegionCode::parse("510000").unwrap(), "ci")
+        .await;
     assert!(key.starts_with("rk_"));
     let resp = app
         .post("/api/v1/workers", &key, &new_worker(1, "510104"))
@@ -189,14 +184,9 @@ async fn api_keys_authenticate_until_revoked(b: Backend) {
 
 async fn without_the_key_cache_a_revoked_key_is_refused_at_once(b: Backend) {
     let app = spawn_app_with(b, |c| c.api_key_cache = std::time::Duration::ZERO).await;
-    let (id, key) = api_key::create(
-        &app.state.db,
-        Role::Hr,
-        RegionCode::parse("510000").unwrap(),
-        "ci",
-    )
-    .await
-    .unwrap();
+    let (id, key) = app
+        .api_key(Role::Hr, RegionCode::parse("510000").unwrap(), "ci")
+        .await;
     assert_eq!(app.get("/api/v1/workers", &key).await.status(), 200);
     assert!(api_key::revoke(&app.state.db, &id).await.unwrap());
     assert_problem(app.get("/api/v1/workers", &key).await, 401, "unauthorized").await;

@@ -195,6 +195,14 @@ impl TestApp {
         self.token(Role::Worker, None, Some(id))
     }
 
+    /// An API key for `role` in `region`, stored as `registry-api keys create` stores it:
+    /// `(id, key)`.
+    pub async fn api_key(&self, role: Role, region: RegionCode, name: &str) -> (String, String) {
+        registry_api::auth::api_key::create(&self.state.db, role, region, name)
+            .await
+            .expect("create API key")
+    }
+
     pub async fn post(&self, path: &str, token: &str, body: &Value) -> reqwest::Response {
         self.client
             .post(self.url(path))

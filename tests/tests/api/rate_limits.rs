@@ -51,14 +51,13 @@ async fn public_and_authenticated_limits(b: Backend) {
     let resp = app.get("/api/v1/workers", &admin).await;
     assert_eq!(resp.headers()["retry-after"], "1");
     assert_problem(resp, 429, "too-many-requests").await;
-    let (_, key) = registry_api::auth::api_key::create(
-        &app.state.db,
-        registry_api::auth::Role::Hr,
-        registry_core::ids::RegionCode::NATIONAL,
-        "payroll",
-    )
-    .await
-    .unwrap();
+    let (_, key) = app
+        .api_key(
+            registry_api::auth::Role::Hr,
+            registry_core::ids::RegionCode::NATIONAL,
+            "payroll",
+        )
+        .await;
     assert_eq!(app.get("/api/v1/workers", &key).await.status(), 200);
 
     // ops endpoints are never limited

@@ -5,7 +5,7 @@
 //! of a revocation: a cached key is trusted for at most the time to live after its lookup
 //! (`REGISTRY_API_KEY_CACHE_MS`, default [`DEFAULT_TTL`]; 0 turns the cache off and every
 //! request looks its key up). That window is the documented bound on how long a revoked key
-//! still works (README "Configuration").
+//! still works (README "Running the service").
 //!
 //! Only keys that were found are cached, keyed by the key's SHA-256 (never the key itself):
 //! an unknown or revoked key is looked up every time, so guessing cannot fill the cache,

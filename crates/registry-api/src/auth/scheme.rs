@@ -1,8 +1,9 @@
 //! The documented security scheme: `Authorization: Bearer <API key or JWT>`.
 //!
 //! A credential starting with `rk_` is an API key (one indexed lookup, then cached for a
-//! second: [`super::key_cache`]), anything else is verified as a JWT (no I/O). Missing or invalid credentials are a 401 problem. An
-//! authenticated caller over its rate limit is a 429 ([`crate::rate_limit`]).
+//! second: [`super::key_cache`]), anything else is verified as a JWT (no I/O). Missing or
+//! invalid credentials are a 401 problem. An authenticated caller over its rate limit is a
+//! 429 ([`crate::rate_limit`]).
 
 use poem::Request;
 use poem_openapi::SecurityScheme;
