@@ -69,10 +69,13 @@ impl LinesDoc {
             })
             .collect::<Vec<_>>()
             .join(", ");
-        // `jsonb_each` gives each line as a JSONB array, read without parsing text again;
-        // `->>` gives JSON `true`/`false` as 1/0, as SQLite stores booleans.
+        // `jsonb_each` (SQLite) and `jsonb_array_elements` (PostgreSQL) give each line as a
+        // binary JSON array, so the eight `->>` of a line do not parse its text again (with
+        // PostgreSQL's text `json`, each `->>` re-parsed the element: 12.7 of the 19 ms a
+        // 1,000-line chunk took, BENCHMARKS.md session 9). On SQLite `->>` gives JSON
+        // `true`/`false` as 1/0, as SQLite stores booleans.
         let lines = match backend {
-            DbBackend::Postgres => "json_array_elements({1}::json) AS e",
+            DbBackend::Postgres => "jsonb_array_elements({1}::jsonb) AS e",
             _ => "jsonb_each({1}) AS e",
         };
         Part {

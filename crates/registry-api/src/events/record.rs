@@ -107,9 +107,13 @@ pub const BATCH_ROWS: usize = 1_000;
 /// lock as [`record`]. Returns the number of events appended (0 when `resource` is not
 /// reported or `rows` is empty; then nothing is locked).
 ///
-/// One statement per [`BATCH_ROWS`] rows: `INSERT INTO events … SELECT … FROM (VALUES (seq,
-/// id, worker_id), …) JOIN workers`, so the regions are read by the database in the same
-/// statement (no lookup round trips). A row whose worker is not stored drops out of the join;
+/// One statement per [`BATCH_ROWS`] rows: `INSERT INTO events … SELECT …, (SELECT
+/// region_code FROM workers WHERE id = v.worker_id) … FROM (VALUES (seq, id, worker_id), …)
+/// AS v`, so the regions are read by the database in the same statement (no lookup round
+/// trips). The region is a correlated subquery, one primary-key probe per row, not a join:
+/// PostgreSQL answered the join with a hash join over a scan of the whole `workers` table for
+/// every batch, which made an import quadratic in the register's size (BENCHMARKS.md, session
+/// 9). A row whose worker is not stored has no region and drops out (`WHERE … IS NOT NULL`);
 /// that is an error ([`DbErr::RecordNotFound`]) and the caller rolls the whole write back.
 ///
 /// For bulk writes of worker-owned resources (`crate::bulk::import`): call it next to the
@@ -143,20 +147,30 @@ pub async fn record_created_batch(
                 (seq, row.id.clone(), row.worker_id.clone())
             })
             .collect();
+        let region = Expr::SubQuery(
+            None,
+            Box::new(
+                Query::select()
+                    .column((worker::Entity, worker::Column::RegionCode))
+                    .from(worker::Entity)
+                    .and_where(
+                        Expr::col((worker::Entity, worker::Column::Id))
+                            .equals((v.clone(), v_worker.clone())),
+                    )
+                    .to_owned()
+                    .into(),
+            ),
+        );
         let select = Query::select()
             .expr(Expr::col((v.clone(), v_seq.clone())))
             .expr(Expr::val(kind.code()))
             .expr(Expr::val(resource))
             .expr(Expr::col((v.clone(), v_id.clone())))
             .expr(Expr::col((v.clone(), v_worker.clone())))
-            .column((worker::Entity, worker::Column::RegionCode))
+            .expr(region.clone())
             .expr(Expr::val(occurred_at))
             .from_values(values, v.clone())
-            .inner_join(
-                worker::Entity,
-                Expr::col((worker::Entity, worker::Column::Id))
-                    .equals((v.clone(), v_worker.clone())),
-            )
+            .and_where(region.is_not_null())
             .to_owned();
         let mut stmt = Query::insert();
         stmt.into_table(event::Entity)
