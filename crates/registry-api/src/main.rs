@@ -8,7 +8,8 @@ use registry_api::cli::{Cli, Command, ImportArgs, KeysCommand};
 use registry_api::config::Config;
 use registry_core::ids::RegionCode;
 
-/// mimalloc instead of the system allocator (see the workspace `Cargo.toml`).
+/// mimalloc instead of the system allocator, for Rust and (its `override` feature) for the
+/// bundled SQLite's C code as well (see the workspace `Cargo.toml`).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
