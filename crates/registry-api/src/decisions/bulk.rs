@@ -174,16 +174,30 @@ pub fn rows_parts<'a>(
         order,
         limit: None,
     };
-    // Posts and units through a join from the keys too; only the outer `IN` (which also
-    // removes the duplicates of a post several workers hold) is a temporary b-tree.
+    // Posts and units through a join from the keys too. On SQLite only the outer `IN`
+    // (which also removes the duplicates of a post several workers hold) is a temporary
+    // b-tree. On PostgreSQL an `IN` became a hash semi-join over a scan of the whole posts
+    // (units) table, also for a single worker; `= ANY(ARRAY(…))` computes the distinct ids
+    // once (the assignments by a lateral index probe per key, as in `Filter::Keys`) and
+    // reads the posts (units) by primary key.
     let each = json_keys(backend, "{0}");
-    let post_ids = format!(
-        "SELECT a.\"post_id\" FROM {each} JOIN \"assignments\" AS a ON a.\"worker_id\" = k.value"
-    );
+    let (distinct, assignments) = match backend {
+        DbBackend::Postgres => (
+            "DISTINCT ",
+            "CROSS JOIN LATERAL (SELECT \"post_id\" FROM \"assignments\" \
+             WHERE \"worker_id\" = k.value OFFSET 0) AS a",
+        ),
+        _ => ("", "JOIN \"assignments\" AS a ON a.\"worker_id\" = k.value"),
+    };
+    let post_ids = format!("SELECT {distinct}a.\"post_id\" FROM {each} {assignments}");
     let unit_ids = format!(
-        "SELECT p.\"unit_id\" FROM {each} JOIN \"assignments\" AS a ON a.\"worker_id\" = k.value \
+        "SELECT {distinct}p.\"unit_id\" FROM {each} {assignments} \
          JOIN \"posts\" AS p ON p.\"id\" = a.\"post_id\""
     );
+    let among = |ids: &str| match backend {
+        DbBackend::Postgres => format!("\"id\" = ANY(ARRAY({ids}))"),
+        _ => format!("\"id\" IN ({ids})"),
+    };
     let worker_only = " AND \"subject_kind\" = 'worker'";
     [
         of_workers(t::CREDENTIALS, "", by_id),
@@ -192,8 +206,8 @@ pub fn rows_parts<'a>(
         of_workers(t::PAYMENTS, "", by_id),
         of_workers(t::APPRAISALS, "", by_time),
         of_workers(t::CREDIT_ENTRIES, worker_only, by_time),
-        query(t::POSTS, format!("\"id\" IN ({post_ids})"), &["id"]),
-        query(t::UNITS, format!("\"id\" IN ({unit_ids})"), &["id"]),
+        query(t::POSTS, among(&post_ids), &["id"]),
+        query(t::UNITS, among(&unit_ids), &["id"]),
     ]
     .iter()
     .map(|q| q.part(backend))

@@ -148,11 +148,25 @@ impl Query<'_> {
                 extra,
             } => {
                 let each = json_keys(backend, "{0}");
-                (
-                    format!("{each} JOIN \"{table}\" AS t ON t.\"{column}\" = k.value"),
-                    format!("1 = 1{extra}"),
-                    vec![(*keys).to_owned()],
-                )
+                let (from, condition) = match backend {
+                    // A lateral subquery behind `OFFSET 0` (which keeps PostgreSQL from
+                    // pulling it up into a plain join): one index probe per key whatever
+                    // the planner guesses. It guesses 100 rows for any JSON array, and for
+                    // a small table (the credit entries) it then scanned the whole table
+                    // into a hash join, also for a single worker (BENCHMARKS.md, session 9).
+                    DbBackend::Postgres => (
+                        format!(
+                            "{each} CROSS JOIN LATERAL (SELECT * FROM \"{table}\" AS t \
+                             WHERE t.\"{column}\" = k.value{extra} OFFSET 0) AS t"
+                        ),
+                        "1 = 1".to_owned(),
+                    ),
+                    _ => (
+                        format!("{each} JOIN \"{table}\" AS t ON t.\"{column}\" = k.value"),
+                        format!("1 = 1{extra}"),
+                    ),
+                };
+                (from, condition, vec![(*keys).to_owned()])
             }
             Filter::Sql { sql, params } => {
                 (format!("\"{table}\" AS t"), sql.clone(), params.clone())
