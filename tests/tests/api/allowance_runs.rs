@@ -23,6 +23,7 @@ both_backends!(
     scoping_and_validation,
     bulk_loader_equals_single_loader,
     one_worker_chunks_make_the_same_run,
+    the_run_snapshot_ignores_later_commits,
 );
 
 const RUNS: &str = "/api/v1/allowance-runs";
@@ -657,6 +658,7 @@ async fn one_worker_chunks_make_the_same_run(b: Backend) {
 
     let txn = app.state.db.begin().await.unwrap();
     let tiny = compute::make_run_in_chunks(
+        &app.state.db,
         &txn,
         uuid::Uuid::now_v7().to_string(),
         &RegionCode::parse("510104").unwrap(),
@@ -689,4 +691,26 @@ async fn one_worker_chunks_make_the_same_run(b: Backend) {
     let tiny_lines = items(&app, &tiny.id, &admin).await;
     assert_eq!(whole_lines.len(), 4);
     assert_eq!(whole_lines, tiny_lines);
+}
+
+/// A run on PostgreSQL reads the register through `begin_snapshot` (on SQLite through its
+/// write transaction, which keeps writers out): once the snapshot has read, a worker created
+/// and committed afterwards stays out of its view, while a new statement outside sees it.
+async fn the_run_snapshot_ignores_later_commits(b: Backend) {
+    use registry_api::db::begin_snapshot;
+    use registry_api::db::entities::worker;
+    use sea_orm::{EntityTrait, PaginatorTrait};
+
+    let app = spawn_app(b).await;
+    app.worker_with_credential(1, "510104").await;
+    let snapshot = begin_snapshot(&app.state.db).await.unwrap();
+    assert_eq!(worker::Entity::find().count(&snapshot).await.unwrap(), 1);
+    app.worker_with_credential(2, "510104").await;
+    assert_eq!(app.count::<worker::Entity>().await, 2, "committed");
+    assert_eq!(
+        worker::Entity::find().count(&snapshot).await.unwrap(),
+        1,
+        "the snapshot still reads the register as it was"
+    );
+    snapshot.rollback().await.unwrap();
 }

@@ -1,8 +1,16 @@
 //! Making a run: every worker of the region decided by core `decide`, chunk by chunk (the
 //! set-oriented loader in `crate::decisions::bulk`), each chunk's lines stored and compared
 //! with the previous run's lines of the same worker-id range (core `run::diff`), the totals
-//! summed by core `RunTotals`, and the run row written last. Runs inside the create's
-//! transaction, so the snapshot is all or nothing and reads one consistent register.
+//! summed by core `RunTotals`, and the run row written last. Writes inside the create's
+//! transaction, so the snapshot is all or nothing, and reads one consistent register:
+//! - on SQLite through that same transaction, which holds the write lock, so nothing changes
+//!   while the run reads;
+//! - on PostgreSQL through a read-only `REPEATABLE READ` transaction of its own
+//!   ([`crate::db::begin_snapshot`]): every statement of the run reads the register as it
+//!   was at the run's first read, while other writers go on (the write transaction is `READ
+//!   COMMITTED`, where each statement would see the newest commits, so a write committed
+//!   halfway through would reach the later chunks only). With two connections the lines of
+//!   one chunk are stored while the next chunk's rows are read.
 //!
 //! Pipelined: while one chunk is decoded, assembled and decided on the blocking pool, one
 //! exchange with the database stores the previous chunk's lines, reads the next chunk's rows
@@ -21,14 +29,16 @@ use registry_core::allowance::run::{self, Change, RunLine, RunTotals};
 use registry_core::allowance::{PolicySet, decide};
 use registry_core::calendar::YearMonth;
 use registry_core::ids::RegionCode;
-use sea_orm::{ActiveValue::Set, ConnectionTrait};
+use sea_orm::{
+    ActiveValue::Set, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend,
+};
 
 use super::api::{RunPolicy, StoredTotals};
 use super::lines::{self, LineCells, LinesDoc};
 use super::store;
 use crate::db::entities::{allowance_run, allowance_run_change};
-use crate::db::now_utc;
 use crate::db::script::Script;
+use crate::db::{begin_snapshot, now_utc};
 use crate::decisions::bulk::{
     CHUNK, ROW_DOCUMENTS, RawRows, decode_heads, next_workers, rows_parts, workers_page_part,
 };
@@ -92,22 +102,35 @@ struct Fetched {
     page: Vec<WorkerHead>,
 }
 
-/// One exchange with the database (a [`Script`]: one round trip on SQLite): stores `store`
-/// as lines of `run_id`, reads the rows of `read`, and — when `read` is a full page of
-/// `chunk` workers — reads the page after it.
-async fn exchange<C: ConnectionTrait>(
-    conn: &C,
+/// Where a run writes (the create's transaction) and where it reads the register from.
+struct Conns<'a, R> {
+    write: &'a DatabaseTransaction,
+    read: &'a R,
+    /// Whether `read` is `write` itself (SQLite): then one script does both.
+    shared: bool,
+}
+
+/// One exchange with the database: stores `store` as lines of `run_id`, reads the rows of
+/// `read`, and — when `read` is a full page of `chunk` workers — reads the page after it. On
+/// one connection that is one [`Script`] (one round trip on SQLite); on two, the lines are
+/// stored while the rows are read.
+async fn exchange<R: ConnectionTrait>(
+    conns: &Conns<'_, R>,
     run_id: &str,
     region: &RegionCode,
     chunk: u64,
     store: Option<&LinesDoc>,
     read: &[WorkerHead],
 ) -> Result<Fetched, ApiError> {
-    let backend = conn.get_database_backend();
+    let backend = conns.write.get_database_backend();
     let mut script = Script::new();
-    if let Some(doc) = store {
-        script.push(doc.insert_part(backend, run_id));
-    }
+    let stored = match store {
+        Some(doc) if conns.shared => {
+            script.push(doc.insert_part(backend, run_id));
+            None
+        }
+        other => other,
+    };
     if !read.is_empty() {
         for part in rows_parts(backend, read.iter().map(|w| w.id.as_str()))? {
             script.push(part);
@@ -120,7 +143,19 @@ async fn exchange<C: ConnectionTrait>(
         }
         _ => false,
     };
-    let results = script.run(conn).await?;
+    let results = if conns.shared {
+        script.run(conns.write).await?
+    } else {
+        let store = async {
+            match stored {
+                Some(doc) => doc.insert(conns.write, run_id).await,
+                None => Ok(()),
+            }
+        };
+        let (stored, results) = tokio::join!(store, script.run(conns.read));
+        stored?;
+        results?
+    };
     let read_docs = if read.is_empty() { 0 } else { ROW_DOCUMENTS };
     let (docs, rest) = results.split_at(read_docs.min(results.len()));
     let raw = (!read.is_empty())
@@ -134,39 +169,72 @@ async fn exchange<C: ConnectionTrait>(
     Ok(Fetched { raw, page })
 }
 
-/// Computes and stores the run `id` of `region` and `month` by `by`, comparing it with the
-/// latest earlier run of the same region and month, [`CHUNK`] workers at a time; returns the
-/// run row.
-pub async fn make_run<C: ConnectionTrait>(
-    conn: &C,
+/// Computes and stores, inside `txn` (a write transaction of `db`), the run `id` of `region`
+/// and `month` by `by`, comparing it with the latest earlier run of the same region and
+/// month, [`CHUNK`] workers at a time; returns the run row. Reads one consistent register
+/// (see the module docs).
+pub async fn make_run(
+    db: &DatabaseConnection,
+    txn: &DatabaseTransaction,
     id: String,
     region: &RegionCode,
     month: YearMonth,
     by: &str,
 ) -> Result<allowance_run::Model, ApiError> {
-    make_run_in_chunks(conn, id, region, month, by, CHUNK).await
+    make_run_in_chunks(db, txn, id, region, month, by, CHUNK).await
 }
 
 /// [`make_run`] with `chunk` workers per chunk (the result does not depend on it; tests use
 /// tiny chunks to cross chunk boundaries with a small register).
-pub async fn make_run_in_chunks<C: ConnectionTrait>(
-    conn: &C,
+pub async fn make_run_in_chunks(
+    db: &DatabaseConnection,
+    txn: &DatabaseTransaction,
     id: String,
     region: &RegionCode,
     month: YearMonth,
     by: &str,
     chunk: u64,
 ) -> Result<allowance_run::Model, ApiError> {
-    let (set, _) = crate::policies::store::policy_set(conn).await?;
+    if txn.get_database_backend() != DbBackend::Postgres {
+        let conns = Conns {
+            write: txn,
+            read: txn,
+            shared: true,
+        };
+        return compute(&conns, id, region, month, by, chunk).await;
+    }
+    let snapshot = begin_snapshot(db).await?;
+    let conns = Conns {
+        write: txn,
+        read: &snapshot,
+        shared: false,
+    };
+    let run = compute(&conns, id, region, month, by, chunk).await;
+    // Read-only: ending it either way changes nothing.
+    snapshot.rollback().await?;
+    run
+}
+
+/// The run, written through `conns.write` and read through `conns.read`.
+async fn compute<R: ConnectionTrait>(
+    conns: &Conns<'_, R>,
+    id: String,
+    region: &RegionCode,
+    month: YearMonth,
+    by: &str,
+    chunk: u64,
+) -> Result<allowance_run::Model, ApiError> {
+    let (conn, read) = (conns.write, conns.read);
+    let (set, _) = crate::policies::store::policy_set(read).await?;
     let set = Arc::new(set);
-    let previous = store::latest(conn, region.as_str(), &month.to_string()).await?;
+    let previous = store::latest(read, region.as_str(), &month.to_string()).await?;
     let prev_id = previous.as_ref().map(|p| p.id.clone());
     let mut tally = Tally::default();
     let mut after: Option<String> = None;
     // The pipeline: chunk k is decided on the blocking pool while one exchange stores the
     // lines of chunk k-1, reads the rows of chunk k+1 and pages chunk k+2.
-    let first = next_workers(conn, region, None, chunk).await?;
-    let fetched = exchange(conn, &id, region, chunk, None, &first).await?;
+    let first = next_workers(read, region, None, chunk).await?;
+    let fetched = exchange(conns, &id, region, chunk, None, &first).await?;
     let mut next = fetched.raw.map(|raw| Chunk {
         workers: first,
         raw,
@@ -184,7 +252,7 @@ pub async fn make_run_in_chunks<C: ConnectionTrait>(
             let set = Arc::clone(&set);
             tokio::task::spawn_blocking(move || decide_chunk(&set, month, part))
         };
-        let io = exchange(conn, &id, region, chunk, unstored.as_ref(), &upcoming);
+        let io = exchange(conns, &id, region, chunk, unstored.as_ref(), &upcoming);
         let (decided, fetched) = tokio::join!(job, io);
         let decided = decided.map_err(ApiError::internal)??;
         let fetched = fetched?;
@@ -197,7 +265,7 @@ pub async fn make_run_in_chunks<C: ConnectionTrait>(
         unstored = Some(decided.doc);
         // The first run of a region and month has nothing to compare with.
         if let Some(p) = &prev_id {
-            let before = lines::read(conn, p, after.as_deref(), Some(&last), None).await?;
+            let before = lines::read(read, p, after.as_deref(), Some(&last), None).await?;
             tally
                 .record(conn, &id, run::diff(&before, &decided.lines))
                 .await?;
@@ -210,7 +278,7 @@ pub async fn make_run_in_chunks<C: ConnectionTrait>(
     // Workers of the previous run no longer in the region.
     if let Some(p) = &prev_id {
         loop {
-            let before = lines::read(conn, p, after.as_deref(), None, Some(chunk)).await?;
+            let before = lines::read(read, p, after.as_deref(), None, Some(chunk)).await?;
             let Some(last) = before.last().map(|l| l.worker.clone()) else {
                 break;
             };
