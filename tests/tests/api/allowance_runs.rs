@@ -657,7 +657,7 @@ async fn one_worker_chunks_make_the_same_run(b: Backend) {
     register(&app, &upgrade, "2025-07-01").await;
 
     let txn = app.state.db.begin().await.unwrap();
-    let tiny = compute::make_run_in_chunks(
+    let tiny = compute::make_run(
         &app.state.db,
         &txn,
         uuid::Uuid::now_v7().to_string(),

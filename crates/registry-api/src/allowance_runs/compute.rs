@@ -39,8 +39,9 @@ use super::store;
 use crate::db::entities::{allowance_run, allowance_run_change};
 use crate::db::script::Script;
 use crate::db::{begin_snapshot, now_utc};
+pub use crate::decisions::bulk::CHUNK;
 use crate::decisions::bulk::{
-    CHUNK, ROW_DOCUMENTS, RawRows, decode_heads, next_workers, rows_parts, workers_page_part,
+    ROW_DOCUMENTS, RawRows, decode_heads, next_workers, rows_parts, workers_page_part,
 };
 use crate::decisions::facts::{WorkerHead, assemble};
 use crate::decisions::json_rows::document;
@@ -171,22 +172,10 @@ async fn exchange<R: ConnectionTrait>(
 
 /// Computes and stores, inside `txn` (a write transaction of `db`), the run `id` of `region`
 /// and `month` by `by`, comparing it with the latest earlier run of the same region and
-/// month, [`CHUNK`] workers at a time; returns the run row. Reads one consistent register
-/// (see the module docs).
+/// month, `chunk` workers at a time ([`CHUNK`] in the service; the result does not depend on
+/// it, and tests use tiny chunks to cross chunk boundaries with a small register); returns
+/// the run row. Reads one consistent register (see the module docs).
 pub async fn make_run(
-    db: &DatabaseConnection,
-    txn: &DatabaseTransaction,
-    id: String,
-    region: &RegionCode,
-    month: YearMonth,
-    by: &str,
-) -> Result<allowance_run::Model, ApiError> {
-    make_run_in_chunks(db, txn, id, region, month, by, CHUNK).await
-}
-
-/// [`make_run`] with `chunk` workers per chunk (the result does not depend on it; tests use
-/// tiny chunks to cross chunk boundaries with a small register).
-pub async fn make_run_in_chunks(
     db: &DatabaseConnection,
     txn: &DatabaseTransaction,
     id: String,

@@ -217,8 +217,16 @@ impl AllowanceRunsApi {
             ctx,
             |m: &Made| &m.0.id,
             async |txn, id| {
-                let run =
-                    compute::make_run(&state.db, &txn, id, &region, month, &p.subject).await?;
+                let run = compute::make_run(
+                    &state.db,
+                    &txn,
+                    id,
+                    &region,
+                    month,
+                    &p.subject,
+                    compute::CHUNK,
+                )
+                .await?;
                 let changes = store::changes(&txn, &run.id, MAX_CHANGES_SHOWN).await?;
                 Ok((txn, (run, changes)))
             },
