@@ -39,7 +39,6 @@ use super::store;
 use crate::db::entities::{allowance_run, allowance_run_change};
 use crate::db::script::Script;
 use crate::db::{begin_snapshot, now_utc};
-pub use crate::decisions::bulk::CHUNK;
 use crate::decisions::bulk::{
     ROW_DOCUMENTS, RawRows, decode_heads, next_workers, rows_parts, workers_page_part,
 };
@@ -104,19 +103,26 @@ struct Fetched {
 }
 
 /// Where a run writes (the create's transaction) and where it reads the register from.
-struct Conns<'a, R> {
+struct Conns<'a> {
     write: &'a DatabaseTransaction,
-    read: &'a R,
-    /// Whether `read` is `write` itself (SQLite): then one script does both.
-    shared: bool,
+    /// The run's own read snapshot (PostgreSQL); `None`: it reads through `write` (SQLite),
+    /// and one script does both.
+    snapshot: Option<&'a DatabaseTransaction>,
+}
+
+impl Conns<'_> {
+    /// Where the run reads.
+    fn read(&self) -> &DatabaseTransaction {
+        self.snapshot.unwrap_or(self.write)
+    }
 }
 
 /// One exchange with the database: stores `store` as lines of `run_id`, reads the rows of
 /// `read`, and — when `read` is a full page of `chunk` workers — reads the page after it. On
 /// one connection that is one [`Script`] (one round trip on SQLite); on two, the lines are
 /// stored while the rows are read.
-async fn exchange<R: ConnectionTrait>(
-    conns: &Conns<'_, R>,
+async fn exchange(
+    conns: &Conns<'_>,
     run_id: &str,
     region: &RegionCode,
     chunk: u64,
@@ -126,7 +132,7 @@ async fn exchange<R: ConnectionTrait>(
     let backend = conns.write.get_database_backend();
     let mut script = Script::new();
     let stored = match store {
-        Some(doc) if conns.shared => {
+        Some(doc) if conns.snapshot.is_none() => {
             script.push(doc.insert_part(backend, run_id));
             None
         }
@@ -144,7 +150,7 @@ async fn exchange<R: ConnectionTrait>(
         }
         _ => false,
     };
-    let results = if conns.shared {
+    let results = if conns.snapshot.is_none() {
         script.run(conns.write).await?
     } else {
         let store = async {
@@ -153,7 +159,7 @@ async fn exchange<R: ConnectionTrait>(
                 None => Ok(()),
             }
         };
-        let (stored, results) = tokio::join!(store, script.run(conns.read));
+        let (stored, results) = tokio::join!(store, script.run(conns.read()));
         stored?;
         results?
     };
@@ -172,9 +178,10 @@ async fn exchange<R: ConnectionTrait>(
 
 /// Computes and stores, inside `txn` (a write transaction of `db`), the run `id` of `region`
 /// and `month` by `by`, comparing it with the latest earlier run of the same region and
-/// month, `chunk` workers at a time ([`CHUNK`] in the service; the result does not depend on
-/// it, and tests use tiny chunks to cross chunk boundaries with a small register); returns
-/// the run row. Reads one consistent register (see the module docs).
+/// month, `chunk` workers at a time ([`CHUNK`](crate::decisions::bulk::CHUNK) in the
+/// service; the result does not depend on it, and tests use tiny chunks to cross chunk
+/// boundaries with a small register); returns the run row. Reads one consistent register
+/// (see the module docs).
 pub async fn make_run(
     db: &DatabaseConnection,
     txn: &DatabaseTransaction,
@@ -187,16 +194,14 @@ pub async fn make_run(
     if txn.get_database_backend() != DbBackend::Postgres {
         let conns = Conns {
             write: txn,
-            read: txn,
-            shared: true,
+            snapshot: None,
         };
         return compute(&conns, id, region, month, by, chunk).await;
     }
     let snapshot = begin_snapshot(db).await?;
     let conns = Conns {
         write: txn,
-        read: &snapshot,
-        shared: false,
+        snapshot: Some(&snapshot),
     };
     let run = compute(&conns, id, region, month, by, chunk).await;
     // Read-only: ending it either way changes nothing.
@@ -204,16 +209,16 @@ pub async fn make_run(
     run
 }
 
-/// The run, written through `conns.write` and read through `conns.read`.
-async fn compute<R: ConnectionTrait>(
-    conns: &Conns<'_, R>,
+/// The run, written through `conns.write` and read through `conns.read()`.
+async fn compute(
+    conns: &Conns<'_>,
     id: String,
     region: &RegionCode,
     month: YearMonth,
     by: &str,
     chunk: u64,
 ) -> Result<allowance_run::Model, ApiError> {
-    let (conn, read) = (conns.write, conns.read);
+    let (conn, read) = (conns.write, conns.read());
     let (set, _) = crate::policies::store::policy_set(read).await?;
     let set = Arc::new(set);
     let previous = store::latest(read, region.as_str(), &month.to_string()).await?;

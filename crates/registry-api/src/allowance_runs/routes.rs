@@ -224,7 +224,7 @@ impl AllowanceRunsApi {
                     &region,
                     month,
                     &p.subject,
-                    compute::CHUNK,
+                    crate::decisions::bulk::CHUNK,
                 )
                 .await?;
                 let changes = store::changes(&txn, &run.id, MAX_CHANGES_SHOWN).await?;

@@ -19,7 +19,7 @@ use sea_orm::{ConnectionTrait, DbBackend, QueryResult};
 
 use super::fact_tables as t;
 use super::facts::{LoadedFacts, Places, WorkerHead, WorkerRows, assemble};
-use super::json_rows::{Filter, Query, decode, document, json_keys};
+use super::json_rows::{Filter, Query, decode, document, keyed_rows};
 use crate::db::script::{Part, Script};
 use crate::problem::ApiError;
 use crate::workers::store::region_range;
@@ -178,20 +178,17 @@ pub fn rows_parts<'a>(
     // (which also removes the duplicates of a post several workers hold) is a temporary
     // b-tree. On PostgreSQL an `IN` became a hash semi-join over a scan of the whole posts
     // (units) table, also for a single worker; `= ANY(ARRAY(…))` computes the distinct ids
-    // once (the assignments by a lateral index probe per key, as in `Filter::Keys`) and
-    // reads the posts (units) by primary key.
-    let each = json_keys(backend, "{0}");
-    let (distinct, assignments) = match backend {
-        DbBackend::Postgres => (
-            "DISTINCT ",
-            "CROSS JOIN LATERAL (SELECT \"post_id\" FROM \"assignments\" \
-             WHERE \"worker_id\" = k.value OFFSET 0) AS a",
-        ),
-        _ => ("", "JOIN \"assignments\" AS a ON a.\"worker_id\" = k.value"),
+    // once (the assignments by an index probe per key, [`keyed_rows`]) and reads the posts
+    // (units) by primary key.
+    let assignments = keyed_rows(backend, "{0}", "assignments", "a", "worker_id", "");
+    let distinct = if backend == DbBackend::Postgres {
+        "DISTINCT "
+    } else {
+        ""
     };
-    let post_ids = format!("SELECT {distinct}a.\"post_id\" FROM {each} {assignments}");
+    let post_ids = format!("SELECT {distinct}a.\"post_id\" FROM {assignments}");
     let unit_ids = format!(
-        "SELECT {distinct}p.\"unit_id\" FROM {each} {assignments} \
+        "SELECT {distinct}p.\"unit_id\" FROM {assignments} \
          JOIN \"posts\" AS p ON p.\"id\" = a.\"post_id\""
     );
     let among = |ids: &str| match backend {

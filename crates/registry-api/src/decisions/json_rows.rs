@@ -113,6 +113,33 @@ pub fn json_keys(backend: DbBackend, param: &str) -> String {
     }
 }
 
+/// For a `FROM` clause: the keys of the JSON array bound at `param` (as `k`, see
+/// [`json_keys`]) joined to the rows of `table` (as `alias`) whose `column` is a key and that
+/// meet `extra` (fixed conditions on the table's columns, each starting with ` AND `).
+///
+/// On PostgreSQL a lateral subquery behind `OFFSET 0` (which keeps PostgreSQL from pulling it
+/// up into a plain join): one index probe per key whatever the planner guesses. It guesses
+/// 100 rows for any JSON array, and for a small table (the credit entries, the posts) it then
+/// scanned the whole table into a hash join, also for a single worker (BENCHMARKS.md,
+/// session 9).
+pub fn keyed_rows(
+    backend: DbBackend,
+    param: &str,
+    table: &str,
+    alias: &str,
+    column: &str,
+    extra: &str,
+) -> String {
+    let each = json_keys(backend, param);
+    match backend {
+        DbBackend::Postgres => format!(
+            "{each} CROSS JOIN LATERAL (SELECT * FROM \"{table}\" AS {alias} \
+             WHERE {alias}.\"{column}\" = k.value{extra} OFFSET 0) AS {alias}"
+        ),
+        _ => format!("{each} JOIN \"{table}\" AS {alias} ON {alias}.\"{column}\" = k.value{extra}"),
+    }
+}
+
 /// The document of a one-document result row (an empty list when the database gave
 /// `NULL`).
 pub fn document(row: &QueryResult) -> Result<String, ApiError> {
@@ -147,26 +174,8 @@ impl Query<'_> {
                 keys,
                 extra,
             } => {
-                let each = json_keys(backend, "{0}");
-                let (from, condition) = match backend {
-                    // A lateral subquery behind `OFFSET 0` (which keeps PostgreSQL from
-                    // pulling it up into a plain join): one index probe per key whatever
-                    // the planner guesses. It guesses 100 rows for any JSON array, and for
-                    // a small table (the credit entries) it then scanned the whole table
-                    // into a hash join, also for a single worker (BENCHMARKS.md, session 9).
-                    DbBackend::Postgres => (
-                        format!(
-                            "{each} CROSS JOIN LATERAL (SELECT * FROM \"{table}\" AS t \
-                             WHERE t.\"{column}\" = k.value{extra} OFFSET 0) AS t"
-                        ),
-                        "1 = 1".to_owned(),
-                    ),
-                    _ => (
-                        format!("{each} JOIN \"{table}\" AS t ON t.\"{column}\" = k.value"),
-                        format!("1 = 1{extra}"),
-                    ),
-                };
-                (from, condition, vec![(*keys).to_owned()])
+                let from = keyed_rows(backend, "{0}", table, "t", column, extra);
+                (from, "1 = 1".to_owned(), vec![(*keys).to_owned()])
             }
             Filter::Sql { sql, params } => {
                 (format!("\"{table}\" AS t"), sql.clone(), params.clone())
