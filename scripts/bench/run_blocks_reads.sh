@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# What a long SQLite allowance run does to other requests (BENCHMARKS.md, session 10): on a
+# fresh copy of a register, starts POST /api/v1/allowance-runs {510100, 2026-10} and, while it
+# runs, every ~0.5 s one audited read (an admin's GET /workers/{id}/allowance, which must
+# commit its audit entry) and one worker's own GET /me/allowance (no audit entry), printing
+# each status and time. The run holds SQLite's write lock, so the audited reads wait up to
+# REGISTRY_DB_LOCK_TIMEOUT_MS (default 5 s) and answer 503; the own reads answer at once.
+#
+#   BIN=target/release/registry-api PRISTINE=/tmp/bench1m-pristine.db scripts/bench/run_blocks_reads.sh
+set -euo pipefail
+BIN=${BIN:-${CARGO_TARGET_DIR:-target}/release/registry-api}
+PRISTINE=${PRISTINE:-/tmp/bench1m-pristine.db}
+PORT=${PORT:-8095}
+HERE=$(cd "$(dirname "$0")" && pwd)
+POLICY="$HERE/../../crates/registry-core/policies/chengdu-community-monthly.json"
+DB=/tmp/run-blocks.db
+rm -f "$DB" "$DB-wal" "$DB-shm"
+cp "$PRISTINE" "$DB"
+export REGISTRY_DATABASE_URL=sqlite://$DB REGISTRY_RATE_LIMIT_AUTHENTICATED=off RUST_LOG=${RUST_LOG:-warn}
+export REGISTRY_DATA_KEY=${REGISTRY_DATA_KEY:-YmVuY2gtZGF0YS1rZXktYmVuY2gtZGF0YS1rZXktMzI=}
+export REGISTRY_AUDIT_KEY=${REGISTRY_AUDIT_KEY:-YmVuY2gtYXVkaXQta2V5LWJlbmNoLWF1ZGl0LWstMzI=}
+export REGISTRY_JWT_SECRET=${REGISTRY_JWT_SECRET:-bench-jwt-secret-bench-jwt-secret}
+KEY=$("$BIN" keys create --role admin --region 000000 --name "bench-$$" 2>/dev/null)
+"$BIN" serve --port "$PORT" >/tmp/run-blocks-serve.log 2>&1 &
+PID=$!
+trap 'kill $PID 2>/dev/null || true' EXIT
+BASE=http://127.0.0.1:$PORT
+for _ in $(seq 100); do curl -sf "$BASE/livez" >/dev/null && break; sleep 0.2; done
+curl -s -o /dev/null -X POST "$BASE/api/v1/allowance-policies" -H "Authorization: Bearer $KEY" \
+  -H 'Content-Type: application/json' -H "Idempotency-Key: bench-policy" --data-binary @"$POLICY"
+T0=$(date +%s.%N)
+curl -s -o /dev/null -w "run: HTTP %{http_code} in %{time_total} s\n" -X POST "$BASE/api/v1/allowance-runs" \
+  -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
+  -H "Idempotency-Key: bench-run-$(date +%s%N)" -d '{"region_code":"510100","month":"2026-10"}' &
+RUN=$!
+sleep 1
+for i in $(seq 1 60); do
+  w=$(printf '00000000-0000-7000-8000-%012x' $(( i * 7919 )))
+  audited=$(curl -s -o /dev/null -w "%{http_code} in %{time_total} s" \
+    "$BASE/api/v1/workers/$w/allowance?month=2026-10" -H "Authorization: Bearer $KEY")
+  tok=$("$BIN" token --role worker --worker-id "$w" 2>/dev/null)
+  own=$(curl -s -o /dev/null -w "%{http_code} in %{time_total} s" \
+    "$BASE/api/v1/me/allowance?month=2026-10" -H "Authorization: Bearer $tok")
+  printf 't=%5.1f s  audited read: %s  own read: %s\n' "$(echo "$(date +%s.%N) - $T0" | bc)" "$audited" "$own"
+  kill -0 "$RUN" 2>/dev/null || break
+  sleep 0.5
+done
+wait "$RUN"
