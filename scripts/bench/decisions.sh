@@ -14,29 +14,16 @@
 # PRISTINE: a register as load.sh left it, checkpointed (`PRAGMA wal_checkpoint(TRUNCATE)`);
 # it is copied to /tmp/decisions.db first, so every round starts from the same file.
 set -euo pipefail
-BIN=${BIN:-${CARGO_TARGET_DIR:-target}/release/registry-api}
+source "$(cd "$(dirname "$0")" && pwd)/common.sh"
 PRISTINE=${PRISTINE:-/tmp/bench100k-pristine.db}
 N=${N:-100000}
 MODE=${MODE:-own}
 DUR=${DUR:-10s}
-PORT=${PORT:-8093}
-HERE=$(cd "$(dirname "$0")" && pwd)
-POLICY="$HERE/../../crates/registry-core/policies/chengdu-community-monthly.json"
 DB=/tmp/decisions.db
 rm -f "$DB" "$DB-wal" "$DB-shm"
 cp "$PRISTINE" "$DB"
-export REGISTRY_DATABASE_URL=sqlite://$DB REGISTRY_RATE_LIMIT_AUTHENTICATED=off RUST_LOG=${RUST_LOG:-warn}
-export REGISTRY_DATA_KEY=${REGISTRY_DATA_KEY:-YmVuY2gtZGF0YS1rZXktYmVuY2gtZGF0YS1rZXktMzI=}
-export REGISTRY_AUDIT_KEY=${REGISTRY_AUDIT_KEY:-YmVuY2gtYXVkaXQta2V5LWJlbmNoLWF1ZGl0LWstMzI=}
-export REGISTRY_JWT_SECRET=${REGISTRY_JWT_SECRET:-bench-jwt-secret-bench-jwt-secret}
-KEY=$("$BIN" keys create --role admin --region 000000 --name "bench-$$" 2>/dev/null)
-"$BIN" serve --port "$PORT" >/tmp/decisions-serve.log 2>&1 &
-PID=$!
-trap 'kill $PID 2>/dev/null || true' EXIT
-BASE=http://127.0.0.1:$PORT
-for _ in $(seq 100); do curl -sf "$BASE/livez" >/dev/null && break; sleep 0.2; done
-curl -s -o /dev/null -X POST "$BASE/api/v1/allowance-policies" -H "Authorization: Bearer $KEY" \
-  -H 'Content-Type: application/json' -H "Idempotency-Key: bench-policy" --data-binary @"$POLICY"
+export REGISTRY_DATABASE_URL=sqlite://$DB
+bench_serve "${PORT:-8093}" /tmp/decisions-serve.log
 # The worker JWTs are made once (2,000 `registry-api token` calls) and kept for later rounds.
 TOKENS=/tmp/decisions-tokens-$N.txt
 if [ "$MODE" = own ] && [ ! -s "$TOKENS" ]; then
@@ -46,15 +33,14 @@ if [ "$MODE" = own ] && [ ! -s "$TOKENS" ]; then
   done >"$TOKENS"
 fi
 if [ "$MODE" = own ]; then export BENCH_TOKENS=$TOKENS; else export BENCH_KEY=$KEY BENCH_WORKERS=$N; fi
-wrk -t2 -c32 -d3s -s "$HERE/allowance.lua" "$BASE" >/dev/null
+wrk -t2 -c32 -d3s -s "$BENCH_DIR/allowance.lua" "$BASE" >/dev/null
 PERF_PID=
 if [ "${PERF:-}" = 1 ]; then
   (sleep 3; perf record -F 999 -g -o "/tmp/perf-$MODE.data" -p "$PID" -- sleep 5 >/dev/null 2>&1) &
   PERF_PID=$!
 fi
-cpu() { awk '{print $14 + $15}' "/proc/$PID/stat"; }  # server user+system clock ticks
-CPU0=$(cpu)
-wrk -t2 -c32 -d"$DUR" --latency -s "$HERE/allowance.lua" "$BASE" | grep -E "Requests/sec| 50%| 99%|Non-2xx"
-echo "server CPU during the round: $(( ($(cpu) - CPU0) * 1000 / $(getconf CLK_TCK) )) ms"
+CPU0=$(bench_cpu)
+wrk -t2 -c32 -d"$DUR" --latency -s "$BENCH_DIR/allowance.lua" "$BASE" | grep -E "Requests/sec| 50%| 99%|Non-2xx"
+echo "server CPU during the round: $(( ($(bench_cpu) - CPU0) * 1000 / $(getconf CLK_TCK) )) ms"
 if [ -n "$PERF_PID" ]; then wait "$PERF_PID" || true; fi
 echo "server peak RSS: $(grep VmHWM /proc/$PID/status)"

@@ -9,12 +9,9 @@
 # URL=sqlite: /tmp/import.db, removed first. URL=postgres: the database `bench_import` on the
 # local server (postgres://postgres@127.0.0.1:5432), dropped and created first.
 set -euo pipefail
-BIN=${BIN:-${CARGO_TARGET_DIR:-target}/release/registry-api}
+source "$(cd "$(dirname "$0")" && pwd)/common.sh"
 DIR=${DIR:-/tmp/bench100k}
 KINDS=${KINDS:-workers credentials registrations}
-export REGISTRY_DATA_KEY=${REGISTRY_DATA_KEY:-YmVuY2gtZGF0YS1rZXktYmVuY2gtZGF0YS1rZXktMzI=}
-export REGISTRY_AUDIT_KEY=${REGISTRY_AUDIT_KEY:-YmVuY2gtYXVkaXQta2V5LWJlbmNoLWF1ZGl0LWstMzI=}
-export REGISTRY_JWT_SECRET=${REGISTRY_JWT_SECRET:-bench-jwt-secret-bench-jwt-secret}
 case "${URL:?set URL=sqlite or URL=postgres}" in
   postgres*)
     psql -q -h 127.0.0.1 -U postgres -d test \

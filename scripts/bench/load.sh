@@ -11,13 +11,9 @@
 set -euo pipefail
 DIR=${1:?usage: load.sh DIR}
 URL=${REGISTRY_DATABASE_URL:?set REGISTRY_DATABASE_URL}
-BIN=${BIN:-${CARGO_TARGET_DIR:-target}/release/registry-api}
 export REGISTRY_DATABASE_URL
-# Fixed development secrets (run.sh and the export use the same), so the benchmark does not
-# depend on key files next to the database.
-export REGISTRY_DATA_KEY=${REGISTRY_DATA_KEY:-YmVuY2gtZGF0YS1rZXktYmVuY2gtZGF0YS1rZXktMzI=}
-export REGISTRY_AUDIT_KEY=${REGISTRY_AUDIT_KEY:-YmVuY2gtYXVkaXQta2V5LWJlbmNoLWF1ZGl0LWstMzI=}
-export REGISTRY_JWT_SECRET=${REGISTRY_JWT_SECRET:-bench-jwt-secret-bench-jwt-secret}
+# BIN and the fixed development secrets (run.sh and the export use the same).
+source "$(cd "$(dirname "$0")" && pwd)/common.sh"
 
 "$BIN" migrate
 for e in units posts workers credentials registrations assignments appraisals credit_entries; do

@@ -15,39 +15,22 @@ N=${N:-100000}
 MONTH=${MONTH:-2026-10}
 PORT=${PORT:-8091}
 DURATION=${DURATION:-15s}
-BIN=${BIN:-${CARGO_TARGET_DIR:-target}/release/registry-api}
 HERE=$(cd "$(dirname "$0")" && pwd)
-POLICY="$HERE/../../crates/registry-core/policies/chengdu-community-monthly.json"
-export REGISTRY_DATABASE_URL REGISTRY_RATE_LIMIT_AUTHENTICATED=off
-# Fixed development secrets, so the benchmark does not depend on files next to the database.
-export REGISTRY_DATA_KEY=${REGISTRY_DATA_KEY:-YmVuY2gtZGF0YS1rZXktYmVuY2gtZGF0YS1rZXktMzI=}
-export REGISTRY_AUDIT_KEY=${REGISTRY_AUDIT_KEY:-YmVuY2gtYXVkaXQta2V5LWJlbmNoLWF1ZGl0LWstMzI=}
-export REGISTRY_JWT_SECRET=${REGISTRY_JWT_SECRET:-bench-jwt-secret-bench-jwt-secret}
-export RUST_LOG=${RUST_LOG:-warn}
-
-KEY=$("$BIN" keys create --role admin --region 000000 --name "bench-$$" 2>/dev/null)
-"$BIN" serve --port "$PORT" >/tmp/bench-serve.log 2>&1 &
-PID=$!
-trap 'kill $PID 2>/dev/null || true; rm -f /tmp/bench-tokens-$$.txt' EXIT
-BASE=http://127.0.0.1:$PORT
-for _ in $(seq 100); do curl -sf "$BASE/livez" >/dev/null && break; sleep 0.2; done
+export REGISTRY_DATABASE_URL
+source "$HERE/common.sh"
+bench_serve "$PORT" /tmp/bench-serve.log
 echo "server pid $PID, peak RSS so far: $(grep VmHWM /proc/$PID/status)"
-
-code=$(curl -s -o /tmp/bench-policy.json -w '%{http_code}' -X POST "$BASE/api/v1/allowance-policies" \
-  -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
-  -H "Idempotency-Key: bench-policy" --data-binary @"$POLICY")
-echo "policy: HTTP $code"
+echo "policy: HTTP $POLICY_STATUS"
 
 if [ "${SKIP_RUN:-}" != 1 ]; then
   echo "== allowance run, region 510100, month $MONTH"
-  cpu() { awk '{print $14 + $15}' "/proc/$PID/stat"; }  # server user+system clock ticks
-  CPU0=$(cpu)
+  CPU0=$(bench_cpu)
   curl -s -o /tmp/bench-run.json -w 'HTTP %{http_code} in %{time_total} s\n' \
     -X POST "$BASE/api/v1/allowance-runs" -H "Authorization: Bearer $KEY" \
     -H 'Content-Type: application/json' -H "Idempotency-Key: bench-run-$(date +%s%N)" \
     -d "{\"region_code\":\"510100\",\"month\":\"$MONTH\"}"
   python3 -c 'import json,sys; r=json.load(open("/tmp/bench-run.json")); t=r["totals"]; print("run", r["id"], "workers", t["workers"], "eligible", t["eligible"], "amount", t["amount"])' || head -c 400 /tmp/bench-run.json
-  echo "server CPU during the run: $(( ($(cpu) - CPU0) * 1000 / $(getconf CLK_TCK) )) ms"
+  echo "server CPU during the run: $(( ($(bench_cpu) - CPU0) * 1000 / $(getconf CLK_TCK) )) ms"
   echo "server peak RSS after run: $(grep VmHWM /proc/$PID/status)"
   echo "== floor (same rows, CLI)"
   case "$URL" in

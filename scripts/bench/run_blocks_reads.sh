@@ -8,26 +8,13 @@
 #
 #   BIN=target/release/registry-api PRISTINE=/tmp/bench1m-pristine.db scripts/bench/run_blocks_reads.sh
 set -euo pipefail
-BIN=${BIN:-${CARGO_TARGET_DIR:-target}/release/registry-api}
+source "$(cd "$(dirname "$0")" && pwd)/common.sh"
 PRISTINE=${PRISTINE:-/tmp/bench1m-pristine.db}
-PORT=${PORT:-8095}
-HERE=$(cd "$(dirname "$0")" && pwd)
-POLICY="$HERE/../../crates/registry-core/policies/chengdu-community-monthly.json"
 DB=/tmp/run-blocks.db
 rm -f "$DB" "$DB-wal" "$DB-shm"
 cp "$PRISTINE" "$DB"
-export REGISTRY_DATABASE_URL=sqlite://$DB REGISTRY_RATE_LIMIT_AUTHENTICATED=off RUST_LOG=${RUST_LOG:-warn}
-export REGISTRY_DATA_KEY=${REGISTRY_DATA_KEY:-YmVuY2gtZGF0YS1rZXktYmVuY2gtZGF0YS1rZXktMzI=}
-export REGISTRY_AUDIT_KEY=${REGISTRY_AUDIT_KEY:-YmVuY2gtYXVkaXQta2V5LWJlbmNoLWF1ZGl0LWstMzI=}
-export REGISTRY_JWT_SECRET=${REGISTRY_JWT_SECRET:-bench-jwt-secret-bench-jwt-secret}
-KEY=$("$BIN" keys create --role admin --region 000000 --name "bench-$$" 2>/dev/null)
-"$BIN" serve --port "$PORT" >/tmp/run-blocks-serve.log 2>&1 &
-PID=$!
-trap 'kill $PID 2>/dev/null || true' EXIT
-BASE=http://127.0.0.1:$PORT
-for _ in $(seq 100); do curl -sf "$BASE/livez" >/dev/null && break; sleep 0.2; done
-curl -s -o /dev/null -X POST "$BASE/api/v1/allowance-policies" -H "Authorization: Bearer $KEY" \
-  -H 'Content-Type: application/json' -H "Idempotency-Key: bench-policy" --data-binary @"$POLICY"
+export REGISTRY_DATABASE_URL=sqlite://$DB
+bench_serve "${PORT:-8095}" /tmp/run-blocks-serve.log
 T0=$(date +%s.%N)
 curl -s -o /dev/null -w "run: HTTP %{http_code} in %{time_total} s\n" -X POST "$BASE/api/v1/allowance-runs" \
   -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
