@@ -474,9 +474,45 @@ async fn a_batch_naming_an_unknown_worker_fails(b: Backend) {
     assert_eq!(all[1]["region_code"], "510104");
 }
 
+/// Appraisals recorded at three instants, more than two export pages of them (1,000 rows a
+/// page), in scrambled id order: the export lists every one exactly once, in `(recorded_at,
+/// id)` order, across the pages' cursors (the row-value keyset of `Layout::after`).
+async fn exports_records_in_order_across_pages(b: Backend) {
+    let app = spawn_app(b).await;
+    let unit = app.create_unit(&new_unit(1, "510104")).await;
+    let worker = app.create_worker(&new_worker(1, "510104")).await;
+    let (unit, worker) = (unit["id"].as_str().unwrap(), worker["id"].as_str().unwrap());
+    const N: u64 = 2_500;
+    let mut csv = "id,worker_id,unit_id,year,grade,recorded_on,recorded_at\n".to_owned();
+    let mut expected = Vec::new();
+    for n in 0..N {
+        // 7919 is prime to 2,500: every id once, out of order.
+        let id = format!("00000005-0000-7000-8000-{:012x}", n * 7919 % N);
+        let at = format!("2026-01-15T00:00:0{}Z", n % 3);
+        csv.push_str(&format!("{id},{worker},{unit},2025,pass,2026-01-10,{at}\n"));
+        expected.push((at, id));
+    }
+    let report = import(&app, Entity::Appraisals, &csv).await;
+    assert_eq!(report.inserted, N);
+    expected.sort();
+    let exported = export(&app, Entity::Appraisals).await;
+    let mut lines = exported.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (id, at) = (col("id"), col("recorded_at"));
+    let got: Vec<(String, String)> = lines
+        .map(|l| {
+            let cells: Vec<&str> = l.split(',').collect();
+            (cells[at].to_owned(), cells[id].to_owned())
+        })
+        .collect();
+    assert_eq!(got, expected);
+}
+
 both_backends!(
     moves_to_the_other_backend,
     one_bad_row_writes_nothing,
     imports_are_in_the_feed,
-    a_batch_naming_an_unknown_worker_fails
+    a_batch_naming_an_unknown_worker_fails,
+    exports_records_in_order_across_pages
 );

@@ -4,7 +4,7 @@
 
 use anyhow::Context;
 use registry_core::ids::RegionCode;
-use sea_orm::sea_query::ValueType;
+use sea_orm::sea_query::{Expr, ExprTrait, ValueType};
 use sea_orm::{ColumnTrait, Condition, DbErr, ModelTrait};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -99,8 +99,11 @@ impl<C: ColumnTrait> Layout<C> {
         };
         let (at, last) = cursor.split_once('|').context("malformed export cursor")?;
         let at = OffsetDateTime::parse(at, &Rfc3339).context("malformed export cursor")?;
-        Ok(Condition::any()
-            .add(time.gt(at))
-            .add(Condition::all().add(time.eq(at)).add(self.id.gt(last))))
+        // `(recorded_at, id) > (at, last)` as one row value, not `recorded_at > at OR
+        // (recorded_at = at AND id > last)`: both backends answer a row-value comparison with
+        // a range of the `(recorded_at, id)` index from the cursor on, where the OR form scans
+        // the table from its start on every page.
+        let pair = Expr::tuple([time.into_expr(), self.id.into_expr()]);
+        Ok(Condition::all().add(pair.gt(Expr::tuple([Expr::val(at), Expr::val(last)]))))
     }
 }

@@ -23,6 +23,7 @@ mod m0016_idempotent_response;
 mod m0017_allowance_runs;
 mod m0019_events;
 mod m0020_policy_generation;
+mod m0021_recorded_order;
 
 use sea_orm_migration::prelude::*;
 
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0017_allowance_runs::Migration),
             Box::new(m0019_events::Migration),
             Box::new(m0020_policy_generation::Migration),
+            Box::new(m0021_recorded_order::Migration),
         ]
     }
 }
