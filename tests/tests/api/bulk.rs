@@ -509,10 +509,54 @@ async fn exports_records_in_order_across_pages(b: Backend) {
     assert_eq!(got, expected);
 }
 
+/// An appraisal and its correction recorded in the same second, the original at a time whose
+/// fraction ends in zeros (`.4413`, stored on SQLite as `…:43.4413Z`, which sorts after
+/// `…:43.441301Z` as text): the export lists the original first, and the file moves to the
+/// other backend and back unchanged.
+async fn a_correction_in_the_same_second_moves(b: Backend) {
+    let source = spawn_app(b).await;
+    let unit = source.create_unit(&new_unit(1, "510104")).await;
+    let worker = source.create_worker(&new_worker(1, "510104")).await;
+    let (unit, worker) = (unit["id"].as_str().unwrap(), worker["id"].as_str().unwrap());
+    let original = "00000005-0000-7000-8000-0000000000a1";
+    let correction = "00000005-0000-7000-8000-0000000000a2";
+    let whole = "00000005-0000-7000-8000-0000000000a3";
+    let csv = format!(
+        "id,worker_id,unit_id,year,grade,recorded_on,corrects_id,recorded_at\n\
+         {whole},{worker},{unit},2024,pass,2025-01-10,,2026-01-15T08:30:43Z\n\
+         {original},{worker},{unit},2025,pass,2026-01-10,,2026-01-15T08:30:43.4413Z\n\
+         {correction},{worker},{unit},2025,excellent,2026-01-10,{original},2026-01-15T08:30:43.441301Z\n"
+    );
+    let report = import(&source, Entity::Appraisals, &csv).await;
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let exported = export(&source, Entity::Appraisals).await;
+    let ids: Vec<&str> = exported
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(ids, [whole, original, correction]);
+
+    let other = match b {
+        Backend::Sqlite => Backend::Postgres,
+        Backend::Postgres => Backend::Sqlite,
+    };
+    let target = spawn_app(other).await;
+    for entity in [Entity::Units, Entity::Workers] {
+        let report = import(&target, entity, &export(&source, entity).await).await;
+        assert!(report.errors.is_empty(), "{entity:?}: {:?}", report.errors);
+    }
+    let report = import(&target, Entity::Appraisals, &exported).await;
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(report.inserted, 3);
+    assert_eq!(export(&target, Entity::Appraisals).await, exported);
+}
+
 both_backends!(
     moves_to_the_other_backend,
     one_bad_row_writes_nothing,
     imports_are_in_the_feed,
     a_batch_naming_an_unknown_worker_fails,
-    exports_records_in_order_across_pages
+    exports_records_in_order_across_pages,
+    a_correction_in_the_same_second_moves
 );

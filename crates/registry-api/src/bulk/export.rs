@@ -7,9 +7,9 @@
 use std::io::Write;
 
 use registry_core::ids::RegionCode;
-use sea_orm::{DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{DatabaseConnection, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect};
 
-use super::layout::text;
+use super::layout::{recorded_order, text};
 use super::progress::Progress;
 use super::{EXPORT_PAGE, Entity, Kind, cli_principal};
 use crate::audit::{self, AuditEvent};
@@ -90,17 +90,37 @@ async fn page<K: Kind>(
     limit: u64,
 ) -> anyhow::Result<(Vec<Vec<String>>, Option<String>)> {
     let layout = K::LAYOUT;
-    let mut q = K::Stored::find();
-    if let Some(f) = region.and_then(|r| layout.region.filter(r)) {
-        q = q.filter(f);
+    let backend = db.get_database_backend();
+    let ranges = match after {
+        Some(after) => layout
+            .after(after, backend)?
+            .into_iter()
+            .map(Some)
+            .collect(),
+        None => vec![None],
+    };
+    let mut models = Vec::new();
+    for range in ranges {
+        let want = limit - models.len() as u64;
+        if want == 0 {
+            break;
+        }
+        let mut q = K::Stored::find();
+        if let Some(f) = region.and_then(|r| layout.region.filter(r)) {
+            q = q.filter(f);
+        }
+        let by_time = match range {
+            Some(range) => {
+                q = q.filter(range.filter);
+                range.by_time
+            }
+            None => true,
+        };
+        if let Some(time) = layout.recorded_at.filter(|_| by_time) {
+            q = q.order_by(recorded_order(time, backend), Order::Asc);
+        }
+        models.extend(q.order_by_asc(layout.id).limit(want).all(db).await?);
     }
-    if let Some(after) = after {
-        q = q.filter(layout.after(after)?);
-    }
-    if let Some(time) = layout.recorded_at {
-        q = q.order_by_asc(time);
-    }
-    let models = q.order_by_asc(layout.id).limit(limit).all(db).await?;
     let last = models.last().map(|m| layout.cursor(m)).transpose()?;
     let records = models
         .into_iter()

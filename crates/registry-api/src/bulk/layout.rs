@@ -5,7 +5,7 @@
 use anyhow::Context;
 use registry_core::ids::RegionCode;
 use sea_orm::sea_query::{Expr, ExprTrait, ValueType};
-use sea_orm::{ColumnTrait, Condition, DbErr, ModelTrait};
+use sea_orm::{ColumnTrait, Condition, DbBackend, DbErr, ModelTrait};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -92,18 +92,112 @@ impl<C: ColumnTrait> Layout<C> {
         Ok(format!("{}|{id}", super::cells::timestamp(at)))
     }
 
-    /// The filter for the rows after `cursor` (made by [`Layout::cursor`]) in export order.
-    pub fn after(&self, cursor: &str) -> anyhow::Result<Condition> {
+    /// The rows after `cursor` (made by [`Layout::cursor`]) in export order on `backend`, as
+    /// consecutive ranges to read in turn, each one range of an index: `id > last` for a table
+    /// exported by id; for a record table `time = at AND id > last`, then `time > at`. (One
+    /// condition `(time, id) > (at, last)` is a range of the index on PostgreSQL, but SQLite
+    /// cannot seek a row value on its expression index, and `time > at OR (time = at AND id >
+    /// last)` scans the table from its start on every page.)
+    /// In each range the rows are read in export order; in `time = at AND id > last` that is
+    /// by id alone (`by_time` false), which SQLite reads off its index without sorting.
+    pub fn after(&self, cursor: &str, backend: DbBackend) -> anyhow::Result<Vec<Range>> {
         let Some(time) = self.recorded_at else {
-            return Ok(Condition::all().add(self.id.gt(cursor)));
+            return Ok(vec![Range {
+                filter: Condition::all().add(self.id.gt(cursor)),
+                by_time: false,
+            }]);
         };
         let (at, last) = cursor.split_once('|').context("malformed export cursor")?;
         let at = OffsetDateTime::parse(at, &Rfc3339).context("malformed export cursor")?;
-        // `(recorded_at, id) > (at, last)` as one row value, not `recorded_at > at OR
-        // (recorded_at = at AND id > last)`: both backends answer a row-value comparison with
-        // a range of the `(recorded_at, id)` index from the cursor on, where the OR form scans
-        // the table from its start on every page.
-        let pair = Expr::tuple([time.into_expr(), self.id.into_expr()]);
-        Ok(Condition::all().add(pair.gt(Expr::tuple([Expr::val(at), Expr::val(last)]))))
+        let at = match backend {
+            DbBackend::Sqlite => Expr::val(sqlite_time_key(at)),
+            _ => Expr::val(at),
+        };
+        let key = recorded_order(time, backend);
+        Ok(vec![
+            Range {
+                filter: Condition::all()
+                    .add(key.clone().eq(at.clone()))
+                    .add(self.id.gt(last)),
+                by_time: false,
+            },
+            Range {
+                filter: Condition::all().add(key.gt(at)),
+                by_time: true,
+            },
+        ])
+    }
+}
+
+/// One range of an export page ([`Layout::after`]).
+#[derive(Debug, Clone)]
+pub struct Range {
+    /// The rows of the range.
+    pub filter: Condition,
+    /// Whether its rows are sorted by time before id (`false`: by id alone).
+    pub by_time: bool,
+}
+
+/// What a record table is sorted by on `backend`: its time column `time`, or on SQLite the
+/// time's fixed-width text ([`SQLITE_TIME_KEY`]).
+pub fn recorded_order<C: ColumnTrait>(time: C, backend: DbBackend) -> Expr {
+    match backend {
+        DbBackend::Sqlite => Expr::cust(SQLITE_TIME_KEY.replace("{c}", time.as_str())),
+        _ => time.into_expr(),
+    }
+}
+
+/// SQLite stores a timestamp as RFC 3339 text in UTC without the fraction's trailing zeros,
+/// so text order is not time order within one second (`…:43.4413Z` sorts after
+/// `…:43.441301Z`, `…:43Z` after `…:43.5Z`). This expression of the column `{c}` is the same
+/// instant as fixed-width text, `YYYY-MM-DDTHH:MM:SS.nnnnnnnnn` (the fraction padded to nine
+/// digits), whose text order is time order. Migration `m0021_recorded_order` indexes it with
+/// `id`, written out the same way (SQLite uses an expression index only for the same
+/// expression).
+pub const SQLITE_TIME_KEY: &str = "(substr(\"{c}\", 1, 19) || '.' || substr(CASE WHEN substr(\"{c}\", 20, 1) = '.' THEN substr(\"{c}\", 21, length(\"{c}\") - 21) ELSE '' END || '000000000', 1, 9))";
+
+/// [`SQLITE_TIME_KEY`] of `at`, computed here.
+pub fn sqlite_time_key(at: OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second(),
+        at.nanosecond()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::datetime;
+
+    use super::sqlite_time_key;
+
+    /// The key is fixed-width UTC text, so text order is time order within one second too.
+    #[test]
+    fn the_sqlite_time_key_is_fixed_width_utc() {
+        let key = |t| sqlite_time_key(t);
+        assert_eq!(
+            key(datetime!(2026-01-15 08:30:43.4413 UTC)),
+            "2026-01-15T08:30:43.441300000"
+        );
+        assert_eq!(
+            key(datetime!(2026-01-15 08:30:43 UTC)),
+            "2026-01-15T08:30:43.000000000"
+        );
+        assert_eq!(
+            key(datetime!(2026-01-15 16:30:43.441301 +08:00)),
+            "2026-01-15T08:30:43.441301000"
+        );
+        let (a, b, c) = (
+            key(datetime!(2026-01-15 08:30:43 UTC)),
+            key(datetime!(2026-01-15 08:30:43.4413 UTC)),
+            key(datetime!(2026-01-15 08:30:43.441301 UTC)),
+        );
+        assert!(a < b && b < c);
     }
 }
