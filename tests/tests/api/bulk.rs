@@ -552,11 +552,80 @@ async fn a_correction_in_the_same_second_moves(b: Backend) {
     assert_eq!(export(&target, Entity::Appraisals).await, exported);
 }
 
+/// `url` read by an admin of Sichuan: 200 and its JSON.
+async fn read(app: &TestApp, url: String) -> Value {
+    let resp = app.get(&url, &app.admin("510000")).await;
+    assert_eq!(resp.status(), 200, "{url}");
+    resp.json().await.unwrap()
+}
+
+/// A credit listing and its removal recorded in the same second, the listing at a time whose
+/// fraction ends in zeros (on SQLite `…:43.4413Z`, after `…:43.441301Z` as text): the
+/// worker's record still replays in time order (the removal points at an EARLIER entry), so
+/// the credit status and the allowance decision answer as for the same records made apart.
+async fn a_credit_removal_in_the_same_second_replays(b: Backend) {
+    let source = spawn_app(b).await;
+    let worker = source.create_worker(&new_worker(1, "510104")).await;
+    let wid = worker["id"].as_str().unwrap();
+    let admin = source.admin("510000");
+    let listing = source
+        .post(
+            "/api/v1/credit-entries",
+            &admin,
+            &crate::credit::listing(wid, "2026-01-10"),
+        )
+        .await;
+    assert_eq!(listing.status(), 201);
+    let listing: Value = listing.json().await.unwrap();
+    let removal = source
+        .post(
+            "/api/v1/credit-entries",
+            &admin,
+            &json!({"worker_id": wid, "type": "removal", "list": "abnormal",
+                    "refers_to": listing["id"], "effective_on": "2026-03-01"}),
+        )
+        .await;
+    assert_eq!(removal.status(), 201, "{:?}", removal.text().await);
+    let status_url = format!("/api/v1/workers/{wid}/credit-status?date=2026-04-01");
+    let expected = read(&source, status_url.clone()).await;
+
+    // The same records, recorded 1 µs apart in one second.
+    let csv = export(&source, Entity::CreditEntries).await;
+    let mut lines: Vec<String> = csv.lines().map(str::to_owned).collect();
+    let at = lines[0]
+        .split(',')
+        .position(|h| h == "recorded_at")
+        .unwrap();
+    for (line, time) in lines[1..]
+        .iter_mut()
+        .zip(["2026-01-15T08:30:43.4413Z", "2026-01-15T08:30:43.441301Z"])
+    {
+        let mut cells: Vec<&str> = line.split(',').collect();
+        cells[at] = time;
+        *line = cells.join(",");
+    }
+    let target = spawn_app(b).await;
+    for entity in [Entity::Workers] {
+        let report = import(&target, entity, &export(&source, entity).await).await;
+        assert!(report.errors.is_empty(), "{entity:?}: {:?}", report.errors);
+    }
+    let report = import(&target, Entity::CreditEntries, &(lines.join("\n") + "\n")).await;
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(report.inserted, 2);
+    assert_eq!(read(&target, status_url).await, expected);
+    read(
+        &target,
+        format!("/api/v1/workers/{wid}/allowance?month=2026-04"),
+    )
+    .await;
+}
+
 both_backends!(
     moves_to_the_other_backend,
     one_bad_row_writes_nothing,
     imports_are_in_the_feed,
     a_batch_naming_an_unknown_worker_fails,
     exports_records_in_order_across_pages,
-    a_correction_in_the_same_second_moves
+    a_correction_in_the_same_second_moves,
+    a_credit_removal_in_the_same_second_replays
 );

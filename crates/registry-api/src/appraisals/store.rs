@@ -30,12 +30,14 @@ pub async fn of_worker<C: ConnectionTrait>(
     conn: &C,
     worker_id: &str,
 ) -> Result<Vec<appraisal::Model>, DbErr> {
-    appraisal::Entity::find()
+    let mut rows = appraisal::Entity::find()
         .filter(appraisal::Column::WorkerId.eq(worker_id))
         .order_by_asc(appraisal::Column::RecordedAt)
         .order_by_asc(appraisal::Column::Id)
         .all(conn)
-        .await
+        .await?;
+    crate::db::recorded_order::sort(&mut rows);
+    Ok(rows)
 }
 
 /// Every appraisal of `year` of the workers appraised in `unit_id` that year, and of
@@ -57,13 +59,15 @@ pub async fn for_cap<C: ConnectionTrait>(
         .all(conn)
         .await?;
     workers.push(worker_id.to_owned());
-    appraisal::Entity::find()
+    let mut rows = appraisal::Entity::find()
         .filter(appraisal::Column::Year.eq(year))
         .filter(appraisal::Column::WorkerId.is_in(workers))
         .order_by_asc(appraisal::Column::RecordedAt)
         .order_by_asc(appraisal::Column::Id)
         .all(conn)
-        .await
+        .await?;
+    crate::db::recorded_order::sort(&mut rows);
+    Ok(rows)
 }
 
 /// Inserts a checked appraisal.

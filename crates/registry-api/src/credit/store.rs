@@ -61,10 +61,13 @@ pub async fn of_subject<C: ConnectionTrait>(
         StoredSubject::Organisation { credit_code, .. } => credit_entry::Entity::find()
             .filter(credit_entry::Column::OrganisationCreditCode.eq(credit_code.as_str())),
     };
-    q.order_by_asc(credit_entry::Column::RecordedAt)
+    let mut rows = q
+        .order_by_asc(credit_entry::Column::RecordedAt)
         .order_by_asc(credit_entry::Column::Id)
         .all(conn)
-        .await
+        .await?;
+    crate::db::recorded_order::sort(&mut rows);
+    Ok(rows)
 }
 
 /// Every entry of a worker, in the order appended.

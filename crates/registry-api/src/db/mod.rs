@@ -17,6 +17,7 @@
 //!   their own (SQLite).
 
 pub mod entities;
+pub mod recorded_order;
 pub mod script;
 pub mod wal_checkpointer;
 

@@ -8,8 +8,9 @@
 //! Credential status: the register keeps a credential's current status only. A suspended or
 //! revoked credential is given one core status change effective on the day of its last update
 //! (never before its issue date), so months before that change still see it valid.
-//! Appraisals and credit entries are read in `recorded_at`, `id` order (core numbers them in
-//! that order); credit entries of organisations are not the worker's and are not read.
+//! Appraisals and credit entries are numbered in `(recorded_at, id)` order, compared as times
+//! (`crate::db::recorded_order`: SQLite's text order is not time order within one second);
+//! credit entries of organisations are not the worker's and are not read.
 //! Continuing-education records are not read: the core's allowance decision and ladder do not
 //! use them (registration validity is carried by the stored registrations).
 
@@ -477,7 +478,9 @@ fn add_appraisals(
     ids: &mut FactIds,
     facts: &mut WorkerFacts,
 ) -> Result<(), ApiError> {
-    for m in rows {
+    let mut rows: Vec<&appraisal::Model> = rows.iter().collect();
+    crate::db::recorded_order::sort(&mut rows);
+    for m in &rows {
         ids.add(FactInfo {
             kind: FactKind::Appraisal,
             id: m.id.clone(),
@@ -486,7 +489,7 @@ fn add_appraisals(
             recorded_at: m.recorded_at,
         });
     }
-    for m in rows {
+    for m in &rows {
         let id = ids.core_id(FactKind::Appraisal, &m.id).unwrap_or_default();
         let unit_id = ids.add(FactInfo {
             kind: FactKind::Unit,
@@ -527,7 +530,9 @@ fn add_credit(
     ids: &mut FactIds,
     facts: &mut WorkerFacts,
 ) -> Result<(), ApiError> {
-    for m in rows {
+    let mut rows: Vec<&credit_entry::Model> = rows.iter().collect();
+    crate::db::recorded_order::sort(&mut rows);
+    for m in &rows {
         ids.add(FactInfo {
             kind: FactKind::CreditEntry,
             id: m.id.clone(),
@@ -536,7 +541,7 @@ fn add_credit(
             recorded_at: m.recorded_at,
         });
     }
-    for m in rows {
+    for m in &rows {
         let evidence_refs: Vec<String> =
             serde_json::from_str(&m.evidence_refs).map_err(ApiError::internal)?;
         let input = CreditEntryInput {
