@@ -135,11 +135,7 @@ async fn read_all(app: &TestApp, paths: &[String]) -> Vec<Value> {
 async fn moves_to_the_other_backend(b: Backend) {
     let source = spawn_app(b).await;
     let paths = seed(&source).await;
-    let other = match b {
-        Backend::Sqlite => Backend::Postgres,
-        Backend::Postgres => Backend::Sqlite,
-    };
-    let target = spawn_app(other).await;
+    let target = spawn_app(b.other()).await;
     for entity in ORDER {
         let csv = export(&source, entity).await;
         let report = import(&target, entity, &csv).await;
@@ -476,7 +472,7 @@ async fn a_batch_naming_an_unknown_worker_fails(b: Backend) {
 
 /// Appraisals recorded at three instants, more than two export pages of them (1,000 rows a
 /// page), in scrambled id order: the export lists every one exactly once, in `(recorded_at,
-/// id)` order, across the pages' cursors (the row-value keyset of `Layout::after`).
+/// id)` order, across the pages' cursors (the index ranges of `Layout::ranges`).
 async fn exports_records_in_order_across_pages(b: Backend) {
     let app = spawn_app(b).await;
     let unit = app.create_unit(&new_unit(1, "510104")).await;
@@ -537,11 +533,7 @@ async fn a_correction_in_the_same_second_moves(b: Backend) {
         .collect();
     assert_eq!(ids, [whole, original, correction]);
 
-    let other = match b {
-        Backend::Sqlite => Backend::Postgres,
-        Backend::Postgres => Backend::Sqlite,
-    };
-    let target = spawn_app(other).await;
+    let target = spawn_app(b.other()).await;
     for entity in [Entity::Units, Entity::Workers] {
         let report = import(&target, entity, &export(&source, entity).await).await;
         assert!(report.errors.is_empty(), "{entity:?}: {:?}", report.errors);

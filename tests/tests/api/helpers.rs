@@ -42,6 +42,16 @@ pub enum Backend {
     Postgres,
 }
 
+impl Backend {
+    /// The other backend (where a region moves to).
+    pub fn other(self) -> Self {
+        match self {
+            Backend::Sqlite => Backend::Postgres,
+            Backend::Postgres => Backend::Sqlite,
+        }
+    }
+}
+
 /// The running service and what the test needs to talk to it.
 pub struct TestApp {
     pub base: String,

@@ -98,7 +98,7 @@ async fn check(
             })?;
         if !rows.iter().any(|r| r.id == target.id) {
             rows.push(target);
-            rows.sort_by(|a, b| (a.recorded_at, &a.id).cmp(&(b.recorded_at, &b.id)));
+            crate::db::recorded_order::sort(&mut rows);
         }
     }
     let mut numbered = Numbered::new(&rows)?;

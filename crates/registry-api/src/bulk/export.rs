@@ -91,32 +91,17 @@ async fn page<K: Kind>(
 ) -> anyhow::Result<(Vec<Vec<String>>, Option<String>)> {
     let layout = K::LAYOUT;
     let backend = db.get_database_backend();
-    let ranges = match after {
-        Some(after) => layout
-            .after(after, backend)?
-            .into_iter()
-            .map(Some)
-            .collect(),
-        None => vec![None],
-    };
     let mut models = Vec::new();
-    for range in ranges {
+    for range in layout.ranges(after, backend)? {
         let want = limit - models.len() as u64;
         if want == 0 {
             break;
         }
-        let mut q = K::Stored::find();
+        let mut q = K::Stored::find().filter(range.filter);
         if let Some(f) = region.and_then(|r| layout.region.filter(r)) {
             q = q.filter(f);
         }
-        let by_time = match range {
-            Some(range) => {
-                q = q.filter(range.filter);
-                range.by_time
-            }
-            None => true,
-        };
-        if let Some(time) = layout.recorded_at.filter(|_| by_time) {
+        if let Some(time) = layout.recorded_at.filter(|_| range.by_time) {
             q = q.order_by(recorded_order(time, backend), Order::Asc);
         }
         models.extend(q.order_by_asc(layout.id).limit(want).all(db).await?);

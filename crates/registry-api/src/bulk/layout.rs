@@ -92,15 +92,21 @@ impl<C: ColumnTrait> Layout<C> {
         Ok(format!("{}|{id}", super::cells::timestamp(at)))
     }
 
-    /// The rows after `cursor` (made by [`Layout::cursor`]) in export order on `backend`, as
-    /// consecutive ranges to read in turn, each one range of an index: `id > last` for a table
-    /// exported by id; for a record table `time = at AND id > last`, then `time > at`. (One
-    /// condition `(time, id) > (at, last)` is a range of the index on PostgreSQL, but SQLite
-    /// cannot seek a row value on its expression index, and `time > at OR (time = at AND id >
-    /// last)` scans the table from its start on every page.)
-    /// In each range the rows are read in export order; in `time = at AND id > last` that is
+    /// The rows of the export page after `cursor` (made by [`Layout::cursor`]; `None`: the
+    /// first page) in export order on `backend`, as consecutive ranges to read in turn, each
+    /// one range of an index: every row for the first page; `id > last` for a table exported
+    /// by id; for a record table `time = at AND id > last`, then `time > at`. (One condition
+    /// `(time, id) > (at, last)` is a range of the index on PostgreSQL, but SQLite cannot seek
+    /// a row value on its expression index, and `time > at OR (time = at AND id > last)` scans
+    /// the table from its start on every page.) In `time = at AND id > last` the rows are read
     /// by id alone (`by_time` false), which SQLite reads off its index without sorting.
-    pub fn after(&self, cursor: &str, backend: DbBackend) -> anyhow::Result<Vec<Range>> {
+    pub fn ranges(&self, cursor: Option<&str>, backend: DbBackend) -> anyhow::Result<Vec<Range>> {
+        let Some(cursor) = cursor else {
+            return Ok(vec![Range {
+                filter: Condition::all(),
+                by_time: true,
+            }]);
+        };
         let Some(time) = self.recorded_at else {
             return Ok(vec![Range {
                 filter: Condition::all().add(self.id.gt(cursor)),
@@ -129,7 +135,7 @@ impl<C: ColumnTrait> Layout<C> {
     }
 }
 
-/// One range of an export page ([`Layout::after`]).
+/// One range of an export page ([`Layout::ranges`]).
 #[derive(Debug, Clone)]
 pub struct Range {
     /// The rows of the range.
@@ -180,7 +186,7 @@ mod tests {
     /// The key is fixed-width UTC text, so text order is time order within one second too.
     #[test]
     fn the_sqlite_time_key_is_fixed_width_utc() {
-        let key = |t| sqlite_time_key(t);
+        let key = sqlite_time_key;
         assert_eq!(
             key(datetime!(2026-01-15 08:30:43.4413 UTC)),
             "2026-01-15T08:30:43.441300000"
