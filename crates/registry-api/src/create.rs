@@ -126,6 +126,33 @@ async fn prior<C: ConnectionTrait>(
     .await
 }
 
+/// What an earlier request with the key means for this one: its response to replay, an
+/// error (the key was reused with another body, or recorded without its response), or
+/// nothing (no earlier request: go on).
+fn settled(prior: Prior) -> Result<Option<StoredResponse>, ApiError> {
+    match prior {
+        Prior::Replay(stored) => Ok(Some(stored)),
+        Prior::Unkept { resource_id } => Err(unkept(&resource_id)),
+        Prior::Mismatch => Err(key_reused()),
+        Prior::None => Ok(None),
+    }
+}
+
+/// The first response to `ctx`'s `Idempotency-Key`, if one was recorded (or the error a
+/// retry gets), looked up outside any transaction: for a create that does long work before
+/// [`create_once`] (an allowance run), so that a retry does not repeat it. [`create_once`]
+/// still looks again inside its transaction.
+pub async fn recorded<R>(
+    state: &AppState,
+    ctx: &CreateCtx<'_>,
+) -> Result<Option<Idempotent<R>>, ApiError> {
+    let Some(key) = ctx.key else {
+        return Ok(None);
+    };
+    let fp = idempotency::fingerprint(ctx.raw_body);
+    Ok(settled(prior(&state.db, state, ctx, key, &fp).await?)?.map(Idempotent::Recorded))
+}
+
 /// Runs `insert(txn, new_id)` once per idempotency key, with its audit entry, in one
 /// transaction, and answers with `respond(row)` — or, for a retry, with the first response.
 /// `insert` hands the transaction back with the row; `id_of` names the row.
@@ -144,17 +171,12 @@ where
     let p = ctx.principal;
     let fingerprint = ctx.key.map(|_| idempotency::fingerprint(ctx.raw_body));
     let idem = ctx.key.zip(fingerprint.as_deref());
-    let first = async {
+    let first: Result<Idempotent<R>, ApiError> = async {
         let txn = begin_write(&state.db).await?;
         if let Some((key, fp)) = idem {
-            match prior(&txn, state, &ctx, key, fp).await? {
-                Prior::Replay(stored) => {
-                    txn.commit().await?;
-                    return Ok(Idempotent::Recorded(stored));
-                }
-                Prior::Unkept { resource_id } => return Err(unkept(&resource_id)),
-                Prior::Mismatch => return Err(key_reused()),
-                Prior::None => {}
+            if let Some(stored) = settled(prior(&txn, state, &ctx, key, fp).await?)? {
+                txn.commit().await?;
+                return Ok(Idempotent::Recorded(stored));
             }
         }
         let (txn, m) = insert(txn, uuid::Uuid::now_v7().to_string()).await?;
@@ -205,11 +227,9 @@ where
     .await;
     match (first, idem) {
         (Err(e), Some((key, fp))) if e.kind == ProblemKind::Conflict => {
-            match prior(&state.db, state, &ctx, key, fp).await? {
-                Prior::Replay(stored) => Ok(Idempotent::Recorded(stored)),
-                Prior::Unkept { resource_id } => Err(unkept(&resource_id)),
-                Prior::Mismatch => Err(key_reused()),
-                Prior::None => Err(e),
+            match settled(prior(&state.db, state, &ctx, key, fp).await?)? {
+                Some(stored) => Ok(Idempotent::Recorded(stored)),
+                None => Err(e),
             }
         }
         (res, _) => res,

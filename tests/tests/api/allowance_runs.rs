@@ -24,6 +24,8 @@ both_backends!(
     bulk_loader_equals_single_loader,
     one_worker_chunks_make_the_same_run,
     the_run_snapshot_ignores_later_commits,
+    an_unpublished_run_is_unseen_refused_when_superseded_and_discarded,
+    writes_go_on_while_a_run_is_computed,
 );
 
 const RUNS: &str = "/api/v1/allowance-runs";
@@ -314,6 +316,8 @@ async fn signed_off_run_is_frozen_and_rerun_lists_changes(b: Backend) {
             .await
             .is_err()
     );
+    // Nor may its lines be deleted (only an unpublished run's may).
+    refuses_deleting(&app, &id).await;
 
     // Re-running after sign-off makes a new run with exactly the three changes.
     let (second, _) = run(&app, "510104", "2026-03").await;
@@ -322,6 +326,7 @@ async fn signed_off_run_is_frozen_and_rerun_lists_changes(b: Backend) {
     let c = &second["changes"];
     let second_id = second["id"].as_str().unwrap();
     assert_eq!(c["previous_run_id"], id.as_str());
+    refuses_deleting(&app, second_id).await;
     assert_eq!(
         (
             c["gained"].clone(),
@@ -645,7 +650,6 @@ async fn one_worker_chunks_make_the_same_run(b: Backend) {
     use registry_api::allowance_runs::compute;
     use registry_core::calendar::YearMonth;
     use registry_core::ids::RegionCode;
-    use sea_orm::TransactionTrait;
 
     let app = spawn_app(b).await;
     let r = setup(&app).await;
@@ -656,10 +660,8 @@ async fn one_worker_chunks_make_the_same_run(b: Backend) {
         add_credential(&app, &r.assistant.worker, "2", "intermediate", "2025-06-01").await;
     register(&app, &upgrade, "2025-07-01").await;
 
-    let txn = app.state.db.begin().await.unwrap();
-    let tiny = compute::make_run(
+    let computed = compute::compute(
         &app.state.db,
-        &txn,
         uuid::Uuid::now_v7().to_string(),
         &RegionCode::parse("510104").unwrap(),
         YearMonth::parse("2026-03").unwrap(),
@@ -668,6 +670,8 @@ async fn one_worker_chunks_make_the_same_run(b: Backend) {
     )
     .await
     .unwrap();
+    let txn = registry_api::db::begin_write(&app.state.db).await.unwrap();
+    let tiny = compute::publish(&txn, computed).await.unwrap();
     txn.commit().await.unwrap();
     assert_eq!(tiny.previous_run_id.as_deref(), first["id"].as_str());
     assert_eq!((tiny.workers, tiny.eligible, tiny.changes), (4, 2, 3));
@@ -713,4 +717,164 @@ async fn the_run_snapshot_ignores_later_commits(b: Backend) {
         "the snapshot still reads the register as it was"
     );
     snapshot.rollback().await.unwrap();
+}
+
+/// The database refuses to delete the lines and changes of the published run `id`, and
+/// `discard` (for unpublished runs) leaves them all.
+async fn refuses_deleting(app: &TestApp, id: &str) {
+    let before = (
+        stored_rows(app, "allowance_run_items", id).await,
+        stored_rows(app, "allowance_run_changes", id).await,
+    );
+    assert!(before.0 > 0);
+    for table in ["allowance_run_items", "allowance_run_changes"] {
+        let sql = format!("DELETE FROM {table} WHERE run_id = '{id}'");
+        let deleted = sea_orm::ConnectionTrait::execute_unprepared(&app.state.db, &sql).await;
+        match before {
+            (_, 0) if table == "allowance_run_changes" => {}
+            _ => assert!(deleted.is_err(), "{table}"),
+        }
+    }
+    registry_api::allowance_runs::compute::discard(&app.state.db, id).await;
+    let after = (
+        stored_rows(app, "allowance_run_items", id).await,
+        stored_rows(app, "allowance_run_changes", id).await,
+    );
+    assert_eq!(after, before);
+}
+
+/// Rows of run `id` in `table` (lines or changes), published or not.
+async fn stored_rows(app: &TestApp, table: &str, id: &str) -> i64 {
+    use sea_orm::{ConnectionTrait, Statement};
+    let db = &app.state.db;
+    let sql = format!("SELECT count(*) AS n FROM {table} WHERE run_id = '{id}'");
+    let row = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get::<i64>("", "n").unwrap()
+}
+
+/// A run computed but not published stores its lines and changes, yet no query shows it;
+/// publishing it after another run of the same region and month was published is a 409
+/// (its differences are from the wrong run), and discarding it deletes its rows.
+async fn an_unpublished_run_is_unseen_refused_when_superseded_and_discarded(b: Backend) {
+    use registry_api::allowance_runs::compute;
+    use registry_api::problem::ProblemKind;
+    use registry_core::calendar::YearMonth;
+    use registry_core::ids::RegionCode;
+
+    let app = spawn_app(b).await;
+    let r = setup(&app).await;
+    let (first, _) = run(&app, "510104", "2026-03").await;
+    serious_listing(&app, &r.paid, "510104", date!(2026 - 02 - 10)).await;
+    let id = uuid::Uuid::now_v7().to_string();
+    let computed = compute::compute(
+        &app.state.db,
+        id.clone(),
+        &RegionCode::parse("510104").unwrap(),
+        YearMonth::parse("2026-03").unwrap(),
+        "test",
+        2,
+    )
+    .await
+    .unwrap();
+    assert_eq!(stored_rows(&app, "allowance_run_items", &id).await, 4);
+    assert_eq!(stored_rows(&app, "allowance_run_changes", &id).await, 1);
+    let admin = app.admin("510000");
+    let listed = get_ok(&app, &format!("{RUNS}?region=510104"), &admin).await;
+    let ids: Vec<&str> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [first["id"].as_str().unwrap()]);
+    for path in [
+        format!("{RUNS}/{id}"),
+        format!("{RUNS}/{id}/items"),
+        format!("{RUNS}/{id}/changes"),
+        format!("{RUNS}/{id}/export.csv"),
+    ] {
+        assert_problem(app.get(&path, &admin).await, 404, "not-found").await;
+    }
+
+    // Another run of the month is published meanwhile: this one compared with `first`.
+    let (second, _) = run(&app, "510104", "2026-03").await;
+    assert_eq!(second["changes"]["previous_run_id"], first["id"]);
+    let txn = registry_api::db::begin_write(&app.state.db).await.unwrap();
+    let refused = compute::publish(&txn, computed).await.unwrap_err();
+    txn.rollback().await.unwrap();
+    assert_eq!(refused.kind, ProblemKind::Conflict);
+    assert!(refused.detail.contains("510104"), "{}", refused.detail);
+
+    compute::discard(&app.state.db, &id).await;
+    assert_eq!(stored_rows(&app, "allowance_run_items", &id).await, 0);
+    assert_eq!(stored_rows(&app, "allowance_run_changes", &id).await, 0);
+    // The published runs keep every line.
+    let second_id = second["id"].as_str().unwrap();
+    assert_eq!(stored_rows(&app, "allowance_run_items", second_id).await, 4);
+    assert_eq!(items(&app, second_id, &admin).await.len(), 4);
+}
+
+/// A run holds no write transaction while it computes: a worker is created (a write, which
+/// on SQLite needs the database's one write lock) while the run is still reading and
+/// storing, and the run, reading its snapshot, does not count the new worker.
+async fn writes_go_on_while_a_run_is_computed(b: Backend) {
+    use registry_api::allowance_runs::compute;
+    use registry_core::calendar::YearMonth;
+    use registry_core::ids::RegionCode;
+
+    const WORKERS: u32 = 150;
+    let app = spawn_app(b).await;
+    for n in 1..=WORKERS {
+        app.create_worker(&crate::helpers::new_worker(n, "510104"))
+            .await;
+    }
+    let id = uuid::Uuid::now_v7().to_string();
+    let running = tokio::spawn({
+        let (db, id) = (app.state.db.clone(), id.clone());
+        async move {
+            // One worker per chunk: one exchange, and one commit of lines, per worker.
+            compute::compute(
+                &db,
+                id,
+                &RegionCode::parse("510104").unwrap(),
+                YearMonth::parse("2026-03").unwrap(),
+                "test",
+                1,
+            )
+            .await
+        }
+    });
+    // Wait until the run has stored lines: it is past its first read, halfway through.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while stored_rows(&app, "allowance_run_items", &id).await == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the run stored nothing"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
+    app.create_worker(&crate::helpers::new_worker(WORKERS + 1, "510104"))
+        .await;
+    assert!(
+        !running.is_finished(),
+        "the write waited for the whole run to finish"
+    );
+    let computed = running.await.unwrap().unwrap();
+    let txn = registry_api::db::begin_write(&app.state.db).await.unwrap();
+    let published = compute::publish(&txn, computed).await.unwrap();
+    txn.commit().await.unwrap();
+    assert_eq!(
+        published.workers,
+        i64::from(WORKERS),
+        "read from its snapshot"
+    );
+    assert_eq!(
+        app.count::<registry_api::db::entities::worker::Entity>()
+            .await,
+        u64::from(WORKERS) + 1
+    );
 }

@@ -1,25 +1,30 @@
 //! Making a run: every worker of the region decided by core `decide`, chunk by chunk (the
 //! set-oriented loader in `crate::decisions::bulk`), each chunk's lines stored and compared
 //! with the previous run's lines of the same worker-id range (core `run::diff`), the totals
-//! summed by core `RunTotals`, and the run row written last. Writes inside the create's
-//! transaction, so the snapshot is all or nothing, and reads one consistent register:
-//! - on SQLite through that same transaction, which holds the write lock, so nothing changes
-//!   while the run reads;
-//! - on PostgreSQL through a read-only `REPEATABLE READ` transaction of its own
-//!   ([`crate::db::begin_snapshot`]): every statement of the run reads the register as it
-//!   was at the run's first read, while other writers go on (the write transaction is `READ
-//!   COMMITTED`, where each statement would see the newest commits, so a write committed
-//!   halfway through would reach the later chunks only). With two connections the lines of
-//!   one chunk are stored while the next chunk's rows are read.
+//! summed by core `RunTotals`. Two steps:
+//! - [`compute`] reads one consistent register, a snapshot ([`begin_snapshot`]: every
+//!   statement reads the register as it was at the run's first read), and stores the lines
+//!   and changes under the new run's id a statement at a time, each its own commit. No
+//!   transaction is held open for writing, so on SQLite other writers and the read-audit
+//!   writer take the write lock between two chunks instead of waiting for the whole run
+//!   (a 1M-worker run used to hold it for 16 s, and they answered 503 after 5 s).
+//! - [`publish`], inside the create's transaction with its audit entry, inserts the run
+//!   row, which is what makes the lines visible: every query of runs starts from the row
+//!   (`store`, `routes`), so a run being computed, or one that failed, is seen by nobody.
+//!   It refuses (409) if another run of the same region and month was published meanwhile.
+//!
+//! A run that fails or is refused is [`discard`]ed: its rows are deleted, which the tables'
+//! triggers allow only while no run row names them. On an in-memory SQLite database (one
+//! connection) the snapshot's transaction also stores the lines and commits them.
 //!
 //! Pipelined: while one chunk is decoded, assembled and decided on the blocking pool, one
-//! exchange with the database stores the previous chunk's lines, reads the next chunk's rows
-//! and pages the chunk after it; on SQLite that exchange is one multi-statement text
-//! (`crate::db::script`), so sqlx's connection thread runs it back to back without waiting
-//! for the async side between statements, and the database's work and the decisions overlap
-//! on two cores. The lines go as one JSON document built by the deciding thread
-//! ([`LinesDoc`]).
-//! Chunks are still stored and compared in worker order; a failure anywhere fails the run.
+//! exchange with the database stores the previous chunk's lines (on a pooled connection)
+//! while it reads the next chunk's rows and pages the chunk after it (on the snapshot's);
+//! the reads are one multi-statement text (`crate::db::script`), so sqlx's connection
+//! thread runs them back to back without waiting for the async side between statements,
+//! and the database's work and the decisions overlap on two cores. The lines go as one JSON
+//! document built by the deciding thread ([`LinesDoc`]). Chunks are still stored and
+//! compared in worker order; a failure anywhere fails the run.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -31,11 +36,13 @@ use registry_core::calendar::YearMonth;
 use registry_core::ids::RegionCode;
 use sea_orm::{
     ActiveValue::Set, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend,
+    Statement,
 };
 
 use super::api::{RunPolicy, StoredTotals};
 use super::lines::{self, LineCells, LinesDoc};
 use super::store;
+use crate::audit::lock_appends;
 use crate::db::entities::{allowance_run, allowance_run_change};
 use crate::db::script::Script;
 use crate::db::{begin_snapshot, now_utc};
@@ -44,7 +51,7 @@ use crate::decisions::bulk::{
 };
 use crate::decisions::facts::{WorkerHead, assemble};
 use crate::decisions::json_rows::document;
-use crate::problem::ApiError;
+use crate::problem::{ApiError, ProblemKind};
 
 fn json<T: serde::Serialize>(v: &T) -> Result<String, ApiError> {
     serde_json::to_string(v).map_err(ApiError::internal)
@@ -102,37 +109,33 @@ struct Fetched {
     page: Vec<WorkerHead>,
 }
 
-/// Where a run writes (the create's transaction) and where it reads the register from.
-struct Conns<'a> {
-    write: &'a DatabaseTransaction,
-    /// The run's own read snapshot (PostgreSQL); `None`: it reads through `write` (SQLite),
-    /// and one script does both.
-    snapshot: Option<&'a DatabaseTransaction>,
-}
-
-impl Conns<'_> {
-    /// Where the run reads.
-    fn read(&self) -> &DatabaseTransaction {
-        self.snapshot.unwrap_or(self.write)
-    }
+/// Where a run writes its lines and changes, and where it reads the register from.
+struct Conns<'a, W> {
+    /// Each statement its own commit (the pool), or `read` itself on a one-connection
+    /// database.
+    write: &'a W,
+    /// The run's read snapshot ([`begin_snapshot`]).
+    read: &'a DatabaseTransaction,
+    /// `write` is `read`'s connection: one [`Script`] stores and reads.
+    one: bool,
 }
 
 /// One exchange with the database: stores `store` as lines of `run_id`, reads the rows of
 /// `read`, and — when `read` is a full page of `chunk` workers — reads the page after it. On
 /// one connection that is one [`Script`] (one round trip on SQLite); on two, the lines are
 /// stored while the rows are read.
-async fn exchange(
-    conns: &Conns<'_>,
+async fn exchange<W: ConnectionTrait>(
+    conns: &Conns<'_, W>,
     run_id: &str,
     region: &RegionCode,
     chunk: u64,
     store: Option<&LinesDoc>,
     read: &[WorkerHead],
 ) -> Result<Fetched, ApiError> {
-    let backend = conns.write.get_database_backend();
+    let backend = conns.read.get_database_backend();
     let mut script = Script::new();
     let stored = match store {
-        Some(doc) if conns.snapshot.is_none() => {
+        Some(doc) if conns.one => {
             script.push(doc.insert_part(backend, run_id));
             None
         }
@@ -150,19 +153,15 @@ async fn exchange(
         }
         _ => false,
     };
-    let results = if conns.snapshot.is_none() {
-        script.run(conns.write).await?
-    } else {
-        let store = async {
-            match stored {
-                Some(doc) => doc.insert(conns.write, run_id).await,
-                None => Ok(()),
-            }
-        };
-        let (stored, results) = tokio::join!(store, script.run(conns.read()));
-        stored?;
-        results?
+    let store = async {
+        match stored {
+            Some(doc) => doc.insert(conns.write, run_id).await,
+            None => Ok(()),
+        }
     };
+    let (stored, results) = tokio::join!(store, script.run(conns.read));
+    stored?;
+    let results = results?;
     let read_docs = if read.is_empty() { 0 } else { ROW_DOCUMENTS };
     let (docs, rest) = results.split_at(read_docs.min(results.len()));
     let raw = (!read.is_empty())
@@ -176,49 +175,136 @@ async fn exchange(
     Ok(Fetched { raw, page })
 }
 
-/// Computes and stores, inside `txn` (a write transaction of `db`), the run `id` of `region`
-/// and `month` by `by`, comparing it with the latest earlier run of the same region and
-/// month, `chunk` workers at a time ([`CHUNK`](crate::decisions::bulk::CHUNK) in the
-/// service; the result does not depend on it, and tests use tiny chunks to cross chunk
-/// boundaries with a small register); returns the run row. Reads one consistent register
-/// (see the module docs).
-pub async fn make_run(
-    db: &DatabaseConnection,
-    txn: &DatabaseTransaction,
+/// A run computed and stored but not yet published: its lines and changes are in the
+/// database under its id, and nothing shows them until [`publish`] inserts its row.
+#[derive(Debug)]
+pub struct Computed {
+    row: allowance_run::ActiveModel,
     id: String,
-    region: &RegionCode,
-    month: YearMonth,
-    by: &str,
-    chunk: u64,
-) -> Result<allowance_run::Model, ApiError> {
-    if txn.get_database_backend() != DbBackend::Postgres {
-        let conns = Conns {
-            write: txn,
-            snapshot: None,
-        };
-        return compute(&conns, id, region, month, by, chunk).await;
-    }
-    let snapshot = begin_snapshot(db).await?;
-    let conns = Conns {
-        write: txn,
-        snapshot: Some(&snapshot),
-    };
-    let run = compute(&conns, id, region, month, by, chunk).await;
-    // Read-only: ending it either way changes nothing.
-    snapshot.rollback().await?;
-    run
+    region: String,
+    month: String,
+    previous_run_id: Option<String>,
 }
 
-/// The run, written through `conns.write` and read through `conns.read()`.
-async fn compute(
-    conns: &Conns<'_>,
+impl Computed {
+    /// The run's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+/// Whether `db` is a one-connection database (an in-memory SQLite database), where the run
+/// must read and write on the same connection.
+fn one_connection(db: &DatabaseConnection) -> bool {
+    db.get_database_backend() == DbBackend::Sqlite
+        && db
+            .get_sqlite_connection_pool()
+            .options()
+            .get_max_connections()
+            <= 1
+}
+
+/// Computes the run `id` of `region` and `month` by `by` and stores its lines and its
+/// changes from the latest earlier run of the same region and month, `chunk` workers at a
+/// time ([`CHUNK`](crate::decisions::bulk::CHUNK) in the service; the result does not
+/// depend on it, and tests use tiny chunks to cross chunk boundaries with a small
+/// register). Reads one consistent register, a snapshot ([`begin_snapshot`]), and
+/// stores through `db`, a statement at a time, outside any long transaction: other writers
+/// (and, on SQLite, the read-audit writer) go on meanwhile. The stored rows stay invisible
+/// until [`publish`]; on failure, [`discard`] removes them.
+pub async fn compute(
+    db: &DatabaseConnection,
     id: String,
     region: &RegionCode,
     month: YearMonth,
     by: &str,
     chunk: u64,
+) -> Result<Computed, ApiError> {
+    let snapshot = begin_snapshot(db).await?;
+    if one_connection(db) {
+        let conns = Conns {
+            write: &snapshot,
+            read: &snapshot,
+            one: true,
+        };
+        let computed = compute_in(&conns, id, region, month, by, chunk).await?;
+        snapshot.commit().await?;
+        return Ok(computed);
+    }
+    let conns = Conns {
+        write: db,
+        read: &snapshot,
+        one: false,
+    };
+    let computed = compute_in(&conns, id, region, month, by, chunk).await;
+    // Read-only: ending it either way changes nothing.
+    snapshot.rollback().await?;
+    computed
+}
+
+/// Publishes a [`Computed`] run inside `txn` (a write transaction): its row, which makes its
+/// lines and changes visible. A 409 if another run of the same region and month was
+/// published while this one was computed (its differences would no longer be from the
+/// latest run); the caller then [`discard`]s it.
+pub async fn publish(
+    txn: &DatabaseTransaction,
+    run: Computed,
 ) -> Result<allowance_run::Model, ApiError> {
-    let (conn, read) = (conns.write, conns.read());
+    // On PostgreSQL two publishes of one region and month could otherwise both see the same
+    // latest run; on SQLite the write transaction already serialises them.
+    lock_appends(txn).await?;
+    let latest = store::latest(txn, &run.region, &run.month).await?;
+    if latest.map(|m| m.id) != run.previous_run_id {
+        return Err(ApiError::new(
+            ProblemKind::Conflict,
+            format!(
+                "another allowance run of region_code {} and month {} was made while this \
+                 one was computed: run it again to compare with that one",
+                run.region, run.month
+            ),
+        ));
+    }
+    Ok(sea_orm::ActiveModelTrait::insert(run.row, txn).await?)
+}
+
+/// Rows deleted per statement by [`discard`], so no statement holds SQLite's write lock for
+/// long.
+const DISCARD_SLICE: u64 = 5_000;
+
+/// Removes the stored lines and changes of the unpublished run `id` (a failed or refused
+/// run), a slice at a time. The tables' triggers refuse this for a published run, whose
+/// lines never change. Failures are logged, not returned: the rows stay unreachable.
+pub async fn discard(db: &DatabaseConnection, id: &str) {
+    for table in ["allowance_run_items", "allowance_run_changes"] {
+        let sql = format!(
+            "DELETE FROM \"{table}\" WHERE \"run_id\" = $1 AND \"worker_id\" IN \
+             (SELECT \"worker_id\" FROM \"{table}\" WHERE \"run_id\" = $1 \
+             ORDER BY \"worker_id\" LIMIT {DISCARD_SLICE})"
+        );
+        let stmt = Statement::from_sql_and_values(db.get_database_backend(), sql, [id.into()]);
+        loop {
+            match db.execute_raw(stmt.clone()).await {
+                Ok(r) if r.rows_affected() > 0 => continue,
+                Ok(_) => break,
+                Err(e) => {
+                    tracing::warn!(run = id, table, error = %e, "discarding an unpublished run failed");
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// The run, written through `conns.write` and read through `conns.read`.
+async fn compute_in<W: ConnectionTrait>(
+    conns: &Conns<'_, W>,
+    id: String,
+    region: &RegionCode,
+    month: YearMonth,
+    by: &str,
+    chunk: u64,
+) -> Result<Computed, ApiError> {
+    let (conn, read) = (conns.write, conns.read);
     let (set, _) = crate::policies::store::policy_set(read).await?;
     let set = Arc::new(set);
     let previous = store::latest(read, region.as_str(), &month.to_string()).await?;
@@ -296,12 +382,12 @@ async fn compute(
     };
     let all = tally.totals.all;
     let row = allowance_run::ActiveModel {
-        id: Set(id),
+        id: Set(id.clone()),
         region_code: Set(region.as_str().to_owned()),
         month: Set(month.to_string()),
         status: Set("open".to_owned()),
         version: Set(1),
-        previous_run_id: Set(prev_id),
+        previous_run_id: Set(prev_id.clone()),
         policies: Set(json(&policies)?),
         totals: Set(json(&stored)?),
         workers: Set(i64::try_from(all.workers).map_err(ApiError::internal)?),
@@ -313,7 +399,13 @@ async fn compute(
         signed_off_at: Set(None),
         signed_off_by: Set(None),
     };
-    Ok(sea_orm::ActiveModelTrait::insert(row, conn).await?)
+    Ok(Computed {
+        row,
+        id,
+        region: region.as_str().to_owned(),
+        month: month.to_string(),
+        previous_run_id: prev_id,
+    })
 }
 
 /// One decided chunk: core lines (for totals and the diff), the lines to store and the

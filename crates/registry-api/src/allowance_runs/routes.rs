@@ -20,7 +20,7 @@ use crate::audit::{self, AuditEvent};
 use crate::audited::Read;
 use crate::auth::{Auth, Principal, Role};
 use crate::concurrency::{etag, expected_version, stale};
-use crate::create::{CreateCtx, Idempotent, create_once};
+use crate::create::{CreateCtx, Idempotent, create_once, recorded};
 use crate::db::begin_write;
 use crate::db::entities::{allowance_run, allowance_run_change, allowance_run_item};
 use crate::decisions::routes::parse_month;
@@ -211,36 +211,54 @@ impl AllowanceRunsApi {
             raw_body: &body.raw,
             worker_id: None,
         };
-        type Made = (allowance_run::Model, Vec<allowance_run_change::Model>);
-        Ok(create_once(
-            &state,
-            ctx,
-            |m: &Made| &m.0.id,
-            async |txn, id| {
-                let run = compute::make_run(
-                    &state.db,
-                    &txn,
-                    id,
-                    &region,
-                    month,
-                    &p.subject,
-                    crate::decisions::bulk::CHUNK,
-                )
-                .await?;
-                let changes = store::changes(&txn, &run.id, MAX_CHANGES_SHOWN).await?;
-                Ok((txn, (run, changes)))
-            },
-            |(run, changes)| {
-                let location = format!("/api/v1/allowance-runs/{}", run.id);
-                let tag = etag(run.version);
-                Ok(CreatedRun::Created(
-                    Json(AllowanceRun::view(&run, &changes)?),
-                    location,
-                    tag,
-                ))
-            },
+        if let Some(replay) = recorded(&state, &ctx).await? {
+            return Ok(replay);
+        }
+        // Computed and stored outside the create's transaction (see `compute`), published
+        // inside it with the audit entry.
+        let id = uuid::Uuid::now_v7().to_string();
+        let computed = compute::compute(
+            &state.db,
+            id.clone(),
+            &region,
+            month,
+            &p.subject,
+            crate::decisions::bulk::CHUNK,
         )
-        .await?)
+        .await;
+        let created = match computed {
+            Ok(computed) => {
+                type Made = (allowance_run::Model, Vec<allowance_run_change::Model>);
+                create_once(
+                    &state,
+                    ctx,
+                    |m: &Made| &m.0.id,
+                    async |txn, _| {
+                        let run = compute::publish(&txn, computed).await?;
+                        let changes = store::changes(&txn, &run.id, MAX_CHANGES_SHOWN).await?;
+                        Ok((txn, (run, changes)))
+                    },
+                    |(run, changes)| {
+                        let location = format!("/api/v1/allowance-runs/{}", run.id);
+                        let tag = etag(run.version);
+                        Ok(CreatedRun::Created(
+                            Json(AllowanceRun::view(&run, &changes)?),
+                            location,
+                            tag,
+                        ))
+                    },
+                )
+                .await
+            }
+            Err(e) => Err(e),
+        };
+        // Not published (failed, refused, or a concurrent retry with the same key answered
+        // first): its rows go. A published run's rows stay whatever the answer (its commit
+        // may have succeeded unseen), and the triggers would refuse to delete them anyway.
+        if matches!(store::find(&state.db, &id).await, Ok(None)) {
+            compute::discard(&state.db, &id).await;
+        }
+        Ok(created?)
     }
 
     /// List allowance runs

@@ -145,10 +145,16 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     .await
 }
 
-/// A read-only `REPEATABLE READ` transaction: every statement of it reads the database as it
-/// was at its first statement (PostgreSQL; an allowance run reads the register through one,
-/// `crate::allowance_runs::compute`). Ending it changes nothing.
+/// A transaction that reads the database as it was at its first statement, while other
+/// connections write: on PostgreSQL a read-only `REPEATABLE READ` transaction, on SQLite a
+/// deferred one (in WAL mode a reader keeps the snapshot of its first read until it ends).
+/// An allowance run reads the register through one (`crate::allowance_runs::compute`).
+/// Ending it changes nothing, unless it wrote (only on a one-connection SQLite database).
 pub async fn begin_snapshot(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    if db.get_database_backend() == DbBackend::Sqlite {
+        // SQLite has neither option (sea-orm would warn on each run).
+        return db.begin().await;
+    }
     db.begin_with_options(TransactionOptions {
         isolation_level: Some(IsolationLevel::RepeatableRead),
         access_mode: Some(AccessMode::ReadOnly),

@@ -24,6 +24,7 @@ mod m0017_allowance_runs;
 mod m0019_events;
 mod m0020_policy_generation;
 mod m0021_recorded_order;
+mod m0022_unpublished_run_rows;
 
 use sea_orm_migration::prelude::*;
 
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0019_events::Migration),
             Box::new(m0020_policy_generation::Migration),
             Box::new(m0021_recorded_order::Migration),
+            Box::new(m0022_unpublished_run_rows::Migration),
         ]
     }
 }
