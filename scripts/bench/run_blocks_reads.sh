@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# What a long SQLite allowance run does to other requests (BENCHMARKS.md, session 10): on a
+# What a long SQLite allowance run does to other requests (BENCHMARKS.md, sessions 10-11): on a
 # fresh copy of a register, starts POST /api/v1/allowance-runs {510100, 2026-10} and, while it
 # runs, every ~0.5 s one audited read (an admin's GET /workers/{id}/allowance, which must
-# commit its audit entry) and one worker's own GET /me/allowance (no audit entry), printing
-# each status and time. The run holds SQLite's write lock, so the audited reads wait up to
-# REGISTRY_DB_LOCK_TIMEOUT_MS (default 5 s) and answer 503; the own reads answer at once.
+# commit its audit entry), one worker's own GET /me/allowance (no audit entry) and one write
+# (an admin's POST /units), printing each status and time. Until session 10 the run held
+# SQLite's write lock throughout, so audited reads and writes waited up to
+# REGISTRY_DB_LOCK_TIMEOUT_MS (default 5 s) and answered 503; since session 11 the run commits
+# its lines chunk by chunk and they go on.
 #
 #   BIN=target/release/registry-api PRISTINE=/tmp/bench1m-pristine.db scripts/bench/run_blocks_reads.sh
 set -euo pipefail
@@ -28,7 +30,11 @@ for i in $(seq 1 60); do
   tok=$("$BIN" token --role worker --worker-id "$w" 2>/dev/null)
   own=$(curl -s -o /dev/null -w "%{http_code} in %{time_total} s" \
     "$BASE/api/v1/me/allowance?month=2026-10" -H "Authorization: Bearer $tok")
-  printf 't=%5.1f s  audited read: %s  own read: %s\n' "$(echo "$(date +%s.%N) - $T0" | bc)" "$audited" "$own"
+  write=$(curl -s -o /dev/null -w "%{http_code} in %{time_total} s" -X POST "$BASE/api/v1/units" \
+    -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
+    -d "{\"name\":\"社区$i\",\"region_code\":\"510104\",\"unit_type\":\"urban_community\"}")
+  printf 't=%5.1f s  audited read: %s  own read: %s  write: %s\n' "$(echo "$(date +%s.%N) - $T0" | bc)" \
+    "$audited" "$own" "$write"
   kill -0 "$RUN" 2>/dev/null || break
   sleep 0.5
 done

@@ -67,6 +67,13 @@ impl AppState {
 
     /// Connects to the configured database, applies pending migrations, and builds the state.
     pub async fn connect_and_migrate(config: &Config) -> Result<Self, DbErr> {
+        if matches!(config.database, DatabaseUrl::Sqlite { path: None, .. }) {
+            // An in-memory database lives and dies with its one connection: migrate that one
+            // (a pool of its own would migrate a database nobody else sees).
+            let db = crate::db::connect(config).await?;
+            crate::db::migrate_pool(&db).await?;
+            return Ok(Self::new(config, db));
+        }
         crate::db::migrate(config).await?;
         let db = crate::db::connect(config).await?;
         Ok(Self::new(config, db))

@@ -878,3 +878,23 @@ async fn writes_go_on_while_a_run_is_computed(b: Backend) {
         u64::from(WORKERS) + 1
     );
 }
+
+/// On an in-memory SQLite database (one connection, which the run's snapshot holds) the run
+/// stores its lines through the snapshot's transaction: runs and re-runs work as on a file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_on_a_one_connection_database() {
+    let app = crate::helpers::spawn_app_with(Backend::Sqlite, |c| {
+        c.database = registry_api::config::DatabaseUrl::parse("sqlite::memory:").unwrap();
+    })
+    .await;
+    let r = setup(&app).await;
+    let (first, _) = run(&app, "510104", "2026-03").await;
+    assert_eq!(first["totals"]["amount"], "1200.00");
+    serious_listing(&app, &r.paid, "510104", date!(2026 - 02 - 10)).await;
+    let (second, _) = run(&app, "510104", "2026-03").await;
+    assert_eq!(second["changes"]["previous_run_id"], first["id"]);
+    assert_eq!(second["changes"]["lost"], 1);
+    assert_eq!(second["totals"]["amount"], "400.00");
+    let lines = items(&app, second["id"].as_str().unwrap(), &app.admin("510000")).await;
+    assert_eq!(lines.len(), 4);
+}

@@ -177,6 +177,9 @@ impl AllowanceRunsApi {
     /// totals by level and by unit. Running the same region and month again makes a new run
     /// and lists its differences from the previous one: who gained, lost or changed amount,
     /// with the reason codes before and after (at most 1000 listed; the counts are exact).
+    /// The run reads the register as it was when it started; other writes go on meanwhile.
+    /// If another run of the same region and month was made while this one was computed,
+    /// the answer is 409 and nothing is kept: run it again to compare with that one.
     #[oai(
         path = "/allowance-runs",
         method = "post",

@@ -44,14 +44,20 @@ pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 /// nothing else (a second pooled connection opening, a pool maintenance task) can contend for
 /// the SQLite write lock or a PostgreSQL table lock while the schema changes.
 pub async fn migrate(config: &Config) -> Result<(), DbErr> {
-    use sea_orm_migration::MigratorTrait;
     let single = Config {
         max_connections: 1,
         ..config.clone()
     };
     let db = connect(&single).await?;
-    crate::migration::Migrator::up(&db, None).await?;
+    migrate_pool(&db).await?;
     db.close().await
+}
+
+/// Applies the pending migrations through `db` (an in-memory SQLite database is migrated on
+/// the one connection that serves it).
+pub async fn migrate_pool(db: &DatabaseConnection) -> Result<(), DbErr> {
+    use sea_orm_migration::MigratorTrait;
+    crate::migration::Migrator::up(db, None).await
 }
 
 /// SQLite's `cache_size` per connection, in KiB (negative means KiB to SQLite).
@@ -75,8 +81,8 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbErr> {
                     .journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Normal)
                     // 16 MiB of page cache per connection (SQLite's default is 2 MiB): an
-                    // allowance run writes a whole region in one transaction and re-reads
-                    // index pages; with the default cache it spills and re-reads from the OS.
+                    // allowance run reads a whole region through one connection and re-reads
+                    // index pages; with the default cache it re-reads them from the OS.
                     .pragma("cache_size", SQLITE_CACHE_KIB);
                 if config.sqlite_mmap_bytes > 0 {
                     // Opt-in (`REGISTRY_SQLITE_MMAP_MIB`): pages read through a memory map
