@@ -173,11 +173,11 @@ where
     let idem = ctx.key.zip(fingerprint.as_deref());
     let first: Result<Idempotent<R>, ApiError> = async {
         let txn = begin_write(&state.db).await?;
-        if let Some((key, fp)) = idem {
-            if let Some(stored) = settled(prior(&txn, state, &ctx, key, fp).await?)? {
-                txn.commit().await?;
-                return Ok(Idempotent::Recorded(stored));
-            }
+        if let Some((key, fp)) = idem
+            && let Some(stored) = settled(prior(&txn, state, &ctx, key, fp).await?)?
+        {
+            txn.commit().await?;
+            return Ok(Idempotent::Recorded(stored));
         }
         let (txn, m) = insert(txn, uuid::Uuid::now_v7().to_string()).await?;
         let id = id_of(&m).to_owned();
