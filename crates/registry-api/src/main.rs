@@ -170,6 +170,18 @@ async fn main() -> Result<()> {
                 .with_context(|| format!("cannot listen on {}:{}", args.host, args.port))?;
             let addr = listener.local_addr()?;
             tracing::info!(%addr, backend = ?state.db.get_database_backend(), "listening");
+            // Lines of runs a stopped process never published, in the background.
+            let db = state.db.clone();
+            tokio::spawn(async move {
+                use registry_api::allowance_runs::compute::{ABANDONED_AFTER, sweep};
+                match sweep(&db, std::time::SystemTime::now(), ABANDONED_AFTER).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(runs = n, "discarded abandoned allowance runs"),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "sweeping abandoned allowance runs failed")
+                    }
+                }
+            });
             registry_api::serve(listener, state, shutdown_signal()).await?;
         }
         Command::Migrate => {

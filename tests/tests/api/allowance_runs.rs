@@ -26,6 +26,7 @@ both_backends!(
     the_run_snapshot_ignores_later_commits,
     an_unpublished_run_is_unseen_refused_when_superseded_and_discarded,
     writes_go_on_while_a_run_is_computed,
+    abandoned_runs_are_swept_after_a_day,
 );
 
 const RUNS: &str = "/api/v1/allowance-runs";
@@ -897,4 +898,67 @@ async fn a_run_on_a_one_connection_database() {
     assert_eq!(second["totals"]["amount"], "400.00");
     let lines = items(&app, second["id"].as_str().unwrap(), &app.admin("510000")).await;
     assert_eq!(lines.len(), 4);
+}
+
+/// The lines of a run its process never published (it stopped mid-run) are swept once the
+/// run is a day old; a younger one (perhaps still computing elsewhere) and every published
+/// run keep theirs.
+async fn abandoned_runs_are_swept_after_a_day(b: Backend) {
+    use registry_api::allowance_runs::compute::{self, ABANDONED_AFTER};
+    use registry_core::calendar::YearMonth;
+    use registry_core::ids::RegionCode;
+
+    let app = spawn_app(b).await;
+    let r = setup(&app).await;
+    let (published, _) = run(&app, "510104", "2026-03").await;
+    let published = published["id"].as_str().unwrap().to_owned();
+    serious_listing(&app, &r.paid, "510104", date!(2026 - 02 - 10)).await;
+    let now = std::time::SystemTime::now();
+    let since_epoch = now.duration_since(std::time::UNIX_EPOCH).unwrap();
+    let started = |ago: u64| {
+        let ts = uuid::Timestamp::from_unix(uuid::NoContext, since_epoch.as_secs() - ago, 0);
+        uuid::Uuid::new_v7(ts).to_string()
+    };
+    let (old, young) = (started(ABANDONED_AFTER.as_secs() + 60), started(60));
+    for id in [&old, &young] {
+        compute::compute(
+            &app.state.db,
+            id.clone(),
+            &RegionCode::parse("510104").unwrap(),
+            YearMonth::parse("2026-03").unwrap(),
+            "test",
+            2,
+        )
+        .await
+        .unwrap();
+        assert_eq!(stored_rows(&app, "allowance_run_items", id).await, 4);
+        assert_eq!(stored_rows(&app, "allowance_run_changes", id).await, 1);
+    }
+    assert_eq!(
+        compute::sweep(&app.state.db, now, ABANDONED_AFTER)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(stored_rows(&app, "allowance_run_items", &old).await, 0);
+    assert_eq!(stored_rows(&app, "allowance_run_changes", &old).await, 0);
+    assert_eq!(stored_rows(&app, "allowance_run_items", &young).await, 4);
+    assert_eq!(stored_rows(&app, "allowance_run_changes", &young).await, 1);
+    assert_eq!(
+        stored_rows(&app, "allowance_run_items", &published).await,
+        4
+    );
+    // A day later the young one goes too; the published run never does.
+    let later = now + ABANDONED_AFTER + std::time::Duration::from_secs(3600);
+    assert_eq!(
+        compute::sweep(&app.state.db, later, ABANDONED_AFTER)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(stored_rows(&app, "allowance_run_items", &young).await, 0);
+    assert_eq!(
+        stored_rows(&app, "allowance_run_items", &published).await,
+        4
+    );
 }

@@ -19,6 +19,7 @@ both_backends!(
     checkpoint_detects_rewrite_and_truncation,
     concurrent_reads_each_commit_their_own_entry,
     the_read_writer_checkpoints_off_its_commits,
+    reads_and_writes_alternating_keep_one_chain,
 );
 
 async fn entries(app: &TestApp) -> Vec<audit_log::Model> {
@@ -392,6 +393,37 @@ async fn the_read_writer_checkpoints_off_its_commits(b: Backend) {
         }
         Backend::Postgres => assert_eq!(app.state.reads.checkpoints(), 0),
     }
+    let (ok, out) = run(&app, verify(None)).await;
+    assert!(ok, "{out}");
+}
+
+/// Audited reads (batched by the read-audit writer on a connection of its own) alternate with
+/// writes (whose entries the pool's connections append): each entry is logged once, in
+/// order, onto one chain that verifies.
+async fn reads_and_writes_alternating_keep_one_chain(b: Backend) {
+    let app = spawn_app(b).await;
+    let (w1, _) = app.worker_with_credential(1, "510104").await;
+    let path = format!("/api/v1/workers/{w1}/allowance?month=2026-03");
+    let before = entries(&app).await.len();
+    let mut expected = Vec::new();
+    for n in 2..8 {
+        for _ in 0..2 {
+            let resp = app.get(&path, &app.admin("510000")).await;
+            assert_eq!(resp.status(), 200);
+            expected.push("get_worker_allowance");
+        }
+        app.create_worker(&crate::helpers::new_worker(n, "510104"))
+            .await;
+        expected.push("create_worker");
+    }
+    let resp = app.get(&path, &app.admin("510000")).await;
+    assert_eq!(resp.status(), 200);
+    expected.push("get_worker_allowance");
+    let log = entries(&app).await;
+    let actions: Vec<&str> = log[before..].iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, expected);
+    let seqs: Vec<i64> = log.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, (1..=log.len() as i64).collect::<Vec<_>>());
     let (ok, out) = run(&app, verify(None)).await;
     assert!(ok, "{out}");
 }

@@ -14,8 +14,10 @@
 //!   It refuses (409) if another run of the same region and month was published meanwhile.
 //!
 //! A run that fails or is refused is [`discard`]ed: its rows are deleted, which the tables'
-//! triggers allow only while no run row names them. On an in-memory SQLite database (one
-//! connection) the snapshot's transaction also stores the lines and commits them.
+//! triggers allow only while no run row names them; those of a process that stopped
+//! mid-run are [`sweep`]ed when the service starts, once a day old. On an in-memory SQLite
+//! database (one connection) the snapshot's transaction also stores the lines and commits
+//! them.
 //!
 //! Pipelined: while one chunk is decoded, assembled and decided on the blocking pool, one
 //! exchange with the database stores the previous chunk's lines (on a pooled connection)
@@ -35,7 +37,7 @@ use registry_core::allowance::{PolicySet, decide};
 use registry_core::calendar::YearMonth;
 use registry_core::ids::RegionCode;
 use sea_orm::{
-    ActiveValue::Set, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend,
+    ActiveValue::Set, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
     Statement,
 };
 
@@ -293,6 +295,49 @@ pub async fn discard(db: &DatabaseConnection, id: &str) {
             }
         }
     }
+}
+
+/// How old an unpublished run must be before [`sweep`] takes it for abandoned: far longer
+/// than any run takes (a run of 1,000,000 workers takes about 15 s).
+pub const ABANDONED_AFTER: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// When run `id` started: run ids are UUIDv7, whose first 48 bits are the start time.
+fn started(id: &str) -> Option<std::time::SystemTime> {
+    let (secs, nanos) = uuid::Uuid::parse_str(id).ok()?.get_timestamp()?.to_unix();
+    std::time::UNIX_EPOCH.checked_add(std::time::Duration::new(secs, nanos))
+}
+
+/// Discards ([`discard`]) the rows of every run that has no row and started more than `age`
+/// before `now`: runs of a process that stopped between computing and publishing. Visits
+/// the run ids one index seek each (no scan of the lines); returns the runs discarded.
+pub async fn sweep(
+    db: &DatabaseConnection,
+    now: std::time::SystemTime,
+    age: std::time::Duration,
+) -> Result<u64, DbErr> {
+    let backend = db.get_database_backend();
+    let mut swept = 0;
+    for table in ["allowance_run_items", "allowance_run_changes"] {
+        let mut after = String::new();
+        loop {
+            let sql = format!(
+                "SELECT \"run_id\" FROM \"{table}\" WHERE \"run_id\" > $1 \
+                 ORDER BY \"run_id\" LIMIT 1"
+            );
+            let stmt = Statement::from_sql_and_values(backend, sql, [after.clone().into()]);
+            let Some(row) = db.query_one_raw(stmt).await? else {
+                break;
+            };
+            let id: String = row.try_get("", "run_id")?;
+            let abandoned = started(&id).is_some_and(|t| t + age < now);
+            if abandoned && store::find(db, &id).await?.is_none() {
+                discard(db, &id).await;
+                swept += 1;
+            }
+            after = id;
+        }
+    }
+    Ok(swept)
 }
 
 /// The run, written through `conns.write` and read through `conns.read`.
