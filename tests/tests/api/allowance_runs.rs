@@ -648,10 +648,6 @@ async fn bulk_loader_equals_single_loader(b: Backend) {
 /// per-chunk inserts and the diff against the previous run's lines) equals the run made in one
 /// chunk, line for line, with the same three changes.
 async fn one_worker_chunks_make_the_same_run(b: Backend) {
-    use registry_api::allowance_runs::compute;
-    use registry_core::calendar::YearMonth;
-    use registry_core::ids::RegionCode;
-
     let app = spawn_app(b).await;
     let r = setup(&app).await;
     let (first, _) = run(&app, "510104", "2026-03").await;
@@ -661,19 +657,10 @@ async fn one_worker_chunks_make_the_same_run(b: Backend) {
         add_credential(&app, &r.assistant.worker, "2", "intermediate", "2025-06-01").await;
     register(&app, &upgrade, "2025-07-01").await;
 
-    let computed = compute::compute(
-        &app.state.db,
-        uuid::Uuid::now_v7().to_string(),
-        &RegionCode::parse("510104").unwrap(),
-        YearMonth::parse("2026-03").unwrap(),
-        "test",
-        1,
-    )
-    .await
-    .unwrap();
-    let txn = registry_api::db::begin_write(&app.state.db).await.unwrap();
-    let tiny = compute::publish(&txn, computed).await.unwrap();
-    txn.commit().await.unwrap();
+    let computed = compute_march(&app.state.db, &uuid::Uuid::now_v7().to_string(), 1)
+        .await
+        .unwrap();
+    let tiny = publish(&app, computed).await.unwrap();
     assert_eq!(tiny.previous_run_id.as_deref(), first["id"].as_str());
     assert_eq!((tiny.workers, tiny.eligible, tiny.changes), (4, 2, 3));
     assert_eq!(tiny.amount_fen, 160_000);
@@ -720,6 +707,38 @@ async fn the_run_snapshot_ignores_later_commits(b: Backend) {
     snapshot.rollback().await.unwrap();
 }
 
+/// Computes, without publishing, run `id` of Jinjiang (510104) for 2026-03, `chunk` workers at
+/// a time.
+async fn compute_march(
+    db: &sea_orm::DatabaseConnection,
+    id: &str,
+    chunk: u64,
+) -> Result<registry_api::allowance_runs::compute::Computed, registry_api::problem::ApiError> {
+    registry_api::allowance_runs::compute::compute(
+        db,
+        id.to_owned(),
+        &registry_core::ids::RegionCode::parse("510104").unwrap(),
+        registry_core::calendar::YearMonth::parse("2026-03").unwrap(),
+        "test",
+        chunk,
+    )
+    .await
+}
+
+/// Publishes `computed` in a write transaction of its own, committed if it was published.
+async fn publish(
+    app: &TestApp,
+    computed: registry_api::allowance_runs::compute::Computed,
+) -> Result<registry_api::db::entities::allowance_run::Model, registry_api::problem::ApiError> {
+    let txn = registry_api::db::begin_write(&app.state.db).await.unwrap();
+    let published = registry_api::allowance_runs::compute::publish(&txn, computed).await;
+    match published {
+        Ok(_) => txn.commit().await.unwrap(),
+        Err(_) => txn.rollback().await.unwrap(),
+    }
+    published
+}
+
 /// The database refuses to delete the lines and changes of the published run `id`, and
 /// `discard` (for unpublished runs) leaves them all.
 async fn refuses_deleting(app: &TestApp, id: &str) {
@@ -763,24 +782,13 @@ async fn stored_rows(app: &TestApp, table: &str, id: &str) -> i64 {
 async fn an_unpublished_run_is_unseen_refused_when_superseded_and_discarded(b: Backend) {
     use registry_api::allowance_runs::compute;
     use registry_api::problem::ProblemKind;
-    use registry_core::calendar::YearMonth;
-    use registry_core::ids::RegionCode;
 
     let app = spawn_app(b).await;
     let r = setup(&app).await;
     let (first, _) = run(&app, "510104", "2026-03").await;
     serious_listing(&app, &r.paid, "510104", date!(2026 - 02 - 10)).await;
     let id = uuid::Uuid::now_v7().to_string();
-    let computed = compute::compute(
-        &app.state.db,
-        id.clone(),
-        &RegionCode::parse("510104").unwrap(),
-        YearMonth::parse("2026-03").unwrap(),
-        "test",
-        2,
-    )
-    .await
-    .unwrap();
+    let computed = compute_march(&app.state.db, &id, 2).await.unwrap();
     assert_eq!(stored_rows(&app, "allowance_run_items", &id).await, 4);
     assert_eq!(stored_rows(&app, "allowance_run_changes", &id).await, 1);
     let admin = app.admin("510000");
@@ -804,9 +812,7 @@ async fn an_unpublished_run_is_unseen_refused_when_superseded_and_discarded(b: B
     // Another run of the month is published meanwhile: this one compared with `first`.
     let (second, _) = run(&app, "510104", "2026-03").await;
     assert_eq!(second["changes"]["previous_run_id"], first["id"]);
-    let txn = registry_api::db::begin_write(&app.state.db).await.unwrap();
-    let refused = compute::publish(&txn, computed).await.unwrap_err();
-    txn.rollback().await.unwrap();
+    let refused = publish(&app, computed).await.unwrap_err();
     assert_eq!(refused.kind, ProblemKind::Conflict);
     assert!(refused.detail.contains("510104"), "{}", refused.detail);
 
@@ -823,10 +829,6 @@ async fn an_unpublished_run_is_unseen_refused_when_superseded_and_discarded(b: B
 /// on SQLite needs the database's one write lock) while the run is still reading and
 /// storing, and the run, reading its snapshot, does not count the new worker.
 async fn writes_go_on_while_a_run_is_computed(b: Backend) {
-    use registry_api::allowance_runs::compute;
-    use registry_core::calendar::YearMonth;
-    use registry_core::ids::RegionCode;
-
     const WORKERS: u32 = 150;
     let app = spawn_app(b).await;
     for n in 1..=WORKERS {
@@ -838,15 +840,7 @@ async fn writes_go_on_while_a_run_is_computed(b: Backend) {
         let (db, id) = (app.state.db.clone(), id.clone());
         async move {
             // One worker per chunk: one exchange, and one commit of lines, per worker.
-            compute::compute(
-                &db,
-                id,
-                &RegionCode::parse("510104").unwrap(),
-                YearMonth::parse("2026-03").unwrap(),
-                "test",
-                1,
-            )
-            .await
+            compute_march(&db, &id, 1).await
         }
     });
     // Wait until the run has stored lines: it is past its first read, halfway through.
@@ -865,9 +859,7 @@ async fn writes_go_on_while_a_run_is_computed(b: Backend) {
         "the write waited for the whole run to finish"
     );
     let computed = running.await.unwrap().unwrap();
-    let txn = registry_api::db::begin_write(&app.state.db).await.unwrap();
-    let published = compute::publish(&txn, computed).await.unwrap();
-    txn.commit().await.unwrap();
+    let published = publish(&app, computed).await.unwrap();
     assert_eq!(
         published.workers,
         i64::from(WORKERS),
@@ -905,8 +897,6 @@ async fn a_run_on_a_one_connection_database() {
 /// run keep theirs.
 async fn abandoned_runs_are_swept_after_a_day(b: Backend) {
     use registry_api::allowance_runs::compute::{self, ABANDONED_AFTER};
-    use registry_core::calendar::YearMonth;
-    use registry_core::ids::RegionCode;
 
     let app = spawn_app(b).await;
     let r = setup(&app).await;
@@ -921,16 +911,7 @@ async fn abandoned_runs_are_swept_after_a_day(b: Backend) {
     };
     let (old, young) = (started(ABANDONED_AFTER.as_secs() + 60), started(60));
     for id in [&old, &young] {
-        compute::compute(
-            &app.state.db,
-            id.clone(),
-            &RegionCode::parse("510104").unwrap(),
-            YearMonth::parse("2026-03").unwrap(),
-            "test",
-            2,
-        )
-        .await
-        .unwrap();
+        compute_march(&app.state.db, id, 2).await.unwrap();
         assert_eq!(stored_rows(&app, "allowance_run_items", id).await, 4);
         assert_eq!(stored_rows(&app, "allowance_run_changes", id).await, 1);
     }
