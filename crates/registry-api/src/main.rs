@@ -173,7 +173,7 @@ async fn main() -> Result<()> {
             // Lines of runs a stopped process never published, in the background.
             let db = state.db.clone();
             tokio::spawn(async move {
-                use registry_api::allowance_runs::compute::{ABANDONED_AFTER, sweep};
+                use registry_api::allowance_runs::unpublished::{ABANDONED_AFTER, sweep};
                 match sweep(&db, std::time::SystemTime::now(), ABANDONED_AFTER).await {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(runs = n, "discarded abandoned allowance runs"),

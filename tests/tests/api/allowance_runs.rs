@@ -755,7 +755,7 @@ async fn refuses_deleting(app: &TestApp, id: &str) {
             _ => assert!(deleted.is_err(), "{table}"),
         }
     }
-    registry_api::allowance_runs::compute::discard(&app.state.db, id).await;
+    registry_api::allowance_runs::unpublished::discard(&app.state.db, id).await;
     let after = (
         stored_rows(app, "allowance_run_items", id).await,
         stored_rows(app, "allowance_run_changes", id).await,
@@ -780,7 +780,7 @@ async fn stored_rows(app: &TestApp, table: &str, id: &str) -> i64 {
 /// publishing it after another run of the same region and month was published is a 409
 /// (its differences are from the wrong run), and discarding it deletes its rows.
 async fn an_unpublished_run_is_unseen_refused_when_superseded_and_discarded(b: Backend) {
-    use registry_api::allowance_runs::compute;
+    use registry_api::allowance_runs::unpublished;
     use registry_api::problem::ProblemKind;
 
     let app = spawn_app(b).await;
@@ -816,7 +816,7 @@ async fn an_unpublished_run_is_unseen_refused_when_superseded_and_discarded(b: B
     assert_eq!(refused.kind, ProblemKind::Conflict);
     assert!(refused.detail.contains("510104"), "{}", refused.detail);
 
-    compute::discard(&app.state.db, &id).await;
+    unpublished::discard(&app.state.db, &id).await;
     assert_eq!(stored_rows(&app, "allowance_run_items", &id).await, 0);
     assert_eq!(stored_rows(&app, "allowance_run_changes", &id).await, 0);
     // The published runs keep every line.
@@ -896,7 +896,7 @@ async fn a_run_on_a_one_connection_database() {
 /// run is a day old; a younger one (perhaps still computing elsewhere) and every published
 /// run keep theirs.
 async fn abandoned_runs_are_swept_after_a_day(b: Backend) {
-    use registry_api::allowance_runs::compute::{self, ABANDONED_AFTER};
+    use registry_api::allowance_runs::unpublished::{self, ABANDONED_AFTER};
 
     let app = spawn_app(b).await;
     let r = setup(&app).await;
@@ -916,7 +916,7 @@ async fn abandoned_runs_are_swept_after_a_day(b: Backend) {
         assert_eq!(stored_rows(&app, "allowance_run_changes", id).await, 1);
     }
     assert_eq!(
-        compute::sweep(&app.state.db, now, ABANDONED_AFTER)
+        unpublished::sweep(&app.state.db, now, ABANDONED_AFTER)
             .await
             .unwrap(),
         1
@@ -932,7 +932,7 @@ async fn abandoned_runs_are_swept_after_a_day(b: Backend) {
     // A day later the young one goes too; the published run never does.
     let later = now + ABANDONED_AFTER + std::time::Duration::from_secs(3600);
     assert_eq!(
-        compute::sweep(&app.state.db, later, ABANDONED_AFTER)
+        unpublished::sweep(&app.state.db, later, ABANDONED_AFTER)
             .await
             .unwrap(),
         1

@@ -13,9 +13,9 @@
 //!   (`store`, `routes`), so a run being computed, or one that failed, is seen by nobody.
 //!   It refuses (409) if another run of the same region and month was published meanwhile.
 //!
-//! A run that fails or is refused is [`discard`]ed: its rows are deleted, which the tables'
+//! A run that fails or is refused is [`discard`](super::unpublished::discard)ed: its rows are deleted, which the tables'
 //! triggers allow only while no run row names them; those of a process that stopped
-//! mid-run are [`sweep`]ed when the service starts, once a day old. On an in-memory SQLite
+//! mid-run are [`sweep`](super::unpublished::sweep)ed when the service starts, once a day old. On an in-memory SQLite
 //! database (one connection) the snapshot's transaction also stores the lines and commits
 //! them.
 //!
@@ -37,8 +37,7 @@ use registry_core::allowance::{PolicySet, decide};
 use registry_core::calendar::YearMonth;
 use registry_core::ids::RegionCode;
 use sea_orm::{
-    ActiveValue::Set, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    Statement,
+    ActiveValue::Set, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend,
 };
 
 use super::api::{RunPolicy, StoredTotals};
@@ -213,7 +212,7 @@ fn one_connection(db: &DatabaseConnection) -> bool {
 /// register). Reads one consistent register, a snapshot ([`begin_snapshot`]), and
 /// stores through `db`, a statement at a time, outside any long transaction: other writers
 /// (and, on SQLite, the read-audit writer) go on meanwhile. The stored rows stay invisible
-/// until [`publish`]; on failure, [`discard`] removes them.
+/// until [`publish`]; on failure, [`discard`](super::unpublished::discard) removes them.
 pub async fn compute(
     db: &DatabaseConnection,
     id: String,
@@ -247,7 +246,7 @@ pub async fn compute(
 /// Publishes a [`Computed`] run inside `txn` (a write transaction): its row, which makes its
 /// lines and changes visible. A 409 if another run of the same region and month was
 /// published while this one was computed (its differences would no longer be from the
-/// latest run); the caller then [`discard`]s it.
+/// latest run); the caller then [`discard`](super::unpublished::discard)s it.
 pub async fn publish(
     txn: &DatabaseTransaction,
     run: Computed,
@@ -267,77 +266,6 @@ pub async fn publish(
         ));
     }
     Ok(sea_orm::ActiveModelTrait::insert(run.row, txn).await?)
-}
-
-/// Rows deleted per statement by [`discard`], so no statement holds SQLite's write lock for
-/// long.
-const DISCARD_SLICE: u64 = 5_000;
-
-/// Removes the stored lines and changes of the unpublished run `id` (a failed or refused
-/// run), a slice at a time. The tables' triggers refuse this for a published run, whose
-/// lines never change. Failures are logged, not returned: the rows stay unreachable.
-pub async fn discard(db: &DatabaseConnection, id: &str) {
-    for table in ["allowance_run_items", "allowance_run_changes"] {
-        let sql = format!(
-            "DELETE FROM \"{table}\" WHERE \"run_id\" = $1 AND \"worker_id\" IN \
-             (SELECT \"worker_id\" FROM \"{table}\" WHERE \"run_id\" = $1 \
-             ORDER BY \"worker_id\" LIMIT {DISCARD_SLICE})"
-        );
-        let stmt = Statement::from_sql_and_values(db.get_database_backend(), sql, [id.into()]);
-        loop {
-            match db.execute_raw(stmt.clone()).await {
-                Ok(r) if r.rows_affected() > 0 => continue,
-                Ok(_) => break,
-                Err(e) => {
-                    tracing::warn!(run = id, table, error = %e, "discarding an unpublished run failed");
-                    return;
-                }
-            }
-        }
-    }
-}
-
-/// How old an unpublished run must be before [`sweep`] takes it for abandoned: far longer
-/// than any run takes (a run of 1,000,000 workers takes about 15 s).
-pub const ABANDONED_AFTER: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
-
-/// When run `id` started: run ids are UUIDv7, whose first 48 bits are the start time.
-fn started(id: &str) -> Option<std::time::SystemTime> {
-    let (secs, nanos) = uuid::Uuid::parse_str(id).ok()?.get_timestamp()?.to_unix();
-    std::time::UNIX_EPOCH.checked_add(std::time::Duration::new(secs, nanos))
-}
-
-/// Discards ([`discard`]) the rows of every run that has no row and started more than `age`
-/// before `now`: runs of a process that stopped between computing and publishing. Visits
-/// the run ids one index seek each (no scan of the lines); returns the runs discarded.
-pub async fn sweep(
-    db: &DatabaseConnection,
-    now: std::time::SystemTime,
-    age: std::time::Duration,
-) -> Result<u64, DbErr> {
-    let backend = db.get_database_backend();
-    let mut swept = 0;
-    for table in ["allowance_run_items", "allowance_run_changes"] {
-        let mut after = String::new();
-        loop {
-            let sql = format!(
-                "SELECT \"run_id\" FROM \"{table}\" WHERE \"run_id\" > $1 \
-                 ORDER BY \"run_id\" LIMIT 1"
-            );
-            let stmt = Statement::from_sql_and_values(backend, sql, [after.clone().into()]);
-            let Some(row) = db.query_one_raw(stmt).await? else {
-                break;
-            };
-            let id: String = row.try_get("", "run_id")?;
-            let abandoned = started(&id).is_some_and(|t| t + age < now);
-            if abandoned && store::find(db, &id).await?.is_none() {
-                discard(db, &id).await;
-                swept += 1;
-            }
-            after = id;
-        }
-    }
-    Ok(swept)
 }
 
 /// The run, written through `conns.write` and read through `conns.read`.

@@ -3,6 +3,7 @@
 //!
 //! - [`api`]: bodies (run summary with totals and changes, lines, pages) and stored totals.
 //! - [`compute`]: makes a run (set-oriented loading, core `decide`, core totals and diff).
+//! - [`unpublished`]: deletes the rows of runs computed but never published.
 //! - [`lines`]: a run's lines written and read back a chunk at a time (JSON documents).
 //! - [`store`]: queries on `allowance_runs`, `allowance_run_items`, `allowance_run_changes`.
 //! - [`export`]: CSV (streamed) and XLSX (constant memory) exports with Chinese headers.
@@ -17,3 +18,4 @@ pub mod export;
 pub mod lines;
 pub mod routes;
 pub mod store;
+pub mod unpublished;

@@ -15,7 +15,7 @@ use sea_orm::DbErr;
 use super::api::{
     AllowanceRun, ChangePage, ChangeView, MAX_CHANGES_SHOWN, RunBody, RunItem, RunItemPage, RunPage,
 };
-use super::{compute, export, store};
+use super::{compute, export, store, unpublished};
 use crate::audit::{self, AuditEvent};
 use crate::audited::Read;
 use crate::auth::{Auth, Principal, Role};
@@ -259,7 +259,7 @@ impl AllowanceRunsApi {
         // first): its rows go. A published run's rows stay whatever the answer (its commit
         // may have succeeded unseen), and the triggers would refuse to delete them anyway.
         if matches!(store::find(&state.db, &id).await, Ok(None)) {
-            compute::discard(&state.db, &id).await;
+            unpublished::discard(&state.db, &id).await;
         }
         Ok(created?)
     }
