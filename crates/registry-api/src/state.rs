@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use sea_orm::{DatabaseConnection, DbErr};
 
+use crate::allowance_runs::in_progress::RunsInProgress;
 use crate::audit::reads::ReadAudit;
 use crate::auth::jwt::JwtVerifier;
 use crate::auth::key_cache::KeyCache;
@@ -36,6 +37,8 @@ pub struct AppState {
     pub reads: Arc<ReadAudit>,
     /// The coalescing reader of single-worker answers.
     pub worker_reads: Arc<WorkerReads>,
+    /// The allowance runs being computed, by region and month.
+    pub runs_in_progress: Arc<RunsInProgress>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -62,6 +65,7 @@ impl AppState {
             api_keys: Arc::new(KeyCache::new(config.api_key_cache)),
             metrics: Arc::new(Metrics::default()),
             limits: Arc::new(Limiters::new(&config.rate_limits)),
+            runs_in_progress: Arc::new(RunsInProgress::default()),
         }
     }
 

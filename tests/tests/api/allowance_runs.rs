@@ -27,6 +27,7 @@ both_backends!(
     an_unpublished_run_is_unseen_refused_when_superseded_and_discarded,
     writes_go_on_while_a_run_is_computed,
     abandoned_runs_are_swept_after_a_day,
+    a_second_run_of_a_month_being_computed_is_a_409,
 );
 
 const RUNS: &str = "/api/v1/allowance-runs";
@@ -942,4 +943,40 @@ async fn abandoned_runs_are_swept_after_a_day(b: Backend) {
         stored_rows(&app, "allowance_run_items", &published).await,
         4
     );
+}
+
+/// While this service computes a run of a region and month, another run of them is refused
+/// at once (409, nothing written) instead of computing to be refused at publication; other
+/// months go on, and once the first is done the region and month run again.
+async fn a_second_run_of_a_month_being_computed_is_a_409(b: Backend) {
+    let app = spawn_app(b).await;
+    setup(&app).await;
+    let computing = app
+        .state
+        .runs_in_progress
+        .claim("510104", "2026-03")
+        .unwrap();
+    let body = json!({"region_code": "510104", "month": "2026-03"});
+    let resp = app.post(RUNS, &app.admin("510000"), &body).await;
+    let problem = assert_problem(resp, 409, "conflict").await;
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("510104") && detail.contains("2026-03"),
+        "{detail}"
+    );
+    assert!(detail.contains("being computed"), "{detail}");
+    assert_eq!(
+        app.count::<registry_api::db::entities::allowance_run::Entity>()
+            .await,
+        0
+    );
+    assert_eq!(
+        app.count::<registry_api::db::entities::allowance_run_item::Entity>()
+            .await,
+        0
+    );
+    run(&app, "510104", "2026-04").await;
+    drop(computing);
+    let (made, _) = run(&app, "510104", "2026-03").await;
+    assert_eq!(made["totals"]["amount"], "1200.00");
 }

@@ -3,6 +3,7 @@
 //!
 //! - [`api`]: bodies (run summary with totals and changes, lines, pages) and stored totals.
 //! - [`compute`]: makes a run (set-oriented loading, core `decide`, core totals and diff).
+//! - [`in_progress`]: the runs this process is computing (one per region and month).
 //! - [`unpublished`]: deletes the rows of runs computed but never published.
 //! - [`lines`]: a run's lines written and read back a chunk at a time (JSON documents).
 //! - [`store`]: queries on `allowance_runs`, `allowance_run_items`, `allowance_run_changes`.
@@ -15,6 +16,7 @@
 pub mod api;
 pub mod compute;
 pub mod export;
+pub mod in_progress;
 pub mod lines;
 pub mod routes;
 pub mod store;

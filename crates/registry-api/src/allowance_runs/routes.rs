@@ -178,8 +178,9 @@ impl AllowanceRunsApi {
     /// and lists its differences from the previous one: who gained, lost or changed amount,
     /// with the reason codes before and after (at most 1000 listed; the counts are exact).
     /// The run reads the register as it was when it started; other writes go on meanwhile.
-    /// If another run of the same region and month was made while this one was computed,
-    /// the answer is 409 and nothing is kept: run it again to compare with that one.
+    /// While a run of the same region and month is being computed, another is a 409 at once;
+    /// if another service made one meanwhile, the answer is 409 and nothing is kept: run it
+    /// again to compare with that one.
     #[oai(
         path = "/allowance-runs",
         method = "post",
@@ -217,6 +218,18 @@ impl AllowanceRunsApi {
         if let Some(replay) = recorded(&state, &ctx).await? {
             return Ok(replay);
         }
+        let month_code = month.to_string();
+        let Some(_claim) = state.runs_in_progress.claim(region.as_str(), &month_code) else {
+            return Err(ApiError::new(
+                ProblemKind::Conflict,
+                format!(
+                    "a run of region_code {} and month {month_code} is being computed: read it \
+                     from GET /api/v1/allowance-runs once it is done, then run again if needed",
+                    region.as_str()
+                ),
+            )
+            .into());
+        };
         // Computed and stored outside the create's transaction (see `compute`), published
         // inside it with the audit entry.
         let id = uuid::Uuid::now_v7().to_string();
