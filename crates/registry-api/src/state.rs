@@ -38,7 +38,7 @@ pub struct AppState {
     /// The coalescing reader of single-worker answers.
     pub worker_reads: Arc<WorkerReads>,
     /// The allowance runs being computed, by region and month.
-    pub runs_in_progress: Arc<RunsInProgress>,
+    pub runs_in_progress: RunsInProgress,
 }
 
 impl std::fmt::Debug for AppState {
@@ -65,7 +65,7 @@ impl AppState {
             api_keys: Arc::new(KeyCache::new(config.api_key_cache)),
             metrics: Arc::new(Metrics::default()),
             limits: Arc::new(Limiters::new(&config.rate_limits)),
-            runs_in_progress: Arc::new(RunsInProgress::default()),
+            runs_in_progress: RunsInProgress::default(),
         }
     }
 

@@ -181,17 +181,9 @@ async fn exchange<W: ConnectionTrait>(
 #[derive(Debug)]
 pub struct Computed {
     row: allowance_run::ActiveModel,
-    id: String,
     region: String,
     month: String,
     previous_run_id: Option<String>,
-}
-
-impl Computed {
-    /// The run's id.
-    pub fn id(&self) -> &str {
-        &self.id
-    }
 }
 
 /// Whether `db` is a one-connection database (an in-memory SQLite database), where the run
@@ -374,7 +366,6 @@ async fn compute_in<W: ConnectionTrait>(
     };
     Ok(Computed {
         row,
-        id,
         region: region.as_str().to_owned(),
         month: month.to_string(),
         previous_run_id: prev_id,

@@ -6,8 +6,9 @@
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, PoisonError};
 
-/// The runs being computed, by region code and month (see the module docs).
-#[derive(Debug, Default)]
+/// The runs being computed, by region code and month (see the module docs); clones share
+/// them.
+#[derive(Debug, Default, Clone)]
 pub struct RunsInProgress(Arc<Mutex<HashSet<(String, String)>>>);
 
 /// A claimed region and month, given back when dropped (the run published, failed or its

@@ -233,41 +233,39 @@ impl AllowanceRunsApi {
         // Computed and stored outside the create's transaction (see `compute`), published
         // inside it with the audit entry.
         let id = uuid::Uuid::now_v7().to_string();
-        let computed = compute::compute(
-            &state.db,
-            id.clone(),
-            &region,
-            month,
-            &p.subject,
-            crate::decisions::bulk::CHUNK,
-        )
+        let created = async {
+            let computed = compute::compute(
+                &state.db,
+                id.clone(),
+                &region,
+                month,
+                &p.subject,
+                crate::decisions::bulk::CHUNK,
+            )
+            .await?;
+            type Made = (allowance_run::Model, Vec<allowance_run_change::Model>);
+            create_once(
+                &state,
+                ctx,
+                |m: &Made| &m.0.id,
+                async |txn, _| {
+                    let run = compute::publish(&txn, computed).await?;
+                    let changes = store::changes(&txn, &run.id, MAX_CHANGES_SHOWN).await?;
+                    Ok((txn, (run, changes)))
+                },
+                |(run, changes)| {
+                    let location = format!("/api/v1/allowance-runs/{}", run.id);
+                    let tag = etag(run.version);
+                    Ok(CreatedRun::Created(
+                        Json(AllowanceRun::view(&run, &changes)?),
+                        location,
+                        tag,
+                    ))
+                },
+            )
+            .await
+        }
         .await;
-        let created = match computed {
-            Ok(computed) => {
-                type Made = (allowance_run::Model, Vec<allowance_run_change::Model>);
-                create_once(
-                    &state,
-                    ctx,
-                    |m: &Made| &m.0.id,
-                    async |txn, _| {
-                        let run = compute::publish(&txn, computed).await?;
-                        let changes = store::changes(&txn, &run.id, MAX_CHANGES_SHOWN).await?;
-                        Ok((txn, (run, changes)))
-                    },
-                    |(run, changes)| {
-                        let location = format!("/api/v1/allowance-runs/{}", run.id);
-                        let tag = etag(run.version);
-                        Ok(CreatedRun::Created(
-                            Json(AllowanceRun::view(&run, &changes)?),
-                            location,
-                            tag,
-                        ))
-                    },
-                )
-                .await
-            }
-            Err(e) => Err(e),
-        };
         // Not published (failed, refused, or a concurrent retry with the same key answered
         // first): its rows go. A published run's rows stay whatever the answer (its commit
         // may have succeeded unseen), and the triggers would refuse to delete them anyway.
