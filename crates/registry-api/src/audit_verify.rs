@@ -1,7 +1,8 @@
-//! `registry-api audit verify` and `registry-api audit checkpoint`: checking the audit chain
-//! from outside the service.
+//! `registry-api audit verify` and `registry-api audit checkpoint`: checking the audit chains
+//! from outside the service: the register's, which holds every write, and the read log's
+//! ([`crate::db::read_log`]), which holds the reads of personal records.
 //!
-//! [`verify_chain`] streams the whole log in `seq` order, [`PAGE_SIZE`] rows at a time (memory
+//! [`verify_chain`] streams one whole chain in `seq` order, [`PAGE_SIZE`] rows at a time (memory
 //! stays bounded however long the log is), recomputes every hash with
 //! [`crate::audit::entry_hash`], and checks that `seq` runs 1, 2, 3, … without gaps and that
 //! each `prev_hash` is the previous entry's hash. It stops at the FIRST broken entry and says
@@ -16,11 +17,11 @@ use sea_orm::{
 };
 
 use crate::audit::{GENESIS_HASH, entry_hash};
-use crate::checkpoint::Checkpoint;
+use crate::checkpoint::{ChainHead, Checkpoint};
 use crate::cli::AuditCommand;
 use crate::config::Config;
 use crate::db::entities::audit_log;
-use crate::db::now_utc;
+use crate::db::{now_utc, read_log};
 
 /// Rows read per query while verifying.
 pub const PAGE_SIZE: u64 = 1000;
@@ -114,10 +115,11 @@ pub async fn verify_chain(db: &DatabaseConnection) -> Result<ChainReport, DbErr>
     })
 }
 
-/// `None` when entry `cp.seq` is still there with hash `cp.head`; otherwise what is wrong.
+/// `None` when entry `cp.seq` of the chain in `db` is still there with hash `cp.head`;
+/// otherwise what is wrong.
 pub async fn check_checkpoint(
     db: &DatabaseConnection,
-    cp: &Checkpoint,
+    cp: &ChainHead,
 ) -> Result<Option<String>, DbErr> {
     if cp.seq == 0 {
         return Ok((cp.head != GENESIS_HASH)
@@ -136,30 +138,89 @@ pub async fn check_checkpoint(
     })
 }
 
-/// Runs an `audit` subcommand, writing its report to `out`. `Ok(true)` when everything
-/// checks out (exit 0), `Ok(false)` when the chain or the checkpoint is broken (exit 1).
+/// Both chains of a deployment, each verified: the register's and the read log's.
+struct Chains {
+    register: ChainReport,
+    reads: ChainReport,
+}
+
+impl Chains {
+    async fn verify(
+        register: &DatabaseConnection,
+        reads: &DatabaseConnection,
+    ) -> Result<Self, DbErr> {
+        Ok(Self {
+            register: verify_chain(register).await?,
+            reads: verify_chain(reads).await?,
+        })
+    }
+
+    /// Writes the first broken entry of either chain (the register's first) and returns
+    /// false, or returns true when both are intact.
+    fn report_broken(&self, out: &mut dyn Write) -> std::io::Result<bool> {
+        for (chain, report) in [("", &self.register), (" of the read log", &self.reads)] {
+            if let ChainReport::Broken { seq, problem } = report {
+                writeln!(out, "BROKEN at seq {seq}{chain}: {problem}")?;
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+}
+
+/// `(count, head seq, head hash)` of an intact chain.
+fn intact(report: &ChainReport) -> Option<(i64, i64, &str)> {
+    match report {
+        ChainReport::Intact {
+            count,
+            head_seq,
+            head_hash,
+        } => Some((*count, *head_seq, head_hash)),
+        ChainReport::Broken { .. } => None,
+    }
+}
+
+/// Runs an `audit` subcommand over the register's chain and the read log's (created empty
+/// if the deployment has none yet; an existing one is only read), writing its report to `out`. `Ok(true)` when everything
+/// checks out (exit 0), `Ok(false)` when a chain or the checkpoint is broken (exit 1).
 pub async fn run(config: &Config, cmd: &AuditCommand, out: &mut dyn Write) -> anyhow::Result<bool> {
     use anyhow::Context;
     let db = crate::db::connect(config)
         .await
         .context("cannot open the database")?;
+    let reads = read_log::connect(config)
+        .await
+        .context("cannot open the read log")?;
+    if !read_log::exists(&reads).await? {
+        read_log::ensure_schema(&reads)
+            .await
+            .context("cannot prepare the read log")?;
+    }
+    let chains = Chains::verify(&db, &reads).await?;
+    if !chains.report_broken(out)? {
+        if matches!(cmd, AuditCommand::Checkpoint) {
+            writeln!(out, "no checkpoint taken: the chain is broken")?;
+        }
+        return Ok(false);
+    }
+    let (Some((count, head_seq, head_hash)), Some((reads_count, reads_seq, reads_head))) =
+        (intact(&chains.register), intact(&chains.reads))
+    else {
+        return Ok(false);
+    };
     match cmd {
         AuditCommand::Checkpoint => {
-            let report = verify_chain(&db).await?;
-            let (seq, head) = match report {
-                ChainReport::Intact {
-                    head_seq,
-                    head_hash,
-                    ..
-                } => (head_seq, head_hash),
-                ChainReport::Broken { seq, problem } => {
-                    writeln!(out, "BROKEN at seq {seq}: {problem}")?;
-                    writeln!(out, "no checkpoint taken: the chain is broken")?;
-                    return Ok(false);
-                }
-            };
             let at = now_utc().replace_nanosecond(0).context("clock")?;
-            let line = Checkpoint { seq, head, at }.sign(&config.audit_key)?;
+            let line = Checkpoint {
+                seq: head_seq,
+                head: head_hash.to_owned(),
+                reads: Some(ChainHead {
+                    seq: reads_seq,
+                    head: reads_head.to_owned(),
+                }),
+                at,
+            }
+            .sign(&config.audit_key)?;
             writeln!(out, "{line}")?;
             Ok(true)
         }
@@ -169,33 +230,35 @@ pub async fn run(config: &Config, cmd: &AuditCommand, out: &mut dyn Write) -> an
                 .map(|line| Checkpoint::parse_signed(line, &config.audit_key))
                 .transpose()
                 .context("--checkpoint")?;
-            match verify_chain(&db).await? {
-                ChainReport::Broken { seq, problem } => {
-                    writeln!(out, "BROKEN at seq {seq}: {problem}")?;
-                    Ok(false)
+            if let Some(cp) = &cp {
+                let register = ChainHead {
+                    seq: cp.seq,
+                    head: cp.head.clone(),
+                };
+                if let Some(problem) = check_checkpoint(&db, &register).await? {
+                    writeln!(out, "BROKEN at seq {}: {problem}", cp.seq)?;
+                    return Ok(false);
                 }
-                ChainReport::Intact {
-                    count,
-                    head_seq,
-                    head_hash,
-                } => {
-                    if let Some(cp) = &cp
-                        && let Some(problem) = check_checkpoint(&db, cp).await?
-                    {
-                        writeln!(out, "BROKEN at seq {}: {problem}", cp.seq)?;
-                        return Ok(false);
-                    }
-                    write!(
-                        out,
-                        "OK: {count} entries, head seq {head_seq} hash {head_hash}"
-                    )?;
-                    if let Some(cp) = &cp {
-                        write!(out, "; checkpoint at seq {} matches", cp.seq)?;
-                    }
-                    writeln!(out)?;
-                    Ok(true)
+                if let Some(r) = &cp.reads
+                    && let Some(problem) = check_checkpoint(&reads, r).await?
+                {
+                    writeln!(out, "BROKEN at seq {} of the read log: {problem}", r.seq)?;
+                    return Ok(false);
                 }
             }
+            write!(
+                out,
+                "OK: {count} entries, head seq {head_seq} hash {head_hash}; \
+                 read log: {reads_count} entries, head seq {reads_seq} hash {reads_head}"
+            )?;
+            if let Some(cp) = &cp {
+                write!(out, "; checkpoint at seq {} matches", cp.seq)?;
+                if let Some(r) = &cp.reads {
+                    write!(out, " (read log seq {})", r.seq)?;
+                }
+            }
+            writeln!(out)?;
+            Ok(true)
         }
     }
 }

@@ -79,7 +79,7 @@ impl<'a> Read<'a> {
             request_id: self.request_id.as_str(),
             worker_id: None,
         };
-        audit::record_reads(&state.db, template, reads)
+        audit::record_reads(&state.read_log, template, reads)
             .await
             .map_err(ApiError::from)
     }

@@ -1,9 +1,13 @@
-//! Signed audit checkpoints: one line naming the head of the audit chain at a moment, to keep
-//! outside the database (a ticket, a printed log, another system).
+//! Signed audit checkpoints: one line naming the heads of the audit chains at a moment, to
+//! keep outside the database (a ticket, a printed log, another system).
 //!
 //! ```text
-//! registry-audit-checkpoint v1 seq=1234 head=<64 hex> at=2026-11-23T14:00:00Z sig=<64 hex>
+//! registry-audit-checkpoint v2 seq=1234 head=<64 hex> reads_seq=98765 reads_head=<64 hex> at=2026-11-23T14:00:00Z sig=<64 hex>
 //! ```
+//!
+//! `seq`/`head` name the register's chain, `reads_seq`/`reads_head` the read log's
+//! ([`crate::db::read_log`]). Lines of version 1, taken before the read log existed, name
+//! the register's chain only and are still accepted.
 //!
 //! `sig` is `HMAC-SHA256(audit key, everything before " sig=")`, hex. The audit key is
 //! `REGISTRY_AUDIT_KEY` (see [`crate::config`]). A later `registry-api audit verify
@@ -17,7 +21,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::crypto::DataKey;
 
-const PREFIX: &str = "registry-audit-checkpoint v1";
+const PREFIX: &str = "registry-audit-checkpoint";
 const AUDIT_KEY_LABEL: &[u8] = b"registry/audit/checkpoint/v1";
 
 /// The audit key for a configuration without `REGISTRY_AUDIT_KEY` built in code
@@ -26,22 +30,35 @@ pub fn derive_audit_key(data_key: &DataKey) -> DataKey {
     data_key.derive(AUDIT_KEY_LABEL)
 }
 
-/// The head of the chain at a moment.
+/// The heads of the chains at a moment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Checkpoint {
+    /// Sequence number of the register chain's head entry (0 for an empty log).
+    pub seq: i64,
+    /// Hash of that entry (the genesis hash for an empty log).
+    pub head: String,
+    /// The read log's head (`None` in a version 1 line, which predates it).
+    pub reads: Option<ChainHead>,
+    /// When the checkpoint was taken (UTC, whole seconds).
+    pub at: OffsetDateTime,
+}
+
+/// The head of one chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainHead {
     /// Sequence number of the head entry (0 for an empty log).
     pub seq: i64,
     /// Hash of the head entry (the genesis hash for an empty log).
     pub head: String,
-    /// When the checkpoint was taken (UTC, whole seconds).
-    pub at: OffsetDateTime,
 }
 
 /// Why a checkpoint line is rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CheckpointError {
     /// Not a checkpoint line of this format.
-    #[error("not a checkpoint line: expected `{PREFIX} seq=N head=HEX at=TIME sig=HEX`")]
+    #[error(
+        "not a checkpoint line: expected `{PREFIX} v2 seq=N head=HEX reads_seq=N reads_head=HEX at=TIME sig=HEX`"
+    )]
     Format,
     /// The signature does not match (another key, or the line was altered).
     #[error("checkpoint signature does not match the configured REGISTRY_AUDIT_KEY")]
@@ -54,10 +71,13 @@ impl Checkpoint {
             .at
             .format(&Rfc3339)
             .map_err(|_| CheckpointError::Format)?;
-        Ok(format!(
-            "{PREFIX} seq={} head={} at={at}",
-            self.seq, self.head
-        ))
+        Ok(match &self.reads {
+            Some(r) => format!(
+                "{PREFIX} v2 seq={} head={} reads_seq={} reads_head={} at={at}",
+                self.seq, self.head, r.seq, r.head
+            ),
+            None => format!("{PREFIX} v1 seq={} head={} at={at}", self.seq, self.head),
+        })
     }
 
     /// The signed line.
@@ -75,6 +95,7 @@ impl Checkpoint {
             .strip_prefix(PREFIX)
             .and_then(|r| r.strip_prefix(' '))
             .ok_or(CheckpointError::Format)?;
+        let (version, rest) = rest.split_once(' ').ok_or(CheckpointError::Format)?;
         let mut parts = rest.split(' ');
         let mut field = |name: &str| {
             parts
@@ -83,24 +104,37 @@ impl Checkpoint {
                 .and_then(|p| p.strip_prefix('='))
                 .ok_or(CheckpointError::Format)
         };
-        let seq = field("seq")?
-            .parse::<i64>()
-            .map_err(|_| CheckpointError::Format)?;
-        let head = field("head")?.to_owned();
+        let mut head_of = |seq: &str, head: &str| -> Result<ChainHead, CheckpointError> {
+            let seq = field(seq)?
+                .parse::<i64>()
+                .map_err(|_| CheckpointError::Format)?;
+            let head = field(head)?.to_owned();
+            if seq < 0 || head.len() != 64 || !head.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(CheckpointError::Format);
+            }
+            Ok(ChainHead { seq, head })
+        };
+        let register = head_of("seq", "head")?;
+        let reads = match version {
+            "v1" => None,
+            "v2" => Some(head_of("reads_seq", "reads_head")?),
+            _ => return Err(CheckpointError::Format),
+        };
         let at =
             OffsetDateTime::parse(field("at")?, &Rfc3339).map_err(|_| CheckpointError::Format)?;
-        if parts.next().is_some()
-            || seq < 0
-            || head.len() != 64
-            || !head.bytes().all(|b| b.is_ascii_hexdigit())
-        {
+        if parts.next().is_some() {
             return Err(CheckpointError::Format);
         }
         let expected = key.mac_hex(body.as_bytes());
         if !constant_time_eq(expected.as_bytes(), sig.as_bytes()) {
             return Err(CheckpointError::Signature);
         }
-        let cp = Self { seq, head, at };
+        let cp = Self {
+            seq: register.seq,
+            head: register.head,
+            reads,
+            at,
+        };
         // The body must be exactly what `sign` produces (no alternative spellings).
         if cp.body()? != body {
             return Err(CheckpointError::Format);
@@ -121,15 +155,37 @@ mod tests {
         Checkpoint {
             seq: 42,
             head: "ab".repeat(32),
+            reads: Some(ChainHead {
+                seq: 7,
+                head: "cd".repeat(32),
+            }),
             at: OffsetDateTime::from_unix_timestamp(1_795_000_000).unwrap(),
         }
+    }
+
+    #[test]
+    fn a_version_1_line_names_the_register_chain_only() {
+        let key = DataKey::generate().unwrap();
+        let v1 = Checkpoint {
+            reads: None,
+            ..cp()
+        };
+        let line = v1.sign(&key).unwrap();
+        assert!(line.starts_with("registry-audit-checkpoint v1 seq=42 head=abab"));
+        assert_eq!(Checkpoint::parse_signed(&line, &key).unwrap(), v1);
+        // A version 1 body with the fields of version 2 is not a line `sign` makes.
+        let line = cp().sign(&key).unwrap().replacen(" v2 ", " v1 ", 1);
+        assert!(Checkpoint::parse_signed(&line, &key).is_err());
     }
 
     #[test]
     fn sign_and_parse() {
         let key = DataKey::generate().unwrap();
         let line = cp().sign(&key).unwrap();
-        assert!(line.starts_with("registry-audit-checkpoint v1 seq=42 head=abab"));
+        assert!(line.starts_with(&format!(
+            "registry-audit-checkpoint v2 seq=42 head={} reads_seq=7 reads_head=cdcd",
+            "ab".repeat(32)
+        )));
         assert_eq!(Checkpoint::parse_signed(&line, &key).unwrap(), cp());
         let other = DataKey::generate().unwrap();
         assert_eq!(

@@ -11,6 +11,7 @@ use crate::auth::jwt::JwtVerifier;
 use crate::auth::key_cache::KeyCache;
 use crate::config::{Config, DatabaseUrl};
 use crate::crypto::PiiCipher;
+use crate::db::read_log;
 use crate::decisions::worker_reads::WorkerReads;
 use crate::metrics::Metrics;
 use crate::policies::cache::PolicyCache;
@@ -33,8 +34,10 @@ pub struct AppState {
     pub limits: Arc<Limiters>,
     /// The parsed allowance policies, checked against the database on every use.
     pub policies: Arc<PolicyCache>,
-    /// The read-audit writer (group commit of read entries).
+    /// The read-audit writer (group commit of read entries into `read_log`).
     pub reads: Arc<ReadAudit>,
+    /// The read log: the audit chain of reads ([`crate::db::read_log`]).
+    pub read_log: DatabaseConnection,
     /// The coalescing reader of single-worker answers.
     pub worker_reads: Arc<WorkerReads>,
     /// The allowance runs being computed, by region and month.
@@ -50,13 +53,14 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
-    /// State over an existing pool.
-    pub fn new(config: &Config, db: DatabaseConnection) -> Self {
+    /// State over existing pools of the register and of its read log.
+    pub fn new(config: &Config, db: DatabaseConnection, read_log: DatabaseConnection) -> Self {
         Self {
             reads: Arc::new(ReadAudit::new(
-                db.clone(),
+                read_log.clone(),
                 !matches!(config.database, DatabaseUrl::Sqlite { path: None, .. }),
             )),
+            read_log,
             policies: Arc::new(PolicyCache::default()),
             worker_reads: Arc::new(WorkerReads::new(db.clone())),
             db,
@@ -69,17 +73,21 @@ impl AppState {
         }
     }
 
-    /// Connects to the configured database, applies pending migrations, and builds the state.
+    /// Connects to the configured database and its read log, applies pending migrations,
+    /// and builds the state.
     pub async fn connect_and_migrate(config: &Config) -> Result<Self, DbErr> {
         if matches!(config.database, DatabaseUrl::Sqlite { path: None, .. }) {
             // An in-memory database lives and dies with its one connection: migrate that one
             // (a pool of its own would migrate a database nobody else sees).
             let db = crate::db::connect(config).await?;
             crate::db::migrate_pool(&db).await?;
-            return Ok(Self::new(config, db));
+            let read_log = read_log::connect(config).await?;
+            read_log::ensure_schema(&read_log).await?;
+            return Ok(Self::new(config, db, read_log));
         }
         crate::db::migrate(config).await?;
         let db = crate::db::connect(config).await?;
-        Ok(Self::new(config, db))
+        let read_log = read_log::connect(config).await?;
+        Ok(Self::new(config, db, read_log))
     }
 }

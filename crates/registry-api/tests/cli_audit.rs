@@ -91,7 +91,8 @@ async fn verify_and_checkpoint_detect_a_tampered_row() {
     assert!(cp.status.success(), "{cp:?}");
     let line = stdout(&cp).trim().to_owned();
     assert!(
-        line.starts_with("registry-audit-checkpoint v1 seq=3 "),
+        line.starts_with("registry-audit-checkpoint v2 seq=3 ")
+            && line.contains(&format!(" reads_seq=0 reads_head={} ", "0".repeat(64))),
         "{line}"
     );
     let ok = cli(

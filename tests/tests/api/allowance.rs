@@ -431,12 +431,14 @@ async fn scoping_and_me(b: Backend) {
     )
     .await;
     // A read by the admin is recorded, naming the worker.
+    let reads_before = app.reads_logged().await;
     get_ok(&app, &allowance(&s.worker, "2026-03"), &app.admin("510000")).await;
-    assert_eq!(app.count::<audit_log::Entity>().await, audit_before + 1);
+    assert_eq!(app.count::<audit_log::Entity>().await, audit_before);
+    assert_eq!(app.reads_logged().await, reads_before + 1);
     use sea_orm::{EntityTrait, QueryOrder};
     let last = audit_log::Entity::find()
         .order_by_desc(audit_log::Column::Seq)
-        .one(&app.state.db)
+        .one(&app.state.read_log)
         .await
         .unwrap()
         .unwrap();

@@ -1,6 +1,6 @@
-//! The audit log: reads of a worker's record by others are recorded (a worker's own are
-//! not), and `registry-api audit verify` / `audit checkpoint` detect tampering, rewrites and
-//! truncation of the chain.
+//! The audit log: reads of a worker's record by others are recorded in the read log (a
+//! worker's own are not), writes in the register's chain, and `registry-api audit verify` /
+//! `audit checkpoint` detect tampering, rewrites and truncation of either chain.
 
 use registry_api::audit::entry_hash;
 use registry_api::audit_verify;
@@ -8,7 +8,9 @@ use registry_api::cli::AuditCommand;
 use registry_api::db::entities::audit_log;
 use registry_api::db::wal_checkpointer::ENTRIES_PER_CHECKPOINT;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+};
 
 use crate::both_backends;
 use crate::helpers::{Backend, TestApp, new_worker, spawn_app};
@@ -19,13 +21,25 @@ both_backends!(
     checkpoint_detects_rewrite_and_truncation,
     concurrent_reads_each_commit_their_own_entry,
     the_read_writer_checkpoints_off_its_commits,
-    reads_and_writes_alternating_keep_one_chain,
+    reads_and_writes_alternating_keep_each_chain_whole,
+    the_read_log_is_verified_and_checkpointed_too,
+    audited_reads_leave_the_register_unchanged,
 );
 
+/// The register's chain (writes), in order.
 async fn entries(app: &TestApp) -> Vec<audit_log::Model> {
+    chain(&app.state.db).await
+}
+
+/// The read log's chain (reads of personal records), in order.
+async fn read_entries(app: &TestApp) -> Vec<audit_log::Model> {
+    chain(&app.state.read_log).await
+}
+
+async fn chain(db: &DatabaseConnection) -> Vec<audit_log::Model> {
     audit_log::Entity::find()
         .order_by_asc(audit_log::Column::Seq)
-        .all(&app.state.db)
+        .all(db)
         .await
         .unwrap()
 }
@@ -34,14 +48,15 @@ async fn reads_by_others_are_audited_own_reads_are_not(b: Backend) {
     let app = spawn_app(b).await;
     let (w1, c1) = app.worker_with_credential(1, "510104").await;
     let (w2, _) = app.worker_with_credential(2, "510105").await;
-    let before = entries(&app).await.len();
+    let before = read_entries(&app).await.len();
+    let writes = entries(&app).await.len();
 
     // an admin reads w1: one entry naming w1
     let resp = app
         .get(&format!("/api/v1/workers/{w1}"), &app.admin("510000"))
         .await;
     assert_eq!(resp.status(), 200);
-    let log = entries(&app).await;
+    let log = read_entries(&app).await;
     assert_eq!(log.len(), before + 1);
     let e = log.last().unwrap();
     assert_eq!(
@@ -64,12 +79,12 @@ async fn reads_by_others_are_audited_own_reads_are_not(b: Backend) {
     ] {
         assert_eq!(app.get(&path, &me).await.status(), 200, "{path}");
     }
-    assert_eq!(entries(&app).await.len(), before + 1);
+    assert_eq!(read_entries(&app).await.len(), before + 1);
 
     // hr lists workers: one entry per worker returned, each naming its worker
     let resp = app.get("/api/v1/workers", &app.hr("510000")).await;
     assert_eq!(resp.status(), 200);
-    let log = entries(&app).await;
+    let log = read_entries(&app).await;
     assert_eq!(log.len(), before + 3);
     let listed: Vec<_> = log[before + 1..]
         .iter()
@@ -107,22 +122,27 @@ async fn reads_by_others_are_audited_own_reads_are_not(b: Backend) {
         ),
     ] {
         assert_eq!(app.get(&path, &hr).await.status(), 200, "{path}");
-        let e = entries(&app).await.pop().unwrap();
+        let e = read_entries(&app).await.pop().unwrap();
         assert_eq!(e.action, action);
         assert_eq!(e.worker_id.as_deref(), Some(w1.as_str()));
     }
     // a hidden record (out of region) is a 404 and records nothing
-    let n = entries(&app).await.len();
+    let n = read_entries(&app).await.len();
     let resp = app
         .get(&format!("/api/v1/workers/{w1}"), &app.admin("110000"))
         .await;
     assert_eq!(resp.status(), 404);
-    assert_eq!(entries(&app).await.len(), n);
+    assert_eq!(read_entries(&app).await.len(), n);
+    // reads never touch the register's chain
+    assert_eq!(entries(&app).await.len(), writes);
 }
 
 /// Lets the test rewrite the append-only table, as an attacker with database access could.
 async fn disable_append_only(app: &TestApp, b: Backend) {
-    let db = &app.state.db;
+    disable_append_only_in(&app.state.db, b).await
+}
+
+async fn disable_append_only_in(db: &DatabaseConnection, b: Backend) {
     match b {
         Backend::Sqlite => {
             db.execute_unprepared("DROP TRIGGER audit_log_no_update")
@@ -168,7 +188,11 @@ async fn verify_names_the_tampered_entry(b: Backend) {
     let head = entries(&app).await.pop().unwrap();
     assert_eq!(
         out.trim(),
-        format!("OK: 4 entries, head seq 4 hash {}", head.hash)
+        format!(
+            "OK: 4 entries, head seq 4 hash {}; read log: 0 entries, head seq 0 hash {}",
+            head.hash,
+            "0".repeat(64)
+        )
     );
 
     disable_append_only(&app, b).await;
@@ -209,8 +233,12 @@ async fn verify_names_the_tampered_entry(b: Backend) {
 /// Rewrites entry `seq`'s actor and recomputes every hash from there on, so the chain is
 /// consistent again: only a checkpoint can tell.
 async fn rewrite_and_rehash(app: &TestApp, seq: i64, actor: &str) {
+    rewrite_and_rehash_in(&app.state.db, seq, actor).await
+}
+
+async fn rewrite_and_rehash_in(db: &DatabaseConnection, seq: i64, actor: &str) {
     let mut prev: Option<String> = None;
-    for mut e in entries(app).await {
+    for mut e in chain(db).await {
         if e.seq < seq {
             prev = Some(e.hash);
             continue;
@@ -236,7 +264,7 @@ async fn rewrite_and_rehash(app: &TestApp, seq: i64, actor: &str) {
             .col_expr(audit_log::Column::PrevHash, Expr::value(prev_hash))
             .col_expr(audit_log::Column::Hash, Expr::value(hash.clone()))
             .filter(audit_log::Column::Seq.eq(e.seq))
-            .exec(&app.state.db)
+            .exec(db)
             .await
             .unwrap();
         prev = Some(hash);
@@ -252,8 +280,9 @@ async fn checkpoint_detects_rewrite_and_truncation(b: Backend) {
     let head = entries(&app).await.pop().unwrap();
     assert!(
         line.starts_with(&format!(
-            "registry-audit-checkpoint v1 seq=3 head={} at=",
-            head.hash
+            "registry-audit-checkpoint v2 seq=3 head={} reads_seq=0 reads_head={} at=",
+            head.hash,
+            "0".repeat(64)
         )),
         "{line}"
     );
@@ -307,7 +336,7 @@ async fn checkpoint_detects_rewrite_and_truncation(b: Backend) {
 async fn concurrent_reads_each_commit_their_own_entry(b: Backend) {
     let app = spawn_app(b).await;
     let (w1, _) = app.worker_with_credential(1, "510104").await;
-    let before = entries(&app).await.len();
+    let before = read_entries(&app).await.len();
     let path = app.url(&format!("/api/v1/workers/{w1}/allowance?month=2026-03"));
     let mut requests = Vec::new();
     for i in 0..24 {
@@ -316,7 +345,7 @@ async fn concurrent_reads_each_commit_their_own_entry(b: Backend) {
         } else {
             app.hr("510100")
         };
-        let (client, path, db) = (app.client.clone(), path.clone(), app.state.db.clone());
+        let (client, path, db) = (app.client.clone(), path.clone(), app.state.read_log.clone());
         requests.push(tokio::spawn(async move {
             let resp = client.get(path).bearer_auth(token).send().await.unwrap();
             assert_eq!(resp.status(), 200);
@@ -335,7 +364,7 @@ async fn concurrent_reads_each_commit_their_own_entry(b: Backend) {
     for r in requests {
         ids.push(r.await.unwrap());
     }
-    let log = entries(&app).await;
+    let log = read_entries(&app).await;
     assert_eq!(log.len(), before + 24);
     let mut logged: Vec<String> = log[before..].iter().map(|e| e.request_id.clone()).collect();
     logged.sort();
@@ -359,7 +388,7 @@ async fn concurrent_reads_each_commit_their_own_entry(b: Backend) {
 async fn the_read_writer_checkpoints_off_its_commits(b: Backend) {
     let app = spawn_app(b).await;
     let (w1, _) = app.worker_with_credential(1, "510104").await;
-    let before = entries(&app).await.len();
+    let before = read_entries(&app).await.len();
     let path = app.url(&format!("/api/v1/workers/{w1}/allowance?month=2026-03"));
     const CLIENTS: usize = 8;
     let per_client = 2 * ENTRIES_PER_CHECKPOINT / CLIENTS + 10;
@@ -376,7 +405,10 @@ async fn the_read_writer_checkpoints_off_its_commits(b: Backend) {
     for c in clients {
         c.await.unwrap();
     }
-    assert_eq!(entries(&app).await.len(), before + CLIENTS * per_client);
+    assert_eq!(
+        read_entries(&app).await.len(),
+        before + CLIENTS * per_client
+    );
     match b {
         Backend::Sqlite => {
             // The checkpoints run beside the writer: wait for them, within reason.
@@ -397,33 +429,162 @@ async fn the_read_writer_checkpoints_off_its_commits(b: Backend) {
     assert!(ok, "{out}");
 }
 
-/// Audited reads (batched by the read-audit writer on a connection of its own) alternate with
-/// writes (whose entries the pool's connections append): each entry is logged once, in
-/// order, onto one chain that verifies.
-async fn reads_and_writes_alternating_keep_one_chain(b: Backend) {
+/// Audited reads (batched by the read-audit writer on a connection of its own, into the
+/// read log) alternate with writes (whose entries the pool's connections append to the
+/// register's chain): each entry is logged once, in order, in its own chain, and both
+/// chains verify.
+async fn reads_and_writes_alternating_keep_each_chain_whole(b: Backend) {
     let app = spawn_app(b).await;
     let (w1, _) = app.worker_with_credential(1, "510104").await;
     let path = format!("/api/v1/workers/{w1}/allowance?month=2026-03");
-    let before = entries(&app).await.len();
-    let mut expected = Vec::new();
+    let (writes_before, reads_before) = (entries(&app).await.len(), read_entries(&app).await.len());
+    let mut created = Vec::new();
     for n in 2..8 {
         for _ in 0..2 {
             let resp = app.get(&path, &app.admin("510000")).await;
             assert_eq!(resp.status(), 200);
-            expected.push("get_worker_allowance");
         }
-        app.create_worker(&crate::helpers::new_worker(n, "510104"))
+        let worker = app
+            .create_worker(&crate::helpers::new_worker(n, "510104"))
             .await;
-        expected.push("create_worker");
+        created.push(worker["id"].as_str().unwrap().to_owned());
     }
     let resp = app.get(&path, &app.admin("510000")).await;
     assert_eq!(resp.status(), 200);
-    expected.push("get_worker_allowance");
-    let log = entries(&app).await;
-    let actions: Vec<&str> = log[before..].iter().map(|e| e.action.as_str()).collect();
-    assert_eq!(actions, expected);
-    let seqs: Vec<i64> = log.iter().map(|e| e.seq).collect();
-    assert_eq!(seqs, (1..=log.len() as i64).collect::<Vec<_>>());
+    let writes = entries(&app).await;
+    let made: Vec<(&str, &str)> = writes[writes_before..]
+        .iter()
+        .map(|e| (e.action.as_str(), e.resource_id.as_str()))
+        .collect();
+    let expected: Vec<(&str, &str)> = created
+        .iter()
+        .map(|id| ("create_worker", id.as_str()))
+        .collect();
+    assert_eq!(made, expected);
+    let reads = read_entries(&app).await;
+    assert_eq!(reads.len(), reads_before + 13);
+    assert!(
+        reads[reads_before..]
+            .iter()
+            .all(|e| e.action == "get_worker_allowance")
+    );
+    for log in [&writes, &reads] {
+        let seqs: Vec<i64> = log.iter().map(|e| e.seq).collect();
+        assert_eq!(seqs, (1..=log.len() as i64).collect::<Vec<_>>());
+    }
     let (ok, out) = run(&app, verify(None)).await;
     assert!(ok, "{out}");
+    assert!(
+        out.contains(&format!("read log: {} entries", reads.len())),
+        "{out}"
+    );
+}
+
+/// The read log is a chain of its own: `audit verify` names a tampered read entry, and a
+/// checkpoint names its head, so rewriting or truncating the read log is detected too.
+async fn the_read_log_is_verified_and_checkpointed_too(b: Backend) {
+    let app = spawn_app(b).await;
+    let (w1, _) = app.worker_with_credential(1, "510104").await;
+    for _ in 0..3 {
+        let resp = app
+            .get(&format!("/api/v1/workers/{w1}"), &app.admin("510000"))
+            .await;
+        assert_eq!(resp.status(), 200);
+    }
+    let head = read_entries(&app).await.pop().unwrap();
+    assert_eq!(head.seq, 3);
+    let (ok, line) = run(&app, AuditCommand::Checkpoint).await;
+    assert!(ok, "{line}");
+    let line = line.trim().to_owned();
+    assert!(
+        line.contains(&format!(" reads_seq=3 reads_head={} at=", head.hash)),
+        "{line}"
+    );
+
+    let reads = &app.state.read_log;
+    disable_append_only_in(reads, b).await;
+    audit_log::Entity::update_many()
+        .col_expr(audit_log::Column::Actor, Expr::value("someone-else"))
+        .filter(audit_log::Column::Seq.eq(2))
+        .exec(reads)
+        .await
+        .unwrap();
+    let (ok, out) = run(&app, verify(None)).await;
+    assert!(!ok);
+    assert!(
+        out.starts_with("BROKEN at seq 2 of the read log: hash does not match"),
+        "{out}"
+    );
+    // rewritten with every hash recomputed: only the checkpoint tells
+    rewrite_and_rehash_in(reads, 2, "someone-else").await;
+    assert!(run(&app, verify(None)).await.0, "chain alone cannot tell");
+    let (ok, out) = run(&app, verify(Some(&line))).await;
+    assert!(!ok);
+    assert!(
+        out.starts_with("BROKEN at seq 3 of the read log: entry 3 has hash"),
+        "{out}"
+    );
+    // truncated below the checkpoint
+    audit_log::Entity::delete_many()
+        .filter(audit_log::Column::Seq.gte(2))
+        .exec(reads)
+        .await
+        .unwrap();
+    assert!(
+        run(&app, verify(None)).await.0,
+        "a shorter chain is consistent"
+    );
+    let (ok, out) = run(&app, verify(Some(&line))).await;
+    assert!(!ok);
+    assert!(out.contains("seq 3") && out.contains("truncated"), "{out}");
+}
+
+/// An audited read commits its entry to the read log only: the register's database is not
+/// written, so on SQLite its readers keep their page caches (SQLite's `data_version`, which
+/// changes when another connection commits to the file, stays put), while a write moves it.
+async fn audited_reads_leave_the_register_unchanged(b: Backend) {
+    let app = spawn_app(b).await;
+    let (w1, _) = app.worker_with_credential(1, "510104").await;
+    let writes = entries(&app).await.len();
+    let reader = sea_orm::Database::connect(
+        sea_orm::ConnectOptions::new(app.config.database.as_str())
+            .max_connections(1)
+            .to_owned(),
+    )
+    .await
+    .unwrap();
+    let data_version = || async {
+        if b == Backend::Postgres {
+            return 0;
+        }
+        let row = reader
+            .query_one_raw(sea_orm::Statement::from_string(
+                sea_orm::DbBackend::Sqlite,
+                "PRAGMA data_version",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get_by_index::<i64>(0).unwrap()
+    };
+    let before = data_version().await;
+    for path in [
+        format!("/api/v1/workers/{w1}"),
+        format!("/api/v1/workers/{w1}/allowance?month=2026-03"),
+        "/api/v1/workers".to_owned(),
+    ] {
+        assert_eq!(app.get(&path, &app.admin("510000")).await.status(), 200);
+    }
+    assert_eq!(
+        data_version().await,
+        before,
+        "the register's file was written"
+    );
+    assert_eq!(entries(&app).await.len(), writes);
+    assert_eq!(read_entries(&app).await.len(), 3);
+    app.create_worker(&new_worker(2, "510104")).await;
+    if b == Backend::Sqlite {
+        assert_ne!(data_version().await, before, "a write is seen");
+    }
+    reader.close().await.unwrap();
 }

@@ -66,8 +66,10 @@ async fn create_read_update(b: Backend) {
         problem["errors"][0]["rule"],
         "credential.change_after_revocation"
     );
-    // worker, credential, update, and hr's read (the worker's own read is not recorded)
-    assert_eq!(app.count::<audit_log::Entity>().await, 4);
+    // worker, credential, update, and in the read log hr's read (the worker's own read is
+    // not recorded)
+    assert_eq!(app.count::<audit_log::Entity>().await, 3);
+    assert_eq!(app.reads_logged().await, 1);
 }
 
 async fn list_pages_and_filters(b: Backend) {

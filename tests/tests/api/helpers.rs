@@ -174,6 +174,7 @@ impl TestApp {
             let _ = handle.await;
         }
         self.state.db.clone().close().await.ok();
+        self.state.read_log.clone().close().await.ok();
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -362,6 +363,15 @@ impl TestApp {
         assert_eq!(resp.status(), 201, "{:?}", resp.text().await);
         let cred: Value = resp.json().await.expect("json");
         (wid, cred["id"].as_str().expect("id").to_owned())
+    }
+
+    /// Entries in the read log (the audit chain of reads of personal records).
+    pub async fn reads_logged(&self) -> u64 {
+        use registry_api::db::entities::audit_log;
+        audit_log::Entity::find()
+            .count(&self.state.read_log)
+            .await
+            .expect("count")
     }
 
     /// Rows in (workers, audit_log, idempotency_keys): to check that a rejected request wrote nothing.

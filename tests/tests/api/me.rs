@@ -111,6 +111,17 @@ async fn access_log_lists_others_accesses_only(b: Backend) {
             .status(),
         200
     );
+    // a write of my record between two reads: the two chains interleave by time
+    let resp = app
+        .post(
+            &format!("/api/v1/workers/{w1}/credentials"),
+            &app.admin("510000"),
+            &new_credential("CERT-1-B"),
+        )
+        .await;
+    assert_eq!(resp.status(), 201);
+    let c1b: Value = resp.json().await.unwrap();
+    let c1b = c1b["id"].as_str().unwrap().to_owned();
     assert_eq!(
         app.get(&format!("/api/v1/credentials/{c1}"), &app.admin("510100"))
             .await
@@ -128,24 +139,27 @@ async fn access_log_lists_others_accesses_only(b: Backend) {
     assert_eq!(resp.status(), 200);
     let page: Value = resp.json().await.unwrap();
     let items = page["items"].as_array().unwrap();
-    let seen: Vec<(&str, &str, &str)> = items
+    let seen: Vec<(&str, &str, &str, &str)> = items
         .iter()
         .map(|e| {
             (
+                e["chain"].as_str().unwrap(),
                 e["action"].as_str().unwrap(),
                 e["role"].as_str().unwrap(),
                 e["resource"].as_str().unwrap(),
             )
         })
         .collect();
-    // newest first: admin read the credential, hr read the worker, admin created both
+    // newest first, reads from the read log and writes from the register's chain: admin
+    // read the credential, admin added a credential, hr read the worker, admin created both
     assert_eq!(
         seen,
         [
-            ("get_credential", "admin", "credential"),
-            ("get_worker", "hr", "worker"),
-            ("create_credential", "admin", "credential"),
-            ("create_worker", "admin", "worker"),
+            ("reads", "get_credential", "admin", "credential"),
+            ("register", "create_credential", "admin", "credential"),
+            ("reads", "get_worker", "hr", "worker"),
+            ("register", "create_credential", "admin", "credential"),
+            ("register", "create_worker", "admin", "worker"),
         ]
     );
     assert!(
@@ -154,9 +168,9 @@ async fn access_log_lists_others_accesses_only(b: Backend) {
             .all(|e| e["at"].is_string() && e["actor"] == "jwt:tester")
     );
     assert!(
-        items
+        items.iter().all(|e| [&w1, &c1, &c1b]
             .iter()
-            .all(|e| e["resource_id"] == w1.as_str() || e["resource_id"] == c1.as_str()),
+            .any(|id| e["resource_id"] == id.as_str())),
         "never another worker's entries: {items:?}"
     );
     assert!(page.get("next_cursor").is_none());
@@ -175,14 +189,17 @@ async fn access_log_lists_others_accesses_only(b: Backend) {
                 .as_array()
                 .unwrap()
                 .iter()
-                .map(|e| e["seq"].as_i64().unwrap()),
+                .map(|e| (e["chain"].clone(), e["seq"].as_i64().unwrap())),
         );
         match page["next_cursor"].as_str() {
             Some(c) => cursor = Some(c.to_owned()),
             None => break,
         }
     }
-    let expected: Vec<i64> = items.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+    let expected: Vec<(Value, i64)> = items
+        .iter()
+        .map(|e| (e["chain"].clone(), e["seq"].as_i64().unwrap()))
+        .collect();
     assert_eq!(seqs, expected);
     assert_problem(
         app.get("/api/v1/me/access-log?cursor=bogus", &me).await,

@@ -15,8 +15,10 @@
 //! - [`script`]: several statements sent together (one round trip on SQLite).
 //! - [`wal_checkpointer`]: the read-audit writer's WAL checkpoints, on a connection of
 //!   their own (SQLite).
+//! - [`read_log`]: the database of the audit chain of reads, apart from the register.
 
 pub mod entities;
+pub mod read_log;
 pub mod recorded_order;
 pub mod script;
 pub mod wal_checkpointer;
@@ -50,7 +52,10 @@ pub async fn migrate(config: &Config) -> Result<(), DbErr> {
     };
     let db = connect(&single).await?;
     migrate_pool(&db).await?;
-    db.close().await
+    db.close().await?;
+    let reads = read_log::connect(&single).await?;
+    read_log::ensure_schema(&reads).await?;
+    reads.close().await
 }
 
 /// Applies the pending migrations through `db` (an in-memory SQLite database is migrated on
@@ -66,13 +71,30 @@ const SQLITE_CACHE_KIB: &str = "-16384";
 /// A pooled PostgreSQL connection idle at least this long is pinged before it is handed out.
 const PG_PING_AFTER_IDLE: Duration = Duration::from_secs(30);
 
+/// Which database of a deployment a pool opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Store {
+    /// The register (and its audit chain of writes).
+    Register,
+    /// The audit chain of reads ([`read_log`]).
+    ReadLog,
+}
+
 /// Opens the pool for `config.database`.
 pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbErr> {
+    open(config, Store::Register).await
+}
+
+/// Opens the pool of `store` in `config.database`.
+async fn open(config: &Config, store: Store) -> Result<DatabaseConnection, DbErr> {
     let sqlx_err = |e: sea_orm::sqlx::Error| DbErr::Conn(RuntimeErr::SqlxError(e.into()));
     match &config.database {
         DatabaseUrl::Sqlite { url, path } => {
-            let mut opts = SqliteConnectOptions::from_str(url)
-                .map_err(sqlx_err)?
+            let mut opts = SqliteConnectOptions::from_str(url).map_err(sqlx_err)?;
+            if let (Store::ReadLog, Some(path)) = (store, path) {
+                opts = opts.filename(read_log::sqlite_path(path));
+            }
+            let mut opts = opts
                 .create_if_missing(true)
                 .foreign_keys(true)
                 .busy_timeout(config.lock_timeout);
@@ -113,9 +135,12 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbErr> {
         }
         DatabaseUrl::Postgres(url) => {
             // A lock wait longer than this fails with 55P03, a 503 (see `is_transient`).
-            let opts = PgConnectOptions::from_str(url)
+            let mut opts = PgConnectOptions::from_str(url)
                 .map_err(sqlx_err)?
                 .options([("lock_timeout", config.lock_timeout.as_millis())]);
+            if store == Store::ReadLog {
+                opts = opts.options([("search_path", read_log::PG_SCHEMA)]);
+            }
             // sqlx pings every connection before handing it out, a round trip per request;
             // only a connection idle for a while (the server or a proxy may have dropped it)
             // is worth checking. A connection that failed mid-query is closed by sqlx anyway.

@@ -2,6 +2,7 @@
 
 use poem_openapi::Object;
 
+use super::access_log::AuditChain;
 use crate::credentials::api::Credential;
 use crate::db::entities::audit_log;
 use crate::registrations::api::Registration;
@@ -28,7 +29,10 @@ pub struct MyCredentials {
 #[derive(Debug, Clone, Object)]
 #[oai(rename_all = "snake_case")]
 pub struct AccessEntry {
-    /// Audit sequence number.
+    /// The audit chain that holds the entry: `register` (every write, and reads recorded
+    /// before the read log existed) or `reads` (the read log).
+    pub chain: AuditChain,
+    /// The entry's sequence number in its chain.
     pub seq: i64,
     /// When (RFC 3339, UTC).
     pub at: String,
@@ -44,9 +48,10 @@ pub struct AccessEntry {
     pub resource_id: String,
 }
 
-impl From<audit_log::Model> for AccessEntry {
-    fn from(m: audit_log::Model) -> Self {
+impl From<(AuditChain, audit_log::Model)> for AccessEntry {
+    fn from((chain, m): (AuditChain, audit_log::Model)) -> Self {
         Self {
+            chain,
             seq: m.seq,
             at: m.at,
             actor: m.actor,

@@ -6,6 +6,7 @@
 //! the path, so nothing here can name another worker. Other `/me/...` views live with their
 //! resources, each in its own `#[OpenApi]` struct.
 
+pub mod access_log;
 pub mod api;
 pub mod routes;
 pub mod store;

@@ -5,6 +5,7 @@ use poem_openapi::param::Query;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
 
+use super::access_log::{self, Bounds};
 use super::api::{AccessEntry, AccessLogPage, MyCredential, MyCredentials};
 use super::store;
 use crate::auth::{Auth, Principal, Role};
@@ -16,7 +17,7 @@ use crate::routes::Tags;
 use crate::state::AppState;
 use crate::workers::api::Worker;
 
-const CURSOR_PREFIX: &str = "al1:";
+const CURSOR_PREFIX: &str = "al2:";
 
 /// Errors of a `/me` view: 403 for any role but worker.
 #[derive(Debug)]
@@ -119,8 +120,9 @@ impl MeApi {
     ///
     /// Worker role only: audit entries that name the caller's record, written by anyone but
     /// the caller (admins, hr systems, anonymous `public` verifications): when, who, role,
-    /// action and record. Newest first, in pages of `limit` (default 50, maximum 200);
-    /// follow `next_cursor` for older entries.
+    /// action and record, from both audit chains (`chain`: the register's, which holds
+    /// writes, and the read log). Newest first by time, in pages of `limit` (default 50,
+    /// maximum 200); follow `next_cursor` for older entries.
     #[oai(
         path = "/me/access-log",
         method = "get",
@@ -139,26 +141,23 @@ impl MeApi {
     ) -> Result<MeAccessLog, Errors<MeErrors>> {
         let id = me(&auth.0)?;
         let limit = page_size(limit.0);
-        let before = decode_cursor(CURSOR_PREFIX, cursor.0.as_deref())?
-            .map(|s| s.parse::<i64>())
-            .transpose()
-            .map_err(|_| {
+        let bounds = match decode_cursor(CURSOR_PREFIX, cursor.0.as_deref())? {
+            None => Bounds::default(),
+            Some(text) => Bounds::decode(&text).ok_or_else(|| {
                 ApiError::validation(vec![ProblemField {
                     field: "cursor".into(),
                     rule: "cursor.invalid".into(),
                     message: "cursor must be a next_cursor value returned by this endpoint".into(),
                 }])
-            })?;
-        let mut rows = store::access_log(&state.db, id, before, limit)
-            .await
-            .map_err(ApiError::from)?;
-        let next_cursor = if rows.len() > limit {
-            rows.truncate(limit);
-            rows.last()
-                .map(|m| encode_cursor(CURSOR_PREFIX, &m.seq.to_string()))
-        } else {
-            None
+            })?,
         };
+        let (register, reads) = tokio::try_join!(
+            store::access_log(&state.db, id, bounds.register, limit),
+            store::access_log(&state.read_log, id, bounds.reads, limit),
+        )
+        .map_err(ApiError::from)?;
+        let (rows, next) = access_log::merge(register, reads, bounds, limit);
+        let next_cursor = next.map(|b| encode_cursor(CURSOR_PREFIX, &b.encode()));
         Ok(MeAccessLog::Ok(Json(AccessLogPage {
             items: rows.into_iter().map(AccessEntry::from).collect(),
             next_cursor,
