@@ -20,7 +20,7 @@ N=${N:-100000}
 MODE=${MODE:-own}
 DUR=${DUR:-10s}
 DB=/tmp/decisions.db
-rm -f "$DB" "$DB-wal" "$DB-shm"
+rm -f "$DB" "$DB"-wal "$DB"-shm "$DB"-audit-reads*
 cp "$PRISTINE" "$DB"
 export REGISTRY_DATABASE_URL=sqlite://$DB
 bench_serve "${PORT:-8093}" /tmp/decisions-serve.log

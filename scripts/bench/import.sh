@@ -18,7 +18,7 @@ case "${URL:?set URL=sqlite or URL=postgres}" in
       -c "DROP DATABASE IF EXISTS bench_import" -c "CREATE DATABASE bench_import"
     export REGISTRY_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_import ;;
   sqlite*)
-    rm -f /tmp/import.db /tmp/import.db-wal /tmp/import.db-shm
+    rm -f /tmp/import.db /tmp/import.db-wal /tmp/import.db-shm /tmp/import.db-audit-reads*
     export REGISTRY_DATABASE_URL=sqlite:///tmp/import.db ;;
   *) echo "URL must be sqlite or postgres" >&2; exit 1 ;;
 esac

@@ -13,7 +13,7 @@ set -euo pipefail
 source "$(cd "$(dirname "$0")" && pwd)/common.sh"
 PRISTINE=${PRISTINE:-/tmp/bench1m-pristine.db}
 DB=/tmp/run-blocks.db
-rm -f "$DB" "$DB-wal" "$DB-shm"
+rm -f "$DB" "$DB"-wal "$DB"-shm "$DB"-audit-reads*
 cp "$PRISTINE" "$DB"
 export REGISTRY_DATABASE_URL=sqlite://$DB
 bench_serve "${PORT:-8095}" /tmp/run-blocks-serve.log

@@ -10,8 +10,12 @@
 //! by the `BEGIN IMMEDIATE` write lock; a fork would also fail the primary key.
 //! Triggers (see the migration) refuse UPDATE, DELETE and TRUNCATE.
 //!
-//! [`reads::ReadAudit`] records reads with group commit: one transaction for all the reads
-//! waiting at that moment, each reader answered once its entry is committed.
+//! Reads are chained apart from writes: [`record_read`], [`record_reads`] and
+//! [`reads::ReadAudit`] are given the read log's connection (`AppState::read_log`, see
+//! [`crate::db::read_log`]), where the same table holds a chain of its own; every function
+//! here appends to the chain of the connection it is given. [`reads::ReadAudit`] records
+//! reads with group commit: one transaction for all the reads waiting at that moment, each
+//! reader answered once its entry is committed.
 //!
 //! Architecture invariant: entries name resources by id only; never a name, an ID number or
 //! a token.
@@ -261,7 +265,7 @@ fn is_own_read(ev: &AuditEvent<'_>) -> bool {
 /// be written the read fails, so no personal data leaves without its audit entry. A worker
 /// reading their own record is not recorded. `action` is the operation id (`get_worker`,
 /// `list_credentials`, ...); `resource`/`resource_id` name what was read (for a list, the
-/// worker whose list it is).
+/// worker whose list it is). `db` is the read log (`AppState::read_log`).
 pub async fn record_read(
     db: &sea_orm::DatabaseConnection,
     ev: AuditEvent<'_>,

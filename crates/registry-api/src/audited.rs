@@ -1,8 +1,9 @@
 //! Audited reads: what a handler that answers with part of a worker's personal record does
 //! before it answers ([`Read`]).
 //!
-//! Every such read by someone other than the worker is recorded in the audit log, and the
-//! entry is committed before the answer leaves; a worker's own reads are not recorded.
+//! Every such read by someone other than the worker is recorded in the read log (the audit
+//! chain of reads, [`crate::db::read_log`]), and the entry is committed before the answer
+//! leaves; a worker's own reads are not recorded.
 //! [`Read`] names who reads in which request under which operation, so a handler says only
 //! what was read. A single read ([`Read::record`]) goes through the group-commit writer
 //! ([`crate::audit::reads::ReadAudit`], one transaction for all the reads waiting at that

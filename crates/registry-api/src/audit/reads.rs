@@ -1,5 +1,7 @@
 //! Group commit of read entries ([`ReadAudit`]): concurrent reads of personal records are
-//! recorded by one writer task, many entries per write transaction.
+//! recorded by one writer task, many entries per write transaction, in the read log
+//! ([`crate::db::read_log`]: the chain of reads, apart from the register's database, so
+//! these commits never reset the page caches of the register's readers).
 //!
 //! Every reader still waits for its own entry: [`ReadAudit::record`] queues the entry and
 //! returns only once the transaction holding it has committed (or with the error that
@@ -127,9 +129,9 @@ pub struct ReadAudit {
 }
 
 impl ReadAudit {
-    /// A writer over `db`; its thread starts with the first entry. With `separate`, it
-    /// opens a connection of its own with the pool's options (not for an in-memory SQLite
-    /// database, which only the pool's one connection can see).
+    /// A writer over `db` (the read log's pool); its thread starts with the first entry.
+    /// With `separate`, it opens a connection of its own with the pool's options (not for an
+    /// in-memory SQLite database, which only the pool's one connection can see).
     pub fn new(db: DatabaseConnection, separate: bool) -> Self {
         Self {
             db,

@@ -1,6 +1,6 @@
-//! `audit_log`: append-only, hash-chained record of every write and of every read of a personal record by
-//! someone other than its worker. Triggers refuse UPDATE and
-//! DELETE on both backends.
+//! `audit_log`: append-only, hash-chained record of every write (in the register's database)
+//! and of every read of a personal record by someone other than its worker (the same table in
+//! the read log, `crate::db::read_log`). Triggers refuse UPDATE and DELETE on both backends.
 
 use sea_orm::entity::prelude::*;
 
