@@ -6,8 +6,9 @@
 //! array `[seq, at, actor, role, action, resource, resource_id, request_id]`, with the
 //! `worker_id` appended as a ninth element when the entry names one ([`entry_hash`]).
 //! `seq` is the primary key and is taken as `last + 1`, so two appends can never share a
-//! predecessor: on PostgreSQL appends are serialised with `pg_advisory_xact_lock`, on SQLite
-//! by the `BEGIN IMMEDIATE` write lock; a fork would also fail the primary key.
+//! predecessor: on PostgreSQL appends are serialised with `pg_advisory_xact_lock` (one key
+//! per chain: [`AUDIT_LOCK_KEY`], [`READ_LOG_LOCK_KEY`]), on SQLite by the `BEGIN IMMEDIATE`
+//! write lock of the chain's database file; a fork would also fail the primary key.
 //! Triggers (see the migration) refuse UPDATE, DELETE and TRUNCATE.
 //!
 //! Reads are chained apart from writes: [`record_read`], [`record_reads`] and
@@ -39,6 +40,11 @@ pub const GENESIS_HASH: &str = "000000000000000000000000000000000000000000000000
 
 /// Advisory-lock key that serialises audit appends on PostgreSQL.
 pub const AUDIT_LOCK_KEY: i64 = 0x5245_4749_5354_5259; // "REGISTRY"
+
+/// Advisory-lock key that serialises appends to the read log on PostgreSQL
+/// ([`crate::db::read_log`]): a lock of its own, so reads are recorded while a write of the
+/// register holds [`AUDIT_LOCK_KEY`] (an import, a run's publication).
+pub const READ_LOG_LOCK_KEY: i64 = 0x5245_4749_5354_5244; // "REGISTRD"
 
 /// What was done, by whom, to what.
 #[derive(Debug, Clone, Copy)]
@@ -169,20 +175,49 @@ impl<'a> From<&AuditEvent<'a>> for Fields<'a> {
 /// nothing on SQLite, where the `BEGIN IMMEDIATE` write lock already does it. The change
 /// feed numbers its events under the same lock (`crate::events`).
 pub async fn lock_appends(txn: &DatabaseTransaction) -> Result<(), DbErr> {
+    lock(txn, AUDIT_LOCK_KEY).await
+}
+
+/// Serialises appends to the read log until `txn` (a transaction on the read log) ends: the
+/// advisory lock [`READ_LOG_LOCK_KEY`] on PostgreSQL; nothing on SQLite.
+pub async fn lock_read_log(txn: &DatabaseTransaction) -> Result<(), DbErr> {
+    lock(txn, READ_LOG_LOCK_KEY).await
+}
+
+async fn lock(txn: &DatabaseTransaction, key: i64) -> Result<(), DbErr> {
     if txn.get_database_backend() == DbBackend::Postgres {
-        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({AUDIT_LOCK_KEY})"))
+        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({key})"))
             .await?;
     }
     Ok(())
 }
 
-/// Appends `entries` in order, chained onto the current head, with one lookup of the head
-/// and one multi-row insert; returns the last sequence number.
+/// Appends `entries` to the register's chain (see [`append_chained`]).
 pub(crate) async fn append_fields(
     txn: &DatabaseTransaction,
     entries: &[Fields<'_>],
 ) -> Result<i64, DbErr> {
-    lock_appends(txn).await?;
+    append_chained(txn, AUDIT_LOCK_KEY, entries).await
+}
+
+/// Appends `entries` to the read log's chain, `txn` being a transaction on the read log
+/// (see [`append_chained`]).
+pub(crate) async fn append_reads(
+    txn: &DatabaseTransaction,
+    entries: &[Fields<'_>],
+) -> Result<i64, DbErr> {
+    append_chained(txn, READ_LOG_LOCK_KEY, entries).await
+}
+
+/// Appends `entries` in order, under the advisory lock `key` on PostgreSQL, chained onto
+/// the current head, with one lookup of the head and one multi-row insert; returns the last
+/// sequence number.
+async fn append_chained(
+    txn: &DatabaseTransaction,
+    key: i64,
+    entries: &[Fields<'_>],
+) -> Result<i64, DbErr> {
+    lock(txn, key).await?;
     let last = audit_log::Entity::find()
         .filter(is_head())
         .all(txn)
@@ -274,7 +309,7 @@ pub async fn record_read(
         return Ok(());
     }
     let txn = begin_write(db).await?;
-    append(&txn, ev).await?;
+    append_reads(&txn, &[Fields::from(&ev)]).await?;
     txn.commit().await
 }
 
@@ -302,6 +337,6 @@ pub async fn record_reads<'a>(
     }
     let fields: Vec<Fields<'_>> = events.iter().map(Fields::from).collect();
     let txn = begin_write(db).await?;
-    append_fields(&txn, &fields).await?;
+    append_reads(&txn, &fields).await?;
     txn.commit().await
 }

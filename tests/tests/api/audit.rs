@@ -24,6 +24,7 @@ both_backends!(
     reads_and_writes_alternating_keep_each_chain_whole,
     the_read_log_is_verified_and_checkpointed_too,
     audited_reads_leave_the_register_unchanged,
+    reads_are_recorded_while_a_write_holds_the_register,
 );
 
 /// The register's chain (writes), in order.
@@ -583,4 +584,25 @@ async fn audited_reads_leave_the_register_unchanged(b: Backend) {
         assert_ne!(data_version().await, before, "a write is seen");
     }
     reader.close().await.unwrap();
+}
+
+/// A write of the register holding its lock (SQLite's write lock on the register's file,
+/// PostgreSQL's advisory lock of the register's chain), as a long import or a run's
+/// publication does, does not hold back audited reads: their entries go to the read log,
+/// under locks of its own.
+async fn reads_are_recorded_while_a_write_holds_the_register(b: Backend) {
+    let app = spawn_app(b).await;
+    let (w1, _) = app.worker_with_credential(1, "510104").await;
+    let reads = read_entries(&app).await.len();
+    let write = registry_api::db::begin_write(&app.state.db).await.unwrap();
+    registry_api::audit::lock_appends(&write).await.unwrap();
+    for path in [
+        format!("/api/v1/workers/{w1}"),
+        "/api/v1/workers".to_owned(),
+    ] {
+        let resp = app.get(&path, &app.admin("510000")).await;
+        assert_eq!(resp.status(), 200, "{path}: {:?}", resp.text().await);
+    }
+    assert_eq!(read_entries(&app).await.len(), reads + 2);
+    write.rollback().await.unwrap();
 }

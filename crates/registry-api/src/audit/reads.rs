@@ -7,7 +7,7 @@
 //! returns only once the transaction holding it has committed (or with the error that
 //! rolled it back, so the read fails as with [`super::record_read`]): no personal data
 //! leaves without its audit entry. The writer takes whatever is queued (up to
-//! [`MAX_BATCH`] entries), appends it with [`super::append_fields`] in queue order, each
+//! [`MAX_BATCH`] entries), appends it with [`super::append_reads`] in queue order, each
 //! entry with its own actor, role, action, resource, request id and worker, chained onto
 //! the head exactly as single appends are (same lock, same hash chain, one `at` per
 //! transaction, as [`super::record_reads`] does for a list), commits and answers every
@@ -20,7 +20,7 @@
 //! Not a task among the requests' nor a connection of their pool: every statement of a
 //! batch would otherwise wait its turn behind the requests that became ready meanwhile,
 //! while every reader waits for the batch. On SQLite a batch is two round trips
-//! ([`write_sqlite`]), elsewhere a [`begin_write`] transaction with [`append_fields`].
+//! ([`write_sqlite`]), elsewhere a [`begin_write`] transaction with [`append_reads`].
 //! Should the writer be gone, an entry is written directly, in a transaction of its own, as
 //! [`super::record_read`] does. On a SQLite file the writer's WAL checkpoints run on a
 //! connection of their own ([`WalCheckpointer`]), not inside the commits readers wait for.
@@ -38,7 +38,7 @@ use sea_orm::{
 };
 use tokio::sync::{mpsc, oneshot};
 
-use super::{AuditEvent, Fields, Party, append_fields, chain, is_head, is_own_read, record_read};
+use super::{AuditEvent, Fields, Party, append_reads, chain, is_head, is_own_read, record_read};
 use crate::db::entities::audit_log;
 use crate::db::wal_checkpointer::{NO_AUTOCHECKPOINT, RESTART_FRAMES, WalCheckpointer};
 use crate::db::{begin_write, is_transient};
@@ -206,7 +206,7 @@ enum Writer {
     /// with `COMMIT` ([`write_sqlite`]). With a [`WalCheckpointer`] (a file database), the
     /// connection's automatic checkpoints are off and the checkpointer runs them instead.
     Sqlite(SqliteConnection, Option<WalCheckpointer>),
-    /// Through sea-orm, in a [`begin_write`] transaction with [`append_fields`]: a pool of
+    /// Through sea-orm, in a [`begin_write`] transaction with [`append_reads`]: a pool of
     /// one connection of its own on PostgreSQL, or the shared pool (an in-memory SQLite
     /// database, or when no connection of its own could be opened).
     Orm(DatabaseConnection),
@@ -292,7 +292,7 @@ impl Writer {
             }
             Writer::Orm(db) => {
                 let txn = begin_write(db).await?;
-                append_fields(&txn, &fields).await?;
+                append_reads(&txn, &fields).await?;
                 txn.commit().await
             }
         }
@@ -340,7 +340,7 @@ static BEGIN_AND_HEAD: LazyLock<String> = LazyLock::new(|| {
 });
 
 /// One batch on SQLite in two round trips: the write lock and the head, then the rows
-/// chained onto it ([`chain`], as [`append_fields`] does) with the commit. On any error
+/// chained onto it ([`chain`], as [`append_reads`] does) with the commit. On any error
 /// the transaction is rolled back (a failed `ROLLBACK` outside a transaction is harmless).
 async fn write_sqlite(conn: &mut SqliteConnection, entries: &[Fields<'_>]) -> Result<(), DbErr> {
     let result = async {

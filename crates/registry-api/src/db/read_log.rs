@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 use sea_orm::sea_query::Index;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Schema};
 
-use crate::audit::lock_appends;
+use crate::audit::lock_read_log;
 use crate::config::Config;
 use crate::db::begin_write;
 use crate::db::entities::audit_log;
@@ -87,7 +87,7 @@ pub async fn ensure_schema(db: &DatabaseConnection) -> Result<(), DbErr> {
     let backend = db.get_database_backend();
     let txn = begin_write(db).await?;
     // Two processes starting at once on PostgreSQL would otherwise race on the catalog.
-    lock_appends(&txn).await?;
+    lock_read_log(&txn).await?;
     if backend == DbBackend::Postgres {
         txn.execute_unprepared(&format!("CREATE SCHEMA IF NOT EXISTS {PG_SCHEMA}"))
             .await?;
