@@ -138,51 +138,41 @@ pub async fn check_checkpoint(
     })
 }
 
-/// Both chains of a deployment, each verified: the register's and the read log's.
-struct Chains {
-    register: ChainReport,
-    reads: ChainReport,
-}
-
-impl Chains {
-    async fn verify(
-        register: &DatabaseConnection,
-        reads: &DatabaseConnection,
-    ) -> Result<Self, DbErr> {
-        Ok(Self {
-            register: verify_chain(register).await?,
-            reads: verify_chain(reads).await?,
-        })
-    }
-
-    /// Writes the first broken entry of either chain (the register's first) and returns
-    /// false, or returns true when both are intact.
-    fn report_broken(&self, out: &mut dyn Write) -> std::io::Result<bool> {
-        for (chain, report) in [("", &self.register), (" of the read log", &self.reads)] {
-            if let ChainReport::Broken { seq, problem } = report {
-                writeln!(out, "BROKEN at seq {seq}{chain}: {problem}")?;
-                return Ok(false);
-            }
-        }
-        Ok(true)
-    }
-}
-
-/// `(count, head seq, head hash)` of an intact chain.
-fn intact(report: &ChainReport) -> Option<(i64, i64, &str)> {
+/// An intact chain's entry count and head; `None` after writing where a broken one breaks
+/// (`of` names the chain in the report, empty for the register's) and, for `audit
+/// checkpoint`, that none was taken.
+fn intact(
+    report: ChainReport,
+    of: &str,
+    cmd: &AuditCommand,
+    out: &mut dyn Write,
+) -> std::io::Result<Option<(i64, ChainHead)>> {
     match report {
         ChainReport::Intact {
             count,
             head_seq,
             head_hash,
-        } => Some((*count, *head_seq, head_hash)),
-        ChainReport::Broken { .. } => None,
+        } => Ok(Some((
+            count,
+            ChainHead {
+                seq: head_seq,
+                head: head_hash,
+            },
+        ))),
+        ChainReport::Broken { seq, problem } => {
+            writeln!(out, "BROKEN at seq {seq}{of}: {problem}")?;
+            if matches!(cmd, AuditCommand::Checkpoint) {
+                writeln!(out, "no checkpoint taken: the chain is broken")?;
+            }
+            Ok(None)
+        }
     }
 }
 
-/// Runs an `audit` subcommand over the register's chain and the read log's (created empty
-/// if the deployment has none yet; an existing one is only read), writing its report to `out`. `Ok(true)` when everything
-/// checks out (exit 0), `Ok(false)` when a chain or the checkpoint is broken (exit 1).
+/// Runs an `audit` subcommand over the register's chain and then the read log's (created
+/// empty if the deployment has none yet; an existing one is only read), writing its report
+/// to `out`. `Ok(true)` when everything checks out (exit 0), `Ok(false)` when a chain or the
+/// checkpoint is broken (exit 1).
 pub async fn run(config: &Config, cmd: &AuditCommand, out: &mut dyn Write) -> anyhow::Result<bool> {
     use anyhow::Context;
     let db = crate::db::connect(config)
@@ -196,15 +186,11 @@ pub async fn run(config: &Config, cmd: &AuditCommand, out: &mut dyn Write) -> an
             .await
             .context("cannot prepare the read log")?;
     }
-    let chains = Chains::verify(&db, &reads).await?;
-    if !chains.report_broken(out)? {
-        if matches!(cmd, AuditCommand::Checkpoint) {
-            writeln!(out, "no checkpoint taken: the chain is broken")?;
-        }
+    let Some((count, head)) = intact(verify_chain(&db).await?, "", cmd, out)? else {
         return Ok(false);
-    }
-    let (Some((count, head_seq, head_hash)), Some((reads_count, reads_seq, reads_head))) =
-        (intact(&chains.register), intact(&chains.reads))
+    };
+    let Some((reads_count, reads_head)) =
+        intact(verify_chain(&reads).await?, " of the read log", cmd, out)?
     else {
         return Ok(false);
     };
@@ -212,12 +198,9 @@ pub async fn run(config: &Config, cmd: &AuditCommand, out: &mut dyn Write) -> an
         AuditCommand::Checkpoint => {
             let at = now_utc().replace_nanosecond(0).context("clock")?;
             let line = Checkpoint {
-                seq: head_seq,
-                head: head_hash.to_owned(),
-                reads: Some(ChainHead {
-                    seq: reads_seq,
-                    head: reads_head.to_owned(),
-                }),
+                seq: head.seq,
+                head: head.head,
+                reads: Some(reads_head),
                 at,
             }
             .sign(&config.audit_key)?;
@@ -248,8 +231,9 @@ pub async fn run(config: &Config, cmd: &AuditCommand, out: &mut dyn Write) -> an
             }
             write!(
                 out,
-                "OK: {count} entries, head seq {head_seq} hash {head_hash}; \
-                 read log: {reads_count} entries, head seq {reads_seq} hash {reads_head}"
+                "OK: {count} entries, head seq {} hash {}; \
+                 read log: {reads_count} entries, head seq {} hash {}",
+                head.seq, head.head, reads_head.seq, reads_head.head
             )?;
             if let Some(cp) = &cp {
                 write!(out, "; checkpoint at seq {} matches", cp.seq)?;
