@@ -4,7 +4,8 @@
 # wrk -t2 -c32 -d$DUR --latency on
 #   MODE=own   GET /api/v1/me/allowance as 2,000 workers (their JWTs; no audit entry), or
 #   MODE=admin GET /api/v1/workers/{id}/allowance with an admin key (each read audited),
-# and prints requests/s, p50, p99, the server's CPU ticks during the round and its peak RSS.
+# and prints requests/s, p50, p99, the server's CPU ticks during the round, its peak RSS and
+# its RSS at the end, split into anonymous memory and mapped file pages.
 # PERF=1 also records the server with perf (-F 999 -g, 5 s from 3 s into the round) into
 # /tmp/perf-$MODE.data.
 #
@@ -44,3 +45,6 @@ wrk -t2 -c32 -d"$DUR" --latency -s "$BENCH_DIR/allowance.lua" "$BASE" | grep -E 
 echo "server CPU during the round: $(( ($(bench_cpu) - CPU0) * 1000 / $(getconf CLK_TCK) )) ms"
 if [ -n "$PERF_PID" ]; then wait "$PERF_PID" || true; fi
 echo "server peak RSS: $(grep VmHWM /proc/$PID/status)"
+# Of the RSS now: the process's own memory (RssAnon) and mapped file pages (RssFile: the
+# readers' memory map of the register, BENCHMARKS.md session 13, and the binary).
+echo "server RSS now: $(grep -E 'RssAnon|RssFile' /proc/$PID/status | tr -s ' \t' ' ' | tr '\n' ' ')"

@@ -29,9 +29,11 @@ pub struct Cli {
     #[arg(long, global = true, env = "REGISTRY_DB_LOCK_TIMEOUT_MS")]
     pub db_lock_timeout_ms: Option<u64>,
 
-    /// SQLite only: read the database file through a memory map of at most this many MiB
-    /// (default 0: off). Faster reads of a register larger than the page caches, slower
-    /// commits while the file grows (BENCHMARKS.md); mapped pages count in the process's RSS.
+    /// SQLite only: the connections that read single workers (decisions, ladders) read the
+    /// database file through a memory map of at most this many MiB (default 1024; 0: off).
+    /// Faster reads of a register larger than the page caches (BENCHMARKS.md, session 13);
+    /// the mapped pages those connections touch count in the process's RSS, once per
+    /// connection, though they are the OS's page cache. No other connection maps the file.
     #[arg(long, global = true, env = "REGISTRY_SQLITE_MMAP_MIB")]
     pub sqlite_mmap_mib: Option<u64>,
 

@@ -32,6 +32,9 @@ pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
 pub const MAX_LOCK_TIMEOUT_MS: u64 = 600_000;
 /// Largest SQLite memory map, in MiB (`REGISTRY_SQLITE_MMAP_MIB`).
 pub const MAX_SQLITE_MMAP_MIB: u64 = 65_536;
+/// The single-worker readers' memory map unless configured, in MiB (BENCHMARKS.md,
+/// session 13).
+pub const DEFAULT_SQLITE_MMAP_MIB: u64 = 1024;
 /// Shortest accepted HS256 secret.
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
 
@@ -178,7 +181,9 @@ pub struct Config {
     /// How long a statement waits for a lock before failing (then a 503 with `Retry-After`):
     /// SQLite's `busy_timeout`, PostgreSQL's `lock_timeout`.
     pub lock_timeout: Duration,
-    /// SQLite's `mmap_size` in bytes (0: off, the default; `REGISTRY_SQLITE_MMAP_MIB`).
+    /// SQLite's `mmap_size`, in bytes, of the connections the single-worker readers read
+    /// the register through (`crate::db::connect_readers`; `REGISTRY_SQLITE_MMAP_MIB`,
+    /// default [`DEFAULT_SQLITE_MMAP_MIB`]; 0: off). No other connection maps the file.
     pub sqlite_mmap_bytes: u64,
     /// How long an API key found by a lookup is trusted without another one, so also how
     /// long a revoked key may still work (`REGISTRY_API_KEY_CACHE_MS`; zero: no cache).
@@ -206,13 +211,14 @@ impl Config {
             jwt,
             rate_limits: crate::rate_limit::RateLimits::default(),
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
-            sqlite_mmap_bytes: 0,
+            sqlite_mmap_bytes: DEFAULT_SQLITE_MMAP_MIB * 1024 * 1024,
             api_key_cache: crate::auth::key_cache::DEFAULT_TTL,
         })
     }
 
-    /// Sets SQLite's memory map from `--sqlite-mmap-mib` / `REGISTRY_SQLITE_MMAP_MIB`
-    /// (`None` or 0: off); at most [`MAX_SQLITE_MMAP_MIB`].
+    /// Sets the single-worker readers' SQLite memory map from `--sqlite-mmap-mib` /
+    /// `REGISTRY_SQLITE_MMAP_MIB` (`None` keeps [`DEFAULT_SQLITE_MMAP_MIB`]; 0: off); at
+    /// most [`MAX_SQLITE_MMAP_MIB`].
     pub fn with_sqlite_mmap_mib(mut self, mib: Option<u64>) -> Result<Self, ConfigError> {
         if let Some(mib) = mib {
             if mib > MAX_SQLITE_MMAP_MIB {
@@ -313,7 +319,7 @@ impl Config {
             audit_key,
             rate_limits: crate::rate_limit::RateLimits::default(),
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
-            sqlite_mmap_bytes: 0,
+            sqlite_mmap_bytes: DEFAULT_SQLITE_MMAP_MIB * 1024 * 1024,
             api_key_cache: crate::auth::key_cache::DEFAULT_TTL,
         })
     }
@@ -422,13 +428,15 @@ mod tests {
     }
 
     #[test]
-    fn sqlite_mmap_is_off_unless_set_and_bounded() {
+    fn sqlite_mmap_is_a_gib_unless_set_and_bounded() {
         let c = in_memory();
-        assert_eq!(c.sqlite_mmap_bytes, 0);
+        assert_eq!(c.sqlite_mmap_bytes, 1024 * 1024 * 1024);
         let c = c.with_sqlite_mmap_mib(None).unwrap();
-        assert_eq!(c.sqlite_mmap_bytes, 0);
+        assert_eq!(c.sqlite_mmap_bytes, 1024 * 1024 * 1024);
         let on = c.clone().with_sqlite_mmap_mib(Some(512)).unwrap();
         assert_eq!(on.sqlite_mmap_bytes, 512 * 1024 * 1024);
+        let off = c.clone().with_sqlite_mmap_mib(Some(0)).unwrap();
+        assert_eq!(off.sqlite_mmap_bytes, 0);
         assert!(
             c.with_sqlite_mmap_mib(Some(MAX_SQLITE_MMAP_MIB + 1))
                 .is_err()

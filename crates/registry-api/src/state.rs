@@ -12,7 +12,7 @@ use crate::auth::key_cache::KeyCache;
 use crate::config::{Config, DatabaseUrl};
 use crate::crypto::PiiCipher;
 use crate::db::read_log;
-use crate::decisions::worker_reads::WorkerReads;
+use crate::decisions::worker_reads::{READERS, WorkerReads};
 use crate::metrics::Metrics;
 use crate::policies::cache::PolicyCache;
 use crate::rate_limit::Limiters;
@@ -53,8 +53,14 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
-    /// State over existing pools of the register and of its read log.
-    pub fn new(config: &Config, db: DatabaseConnection, read_log: DatabaseConnection) -> Self {
+    /// State over existing pools: of the register, of its read log, and the one the
+    /// single-worker readers read the register through (`crate::db::connect_readers`).
+    pub fn new(
+        config: &Config,
+        db: DatabaseConnection,
+        read_log: DatabaseConnection,
+        readers: DatabaseConnection,
+    ) -> Self {
         Self {
             reads: Arc::new(ReadAudit::new(
                 read_log.clone(),
@@ -62,7 +68,7 @@ impl AppState {
             )),
             read_log,
             policies: Arc::new(PolicyCache::default()),
-            worker_reads: Arc::new(WorkerReads::new(db.clone())),
+            worker_reads: Arc::new(WorkerReads::new(readers)),
             db,
             pii: Arc::new(PiiCipher::new(&config.data_key)),
             jwt: Arc::new(JwtVerifier::new(&config.jwt)),
@@ -83,11 +89,19 @@ impl AppState {
             crate::db::migrate_pool(&db).await?;
             let read_log = read_log::connect(config).await?;
             read_log::ensure_schema(&read_log).await?;
-            return Ok(Self::new(config, db, read_log));
+            return Ok(Self::new(config, db.clone(), read_log, db));
         }
         crate::db::migrate(config).await?;
         let db = crate::db::connect(config).await?;
         let read_log = read_log::connect(config).await?;
-        Ok(Self::new(config, db, read_log))
+        let readers = crate::db::connect_readers(config, &db, READERS as u32).await?;
+        Ok(Self::new(config, db, read_log, readers))
+    }
+
+    /// Closes every pool (the register's, the readers', the read log's).
+    pub async fn close(&self) -> Result<(), DbErr> {
+        self.worker_reads.pool().clone().close().await?;
+        self.read_log.clone().close().await?;
+        self.db.clone().close().await
     }
 }

@@ -173,8 +173,7 @@ impl TestApp {
             let _ = tx.send(());
             let _ = handle.await;
         }
-        self.state.db.clone().close().await.ok();
-        self.state.read_log.clone().close().await.ok();
+        self.state.close().await.ok();
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -47,6 +47,13 @@ use crate::db::{begin_write, is_transient};
 /// backends' parameter limits).
 pub const MAX_BATCH: usize = 512;
 
+/// The SQLite writer's page cache, in KiB (negative means KiB to SQLite): SQLite's default
+/// 2 MiB, not the pools' 16 MiB. Appending needs few pages (the right edges of the table and
+/// of its indexes), and every commit scans the whole cache's hash table
+/// (`pcache1TruncateUnsafe`), which took 2 % of an audited round's CPU with 16 MiB
+/// (BENCHMARKS.md, session 13).
+const WRITER_CACHE_KIB: &str = "-2048";
+
 /// An entry with its own copies of the fields, to cross to the writer task.
 #[derive(Debug)]
 struct Entry {
@@ -250,7 +257,9 @@ impl Writer {
         }
         let own = match shared.get_database_backend() {
             DbBackend::Sqlite => {
-                let opts = shared.get_sqlite_connection_pool().connect_options();
+                let opts = (*shared.get_sqlite_connection_pool().connect_options())
+                    .clone()
+                    .pragma("cache_size", WRITER_CACHE_KIB);
                 match SqliteConnection::connect_with(&opts).await {
                     Ok(conn) => Ok(Writer::sqlite(conn, &opts, checkpoints).await),
                     Err(e) => Err(e),

@@ -1,11 +1,14 @@
 //! Database access: connecting, write transactions, and what storage errors mean to a client.
 //!
 //! - [`connect`] builds the pool. SQLite gets WAL, `busy_timeout`, `foreign_keys=ON` and
-//!   `synchronous=NORMAL`, a 16 MiB page cache and (opt-in) a memory map on every connection;
+//!   `synchronous=NORMAL` and a 16 MiB page cache on every connection;
 //!   PostgreSQL gets a bounded pool, a `lock_timeout` on every connection, and a ping only
 //!   for connections idle ≥ 30 s. Both timeouts are `Config::lock_timeout`
 //!   (`REGISTRY_DB_LOCK_TIMEOUT_MS`), so a lock held elsewhere fails fast instead of queueing
 //!   requests behind it.
+//! - [`connect_readers`] builds the pool of the single-worker readers
+//!   (`crate::decisions::worker_reads`): on a SQLite file a few connections of their own that
+//!   read the file through a memory map.
 //! - [`begin_write`] starts every write transaction: `BEGIN IMMEDIATE` on SQLite (the write
 //!   lock is taken up front, so a read-then-write cannot fail half-way with a busy snapshot),
 //!   a plain `BEGIN` on PostgreSQL.
@@ -76,6 +79,8 @@ const PG_PING_AFTER_IDLE: Duration = Duration::from_secs(30);
 enum Store {
     /// The register (and its audit chain of writes).
     Register,
+    /// The register, read through a memory map (SQLite): the single-worker readers.
+    RegisterMapped,
     /// The audit chain of reads ([`read_log`]).
     ReadLog,
 }
@@ -83,6 +88,32 @@ enum Store {
 /// Opens the pool for `config.database`.
 pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbErr> {
     open(config, Store::Register).await
+}
+
+/// The pool the single-worker readers (`crate::decisions::worker_reads`) read the register
+/// through. On a SQLite file: `connections` connections of their own that read the file
+/// through a memory map of [`Config::sqlite_mmap_bytes`]; a reader then takes the pages it
+/// visits straight from the OS's page cache instead of copying each into its own cache with
+/// a `pread` (audited decisions +10–28 %, BENCHMARKS.md session 13). The map is kept off
+/// the other connections: runs and writes were slower with it, and every connection maps
+/// the file for itself (the mapped pages it touched count in the process's RSS, once per
+/// map, though they are the OS's page cache and not memory of the process). In memory and
+/// on PostgreSQL: `db` itself.
+pub async fn connect_readers(
+    config: &Config,
+    db: &DatabaseConnection,
+    connections: u32,
+) -> Result<DatabaseConnection, DbErr> {
+    match &config.database {
+        DatabaseUrl::Sqlite { path: Some(_), .. } => {
+            let readers = Config {
+                max_connections: connections,
+                ..config.clone()
+            };
+            open(&readers, Store::RegisterMapped).await
+        }
+        _ => Ok(db.clone()),
+    }
 }
 
 /// Opens the pool of `store` in `config.database`.
@@ -106,9 +137,8 @@ async fn open(config: &Config, store: Store) -> Result<DatabaseConnection, DbErr
                     // allowance run reads a whole region through one connection and re-reads
                     // index pages; with the default cache it re-reads them from the OS.
                     .pragma("cache_size", SQLITE_CACHE_KIB);
-                if config.sqlite_mmap_bytes > 0 {
-                    // Opt-in (`REGISTRY_SQLITE_MMAP_MIB`): pages read through a memory map
-                    // instead of `pread` into each connection's cache (BENCHMARKS.md).
+                if store == Store::RegisterMapped {
+                    // See `connect_readers`.
                     opts = opts.pragma("mmap_size", config.sqlite_mmap_bytes.to_string());
                 }
             }
@@ -263,10 +293,10 @@ mod tests {
         row.try_get_by_index(0).unwrap()
     }
 
-    /// Every pooled SQLite connection gets the page cache, and the memory map only when
-    /// configured.
+    /// Every pooled SQLite connection gets the page cache; only the single-worker readers'
+    /// connections get the memory map, of a GiB unless configured (0: none).
     #[tokio::test]
-    async fn sqlite_connections_get_the_cache_and_the_configured_map() {
+    async fn sqlite_connections_get_the_cache_and_only_readers_the_map() {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("r.db").display());
         let config = Config::new(
@@ -278,11 +308,50 @@ mod tests {
         let db = connect(&config).await.unwrap();
         assert_eq!(pragma(&db, "mmap_size").await, 0);
         assert_eq!(pragma(&db, "cache_size").await, -16384);
+        let readers = connect_readers(&config, &db, 2).await.unwrap();
+        assert_eq!(pragma(&readers, "mmap_size").await, 1024 * 1024 * 1024);
+        assert_eq!(pragma(&readers, "cache_size").await, -16384);
+        assert_eq!(
+            readers
+                .get_sqlite_connection_pool()
+                .options()
+                .get_max_connections(),
+            2
+        );
+        readers.close().await.unwrap();
+        for (mib, bytes) in [(64, 64 * 1024 * 1024), (0, 0)] {
+            let c = config.clone().with_sqlite_mmap_mib(Some(mib)).unwrap();
+            let readers = connect_readers(&c, &db, 2).await.unwrap();
+            assert_eq!(pragma(&readers, "mmap_size").await, bytes);
+            readers.close().await.unwrap();
+        }
         db.close().await.unwrap();
-        let db = connect(&config.with_sqlite_mmap_mib(Some(64)).unwrap())
+    }
+
+    /// An in-memory register has one connection: the readers read through it.
+    #[tokio::test]
+    async fn in_memory_readers_share_the_one_connection() {
+        let config = Config::new(
+            "sqlite::memory:",
+            DataKey::generate().unwrap(),
+            JwtConfig::with_secret(vec![0; 32]),
+        )
+        .unwrap();
+        let db = connect(&config).await.unwrap();
+        migrate_pool(&db).await.unwrap();
+        let readers = connect_readers(&config, &db, 2).await.unwrap();
+        let tables = |c: DatabaseConnection| async move {
+            c.query_one_raw(Statement::from_string(
+                DbBackend::Sqlite,
+                "SELECT count(*) FROM sqlite_master WHERE name = 'workers'",
+            ))
             .await
-            .unwrap();
-        assert_eq!(pragma(&db, "mmap_size").await, 64 * 1024 * 1024);
+            .unwrap()
+            .unwrap()
+            .try_get_by_index::<i64>(0)
+            .unwrap()
+        };
+        assert_eq!(tables(readers).await, 1);
         db.close().await.unwrap();
     }
 }

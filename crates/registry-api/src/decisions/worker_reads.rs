@@ -49,12 +49,17 @@ pub struct WorkerReads {
 }
 
 impl WorkerReads {
-    /// A reader over `db`.
+    /// A reader over `db` (`crate::db::connect_readers`).
     pub fn new(db: DatabaseConnection) -> Self {
         Self {
             db,
             queue: OnceLock::new(),
         }
+    }
+
+    /// The pool it reads through.
+    pub fn pool(&self) -> &DatabaseConnection {
+        &self.db
     }
 
     /// The worker `id` with its rows, read with the other requests waiting meanwhile;
