@@ -25,6 +25,7 @@ both_backends!(
     the_read_log_is_verified_and_checkpointed_too,
     audited_reads_leave_the_register_unchanged,
     reads_are_recorded_while_a_write_holds_the_register,
+    single_and_listed_reads_share_one_gapless_read_log,
 );
 
 /// The register's chain (writes), in order.
@@ -605,4 +606,39 @@ async fn reads_are_recorded_while_a_write_holds_the_register(b: Backend) {
     }
     assert_eq!(read_entries(&app).await.len(), reads + 2);
     write.rollback().await.unwrap();
+}
+
+/// The read-audit writer chains a batch onto the head its last batch left, in one round
+/// trip; a listed page's entries are appended through the pool in between. Every read still
+/// answers 200 and lands once, in order, in one gapless chain that verifies: the writer's
+/// stale head fails on the primary key and the batch is chained onto the real head.
+async fn single_and_listed_reads_share_one_gapless_read_log(b: Backend) {
+    let app = spawn_app(b).await;
+    let (w1, _) = app.worker_with_credential(1, "510104").await;
+    let (w2, _) = app.worker_with_credential(2, "510104").await;
+    let single = format!("/api/v1/workers/{w1}/allowance?month=2026-03");
+    let before = read_entries(&app).await.len();
+    let mut expected = Vec::new();
+    for _ in 0..3 {
+        for path in [&single, &single] {
+            let resp = app.get(path, &app.admin("510000")).await;
+            assert_eq!(resp.status(), 200, "{:?}", resp.text().await);
+            expected.push(("get_worker_allowance", w1.clone()));
+        }
+        let resp = app.get("/api/v1/workers", &app.admin("510000")).await;
+        assert_eq!(resp.status(), 200, "{:?}", resp.text().await);
+        let mut listed = vec![w1.clone(), w2.clone()];
+        listed.sort();
+        expected.extend(listed.into_iter().map(|id| ("list_workers", id)));
+    }
+    let reads = read_entries(&app).await;
+    let made: Vec<(&str, String)> = reads[before..]
+        .iter()
+        .map(|e| (e.action.as_str(), e.resource_id.clone()))
+        .collect();
+    assert_eq!(made, expected);
+    let seqs: Vec<i64> = reads.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, (1..=reads.len() as i64).collect::<Vec<_>>());
+    let (ok, out) = run(&app, verify(None)).await;
+    assert!(ok, "{out}");
 }

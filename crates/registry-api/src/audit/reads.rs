@@ -33,8 +33,8 @@ use sea_orm::sqlx::postgres::PgPoolOptions;
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sea_orm::sqlx::{self, AssertSqlSafe, Connection, Row};
 use sea_orm::{
-    DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
-    RuntimeErr, SqlxPostgresConnector,
+    ActiveValue, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    QueryTrait, RuntimeErr, SqlxPostgresConnector,
 };
 use tokio::sync::{mpsc, oneshot};
 
@@ -51,7 +51,10 @@ pub const MAX_BATCH: usize = 512;
 /// 2 MiB, not the pools' 16 MiB. Appending needs few pages (the right edges of the table and
 /// of its indexes), and every commit scans the whole cache's hash table
 /// (`pcache1TruncateUnsafe`), which took 2 % of an audited round's CPU with 16 MiB
-/// (BENCHMARKS.md, session 13).
+/// (BENCHMARKS.md, session 13). The connection also keeps its temporary files in memory
+/// (`temp_store=MEMORY`): a batch's insert inside its transaction keeps a statement journal
+/// of the pages it changes, which SQLite moves to a temporary file (open, write, close,
+/// unlink) once it outgrows 64 KiB, about 16 entries.
 const WRITER_CACHE_KIB: &str = "-2048";
 
 /// An entry with its own copies of the fields, to cross to the writer task.
@@ -208,11 +211,16 @@ impl ReadAudit {
 
 /// Where the writer writes.
 enum Writer {
-    /// SQLite: a connection of its own, held for good (no pool, no ping on release); a
-    /// batch is two round trips, `BEGIN IMMEDIATE` with the head lookup, then the insert
-    /// with `COMMIT` ([`write_sqlite`]). With a [`WalCheckpointer`] (a file database), the
-    /// connection's automatic checkpoints are off and the checkpointer runs them instead.
-    Sqlite(SqliteConnection, Option<WalCheckpointer>),
+    /// SQLite: a connection of its own, held for good (no pool, no ping on release),
+    /// and the head its last batch left; a batch is one round trip onto that head, or two
+    /// when it is unknown or another connection has appended since ([`write_sqlite`]). With
+    /// a [`WalCheckpointer`] (a file database), the connection's automatic checkpoints are
+    /// off and the checkpointer runs them instead.
+    Sqlite {
+        conn: SqliteConnection,
+        checkpointer: Option<WalCheckpointer>,
+        head: Option<Head>,
+    },
     /// Through sea-orm, in a [`begin_write`] transaction with [`append_reads`]: a pool of
     /// one connection of its own on PostgreSQL, or the shared pool (an in-memory SQLite
     /// database, or when no connection of its own could be opened).
@@ -242,7 +250,11 @@ impl Writer {
                 None
             }
         };
-        Writer::Sqlite(conn, checkpointer)
+        Writer::Sqlite {
+            conn,
+            checkpointer,
+            head: None,
+        }
     }
 
     /// A connection of its own with the options of `shared`'s connections: sharing the
@@ -259,7 +271,8 @@ impl Writer {
             DbBackend::Sqlite => {
                 let opts = (*shared.get_sqlite_connection_pool().connect_options())
                     .clone()
-                    .pragma("cache_size", WRITER_CACHE_KIB);
+                    .pragma("cache_size", WRITER_CACHE_KIB)
+                    .pragma("temp_store", "MEMORY");
                 match SqliteConnection::connect_with(&opts).await {
                     Ok(conn) => Ok(Writer::sqlite(conn, &opts, checkpoints).await),
                     Err(e) => Err(e),
@@ -284,7 +297,12 @@ impl Writer {
     /// After a batch was answered: the checkpointer's turn to restart the WAL (see
     /// [`WalCheckpointer::between_batches`]).
     async fn between_batches(&mut self) {
-        if let Writer::Sqlite(conn, Some(checkpointer)) = self {
+        if let Writer::Sqlite {
+            conn,
+            checkpointer: Some(checkpointer),
+            ..
+        } = self
+        {
             checkpointer.between_batches(conn).await;
         }
     }
@@ -292,8 +310,12 @@ impl Writer {
     async fn write(&mut self, jobs: &[Job]) -> Result<(), DbErr> {
         let fields: Vec<Fields<'_>> = jobs.iter().map(|j| j.entry.fields()).collect();
         match self {
-            Writer::Sqlite(conn, checkpointer) => {
-                write_sqlite(conn, &fields).await?;
+            Writer::Sqlite {
+                conn,
+                checkpointer,
+                head,
+            } => {
+                write_sqlite(conn, head, &fields).await?;
                 if let Some(c) = checkpointer {
                     c.wrote(fields.len());
                 }
@@ -326,7 +348,7 @@ async fn run(
         writer.between_batches().await;
     }
     match writer {
-        Writer::Sqlite(conn, _) => conn.close().await.ok(),
+        Writer::Sqlite { conn, .. } => conn.close().await.ok(),
         Writer::Orm(db) if separate => db.close().await.ok(),
         Writer::Orm(_) => None,
     };
@@ -348,41 +370,95 @@ static BEGIN_AND_HEAD: LazyLock<String> = LazyLock::new(|| {
     format!("BEGIN IMMEDIATE;\n{head}")
 });
 
-/// One batch on SQLite in two round trips: the write lock and the head, then the rows
-/// chained onto it ([`chain`], as [`append_reads`] does) with the commit. On any error
-/// the transaction is rolled back (a failed `ROLLBACK` outside a transaction is harmless).
-async fn write_sqlite(conn: &mut SqliteConnection, entries: &[Fields<'_>]) -> Result<(), DbErr> {
+/// A chain's last entry: its `seq` and `hash`.
+type Head = (i64, String);
+
+/// One batch on SQLite, chained onto `head` (the head the writer's last batch left, if
+/// known), which it then holds the batch's last entry.
+///
+/// With a known head, one round trip: `BEGIN IMMEDIATE`, the rows chained onto it (as
+/// [`append_reads`] does, see [`chain`]) and `COMMIT`, as one text. Should another
+/// connection have appended since (the entries of a listed page, a direct write), the first
+/// row's `seq` is taken: the insert fails on the primary key, changes nothing, and the
+/// batch is written as with an unknown head. That is two round trips: the write lock and
+/// the head, then the rows with the commit. On any error the transaction is rolled back (a
+/// failed `ROLLBACK` outside a transaction is harmless) and the head is forgotten.
+async fn write_sqlite(
+    conn: &mut SqliteConnection,
+    head: &mut Option<Head>,
+    entries: &[Fields<'_>],
+) -> Result<(), DbErr> {
+    if let Some(known) = head.take() {
+        match insert_onto(conn, Some(known), entries, "BEGIN IMMEDIATE;\n").await {
+            Ok(last) => {
+                *head = Some(last);
+                return Ok(());
+            }
+            Err(e) => {
+                let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+                let appended_meanwhile = e
+                    .as_database_error()
+                    .is_some_and(|d| d.kind() == sqlx::error::ErrorKind::UniqueViolation);
+                if !appended_meanwhile {
+                    return Err(sqlx_err(e));
+                }
+            }
+        }
+    }
     let result = async {
-        let head = sqlx::query(BEGIN_AND_HEAD.as_str())
+        let rows = sqlx::query(BEGIN_AND_HEAD.as_str())
             .fetch_all(&mut *conn)
-            .await
-            .map_err(sqlx_err)?;
-        let head = match head.first() {
+            .await?;
+        let current = match rows.first() {
             Some(row) => Some((
-                row.try_get::<i64, _>("seq").map_err(sqlx_err)?,
-                row.try_get::<String, _>("hash").map_err(sqlx_err)?,
+                row.try_get::<i64, _>("seq")?,
+                row.try_get::<String, _>("hash")?,
             )),
             None => None,
         };
-        let (_, rows) = chain(head, entries)?;
-        let (sql, values) = audit_log::Entity::insert_many(rows)
-            .into_query()
-            .build(SqliteQueryBuilder);
-        let sql = format!("{sql};\nCOMMIT");
-        let mut query = sqlx::query(AssertSqlSafe(sql));
-        for v in values.0 {
-            query = match v {
-                Value::BigInt(Some(n)) => query.bind(n),
-                Value::String(s) => query.bind(s),
-                other => return Err(DbErr::Custom(format!("unexpected audit value {other:?}"))),
-            };
-        }
-        query.execute(&mut *conn).await.map_err(sqlx_err)?;
-        Ok(())
+        insert_onto(conn, current, entries, "").await
     }
     .await;
-    if result.is_err() {
-        let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+    match result {
+        Ok(last) => {
+            *head = Some(last);
+            Ok(())
+        }
+        Err(e) => {
+            let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+            Err(sqlx_err(e))
+        }
     }
-    result
+}
+
+/// Sends `begin`, the insert of `entries` chained onto `head` and `COMMIT` as one text;
+/// the batch's last entry.
+async fn insert_onto(
+    conn: &mut SqliteConnection,
+    head: Option<Head>,
+    entries: &[Fields<'_>],
+    begin: &str,
+) -> Result<Head, sqlx::Error> {
+    let custom = |e: DbErr| sqlx::Error::Protocol(e.to_string());
+    let (seq, rows) = chain(head, entries).map_err(custom)?;
+    let Some(ActiveValue::Set(hash)) = rows.last().map(|r| r.hash.clone()) else {
+        return Err(custom(DbErr::Custom("an empty audit batch".into())));
+    };
+    let (sql, values) = audit_log::Entity::insert_many(rows)
+        .into_query()
+        .build(SqliteQueryBuilder);
+    let mut query = sqlx::query(AssertSqlSafe(format!("{begin}{sql};\nCOMMIT")));
+    for v in values.0 {
+        query = match v {
+            Value::BigInt(Some(n)) => query.bind(n),
+            Value::String(s) => query.bind(s),
+            other => {
+                return Err(custom(DbErr::Custom(format!(
+                    "unexpected audit value {other:?}"
+                ))));
+            }
+        };
+    }
+    query.execute(&mut *conn).await?;
+    Ok((seq, hash))
 }
