@@ -74,22 +74,18 @@ pub fn merge(
     let mut next = bounds;
     let mut items = Vec::with_capacity(limit);
     while items.len() < limit {
-        let take_register = match (register.peek(), reads.peek()) {
-            (None, None) => break,
-            (Some(_), None) => true,
-            (None, Some(_)) => false,
-            (Some(a), Some(b)) => instant(a) >= instant(b),
+        let newer_read = match (register.peek(), reads.peek()) {
+            (Some(a), Some(b)) => instant(b) > instant(a),
+            (register_left, _) => register_left.is_none(),
         };
-        let (chain, entry) = if take_register {
-            (AuditChain::Register, register.next())
+        let (chain, entry, bound) = if newer_read {
+            (AuditChain::Reads, reads.next(), &mut next.reads)
         } else {
-            (AuditChain::Reads, reads.next())
+            (AuditChain::Register, register.next(), &mut next.register)
         };
+        // Both chains empty: the reads' `next` is `None` too.
         let Some(entry) = entry else { break };
-        match chain {
-            AuditChain::Register => next.register = Some(entry.seq),
-            AuditChain::Reads => next.reads = Some(entry.seq),
-        }
+        *bound = Some(entry.seq);
         items.push((chain, entry));
     }
     let more = register.peek().is_some() || reads.peek().is_some();
