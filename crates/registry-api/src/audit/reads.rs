@@ -15,14 +15,17 @@
 //! SQLite write lock (or the PostgreSQL advisory lock and commit flush) once for all the
 //! readers waiting meanwhile, instead of making them queue on the lock one by one.
 //!
-//! The writer runs on a thread of its own (with a single-threaded tokio runtime) and a
-//! connection of its own, started on first use; it ends when the [`ReadAudit`] is dropped.
-//! Not a task among the requests' nor a connection of their pool: every statement of a
-//! batch would otherwise wait its turn behind the requests that became ready meanwhile,
-//! while every reader waits for the batch. On SQLite a batch is two round trips
-//! ([`write_sqlite`]), elsewhere a [`begin_write`] transaction with [`append_reads`].
-//! Should the writer be gone, an entry is written directly, in a transaction of its own, as
-//! [`super::record_read`] does. On a SQLite file the writer's WAL checkpoints run on a
+//! The writer is a task on the runtime of the first read it records, with a connection of
+//! its own (not one of the requests' pool, where each batch would first queue for a
+//! connection), started on first use; it ends when the [`ReadAudit`] is dropped or that
+//! runtime stops. Until session 13 it ran on a thread of its own with a single-threaded
+//! runtime, so that its statements would not wait behind the requests' tasks; with one
+//! round trip a batch, the two extra thread hand-offs of each batch cost more: the task
+//! answered 6–10 % more audited reads in alternating rounds (BENCHMARKS.md, session 13).
+//! On SQLite a batch is one round trip onto the head the last batch left, two when another
+//! connection has appended since ([`write_sqlite`]); elsewhere a [`begin_write`]
+//! transaction with [`append_reads`]. Should the writer be gone, an entry is written
+//! directly, in a transaction of its own, as [`super::record_read`] does. On a SQLite file the writer's WAL checkpoints run on a
 //! connection of their own ([`WalCheckpointer`]), not inside the commits readers wait for.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -139,7 +142,7 @@ pub struct ReadAudit {
 }
 
 impl ReadAudit {
-    /// A writer over `db` (the read log's pool); its thread starts with the first entry.
+    /// A writer over `db` (the read log's pool); its task starts with the first entry.
     /// With `separate`, it opens a connection of its own with the pool's options (not for an
     /// in-memory SQLite database, which only the pool's one connection can see).
     pub fn new(db: DatabaseConnection, separate: bool) -> Self {
@@ -190,19 +193,10 @@ impl ReadAudit {
                 let (tx, rx) = mpsc::unbounded_channel();
                 let (db, separate) = (self.db.clone(), self.separate);
                 let checkpoints = Arc::clone(&self.checkpoints);
-                std::thread::Builder::new()
-                    .name("audit-reads".into())
-                    .spawn(move || {
-                        // Should the runtime not start, `rx` is dropped here and every
-                        // entry is written directly (see `record`).
-                        if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                            .enable_all()
-                            .build()
-                        {
-                            rt.block_on(run(db, separate, checkpoints, rx));
-                        }
-                    })
-                    .ok()?;
+                // Outside a runtime there is no writer: every entry is written directly
+                // (see `record`).
+                let runtime = tokio::runtime::Handle::try_current().ok()?;
+                runtime.spawn(run(db, separate, checkpoints, rx));
                 Some(tx)
             })
             .as_ref()
