@@ -25,8 +25,9 @@
 //! On SQLite a batch is one round trip onto the head the last batch left, two when another
 //! connection has appended since ([`write_sqlite`]); elsewhere a [`begin_write`]
 //! transaction with [`append_reads`]. Should the writer be gone, an entry is written
-//! directly, in a transaction of its own, as [`super::record_read`] does. On a SQLite file the writer's WAL checkpoints run on a
-//! connection of their own ([`WalCheckpointer`]), not inside the commits readers wait for.
+//! directly, in a transaction of its own, as [`super::record_read`] does. On a SQLite file
+//! the writer's WAL checkpoints run on a connection of their own ([`WalCheckpointer`]), not
+//! inside the commits readers wait for.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, OnceLock};
@@ -44,7 +45,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::{AuditEvent, Fields, Party, append_reads, chain, is_head, is_own_read, record_read};
 use crate::db::entities::audit_log;
 use crate::db::wal_checkpointer::{NO_AUTOCHECKPOINT, RESTART_FRAMES, WalCheckpointer};
-use crate::db::{begin_write, is_transient};
+use crate::db::{begin_write, is_transient, is_unique_violation};
 
 /// Most entries written in one transaction (11 bound values each, well inside both
 /// backends' parameter limits).
@@ -368,61 +369,65 @@ static BEGIN_AND_HEAD: LazyLock<String> = LazyLock::new(|| {
 type Head = (i64, String);
 
 /// One batch on SQLite, chained onto `head` (the head the writer's last batch left, if
-/// known), which it then holds the batch's last entry.
+/// known); afterwards `head` holds the batch's last entry, or nothing after an error.
 ///
 /// With a known head, one round trip: `BEGIN IMMEDIATE`, the rows chained onto it (as
 /// [`append_reads`] does, see [`chain`]) and `COMMIT`, as one text. Should another
 /// connection have appended since (the entries of a listed page, a direct write), the first
 /// row's `seq` is taken: the insert fails on the primary key, changes nothing, and the
-/// batch is written as with an unknown head. That is two round trips: the write lock and
-/// the head, then the rows with the commit. On any error the transaction is rolled back (a
-/// failed `ROLLBACK` outside a transaction is harmless) and the head is forgotten.
+/// batch is written as with an unknown head ([`insert_onto_current`], two round trips). On
+/// any error the transaction is rolled back (a failed `ROLLBACK` outside a transaction is
+/// harmless).
 async fn write_sqlite(
     conn: &mut SqliteConnection,
     head: &mut Option<Head>,
     entries: &[Fields<'_>],
 ) -> Result<(), DbErr> {
-    if let Some(known) = head.take() {
-        match insert_onto(conn, Some(known), entries, "BEGIN IMMEDIATE;\n").await {
-            Ok(last) => {
-                *head = Some(last);
-                return Ok(());
+    let written = match head.take() {
+        Some(known) => match insert_onto(conn, Some(known), entries, "BEGIN IMMEDIATE;\n").await {
+            Err(e) if is_unique_violation(&e) => {
+                rollback(conn).await;
+                insert_onto_current(conn, entries).await
             }
-            Err(e) => {
-                let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-                let appended_meanwhile = e
-                    .as_database_error()
-                    .is_some_and(|d| d.kind() == sqlx::error::ErrorKind::UniqueViolation);
-                if !appended_meanwhile {
-                    return Err(sqlx_err(e));
-                }
-            }
-        }
-    }
-    let result = async {
-        let rows = sqlx::query(BEGIN_AND_HEAD.as_str())
-            .fetch_all(&mut *conn)
-            .await?;
-        let current = match rows.first() {
-            Some(row) => Some((
-                row.try_get::<i64, _>("seq")?,
-                row.try_get::<String, _>("hash")?,
-            )),
-            None => None,
-        };
-        insert_onto(conn, current, entries, "").await
-    }
-    .await;
-    match result {
+            other => other,
+        },
+        None => insert_onto_current(conn, entries).await,
+    };
+    match written {
         Ok(last) => {
             *head = Some(last);
             Ok(())
         }
         Err(e) => {
-            let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-            Err(sqlx_err(e))
+            rollback(conn).await;
+            Err(e)
         }
     }
+}
+
+/// Rolls back the transaction `conn` may be in; outside one the error is harmless.
+async fn rollback(conn: &mut SqliteConnection) {
+    let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+}
+
+/// The batch in two round trips: the write lock and the head, then the rows chained onto
+/// that head with the commit ([`insert_onto`]); the batch's last entry.
+async fn insert_onto_current(
+    conn: &mut SqliteConnection,
+    entries: &[Fields<'_>],
+) -> Result<Head, DbErr> {
+    let rows = sqlx::query(BEGIN_AND_HEAD.as_str())
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(sqlx_err)?;
+    let current = match rows.first() {
+        Some(row) => Some((
+            row.try_get::<i64, _>("seq").map_err(sqlx_err)?,
+            row.try_get::<String, _>("hash").map_err(sqlx_err)?,
+        )),
+        None => None,
+    };
+    insert_onto(conn, current, entries, "").await
 }
 
 /// Sends `begin`, the insert of `entries` chained onto `head` and `COMMIT` as one text;
@@ -432,11 +437,10 @@ async fn insert_onto(
     head: Option<Head>,
     entries: &[Fields<'_>],
     begin: &str,
-) -> Result<Head, sqlx::Error> {
-    let custom = |e: DbErr| sqlx::Error::Protocol(e.to_string());
-    let (seq, rows) = chain(head, entries).map_err(custom)?;
+) -> Result<Head, DbErr> {
+    let (seq, rows) = chain(head, entries)?;
     let Some(ActiveValue::Set(hash)) = rows.last().map(|r| r.hash.clone()) else {
-        return Err(custom(DbErr::Custom("an empty audit batch".into())));
+        return Err(DbErr::Custom("an empty audit batch".into()));
     };
     let (sql, values) = audit_log::Entity::insert_many(rows)
         .into_query()
@@ -446,13 +450,9 @@ async fn insert_onto(
         query = match v {
             Value::BigInt(Some(n)) => query.bind(n),
             Value::String(s) => query.bind(s),
-            other => {
-                return Err(custom(DbErr::Custom(format!(
-                    "unexpected audit value {other:?}"
-                ))));
-            }
+            other => return Err(DbErr::Custom(format!("unexpected audit value {other:?}"))),
         };
     }
-    query.execute(&mut *conn).await?;
+    query.execute(&mut *conn).await.map_err(sqlx_err)?;
     Ok((seq, hash))
 }
