@@ -22,12 +22,19 @@
 //! runtime, so that its statements would not wait behind the requests' tasks; with one
 //! round trip a batch, the two extra thread hand-offs of each batch cost more: the task
 //! answered 6–10 % more audited reads in alternating rounds (BENCHMARKS.md, session 13).
-//! On SQLite a batch is one round trip onto the head the last batch left, two when another
-//! connection has appended since ([`write_sqlite`]); elsewhere a [`begin_write`]
-//! transaction with [`append_reads`]. Should the writer be gone, an entry is written
+//! On a SQLite file the writer appends a batch itself, through rusqlite on the thread it
+//! runs on ([`DirectAppender`], since session 14: the sqlx round trip cost ~400 µs of a
+//! batch's wall time for well under 100 µs of work), and falls back to its sqlx connection
+//! when the direct append cannot write (another connection holds the write lock): there a
+//! batch is one round trip onto the head the last batch left, two when another connection
+//! has appended since ([`write_sqlite`]). Elsewhere a batch is a [`begin_write`]
+//! transaction with [`append_reads`]. Before writing, the writer lets the ready tasks run
+//! once and takes what they queued ([`gather_ready`]). Should the writer be gone, an entry is written
 //! directly, in a transaction of its own, as [`super::record_read`] does. On a SQLite file
 //! the writer's WAL checkpoints run on a connection of their own ([`WalCheckpointer`]), not
 //! inside the commits readers wait for.
+
+mod direct;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, OnceLock};
@@ -46,6 +53,7 @@ use super::{AuditEvent, Fields, Party, append_reads, chain, is_head, is_own_read
 use crate::db::entities::audit_log;
 use crate::db::wal_checkpointer::{NO_AUTOCHECKPOINT, RESTART_FRAMES, WalCheckpointer};
 use crate::db::{begin_write, is_transient, is_unique_violation};
+use direct::DirectAppender;
 
 /// Most entries written in one transaction (11 bound values each, well inside both
 /// backends' parameter limits).
@@ -140,6 +148,7 @@ pub struct ReadAudit {
     separate: bool,
     queue: OnceLock<Option<mpsc::UnboundedSender<Job>>>,
     checkpoints: Arc<AtomicU64>,
+    direct_batches: Arc<AtomicU64>,
 }
 
 impl ReadAudit {
@@ -152,6 +161,7 @@ impl ReadAudit {
             separate,
             queue: OnceLock::new(),
             checkpoints: Arc::new(AtomicU64::new(0)),
+            direct_batches: Arc::new(AtomicU64::new(0)),
         }
     }
 
@@ -159,6 +169,12 @@ impl ReadAudit {
     /// databases; always 0 elsewhere).
     pub fn checkpoints(&self) -> u64 {
         self.checkpoints.load(Ordering::Relaxed)
+    }
+
+    /// Batches the writer's [`DirectAppender`] has committed (SQLite file databases; always
+    /// 0 elsewhere); the others went through its sqlx connection.
+    pub fn direct_batches(&self) -> u64 {
+        self.direct_batches.load(Ordering::Relaxed)
     }
 
     /// Records that `ev.principal` read part of the personal record of `ev.worker_id`, as
@@ -193,15 +209,25 @@ impl ReadAudit {
             .get_or_init(|| {
                 let (tx, rx) = mpsc::unbounded_channel();
                 let (db, separate) = (self.db.clone(), self.separate);
-                let checkpoints = Arc::clone(&self.checkpoints);
+                let counters = Counters {
+                    checkpoints: Arc::clone(&self.checkpoints),
+                    direct_batches: Arc::clone(&self.direct_batches),
+                };
                 // Outside a runtime there is no writer: every entry is written directly
                 // (see `record`).
                 let runtime = tokio::runtime::Handle::try_current().ok()?;
-                runtime.spawn(run(db, separate, checkpoints, rx));
+                runtime.spawn(run(db, separate, counters, rx));
                 Some(tx)
             })
             .as_ref()
     }
+}
+
+/// What the writer counts, for [`ReadAudit::checkpoints`] and
+/// [`ReadAudit::direct_batches`].
+struct Counters {
+    checkpoints: Arc<AtomicU64>,
+    direct_batches: Arc<AtomicU64>,
 }
 
 /// Where the writer writes.
@@ -210,11 +236,13 @@ enum Writer {
     /// and the head its last batch left; a batch is one round trip onto that head, or two
     /// when it is unknown or another connection has appended since ([`write_sqlite`]). With
     /// a [`WalCheckpointer`] (a file database), the connection's automatic checkpoints are
-    /// off and the checkpointer runs them instead.
+    /// off and the checkpointer runs them instead, and a [`DirectAppender`] writes the
+    /// batches it can, this connection the others.
     Sqlite {
         conn: SqliteConnection,
         checkpointer: Option<WalCheckpointer>,
         head: Option<Head>,
+        direct: Option<DirectAppender>,
     },
     /// Through sea-orm, in a [`begin_write`] transaction with [`append_reads`]: a pool of
     /// one connection of its own on PostgreSQL, or the shared pool (an in-memory SQLite
@@ -224,41 +252,49 @@ enum Writer {
 
 impl Writer {
     /// The SQLite writer over `conn`, with a [`WalCheckpointer`] on a connection of its own
-    /// (opened with `opts`, counting into `checkpoints`) if one could be started and
+    /// (opened with `opts`, counting into `counters`) if one could be started and
     /// `conn`'s automatic checkpoints turned off; otherwise `conn` keeps checkpointing in
-    /// its commits as before.
+    /// its commits as before. With the checkpointer, batches are appended by a
+    /// [`DirectAppender`] on the same file where it opens, `conn` taking the batches it
+    /// cannot write.
     async fn sqlite(
         mut conn: SqliteConnection,
         opts: &SqliteConnectOptions,
-        checkpoints: Arc<AtomicU64>,
+        counters: Counters,
     ) -> Self {
-        let checkpointer = match WalCheckpointer::start(opts, checkpoints, RESTART_FRAMES).await {
-            Ok(c) => match sqlx::query(NO_AUTOCHECKPOINT).execute(&mut conn).await {
-                Ok(_) => Some(c),
+        let checkpointer =
+            match WalCheckpointer::start(opts, counters.checkpoints, RESTART_FRAMES).await {
+                Ok(c) => match sqlx::query(NO_AUTOCHECKPOINT).execute(&mut conn).await {
+                    Ok(_) => Some(c),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "audit writer: checkpoints stay in its commits");
+                        None
+                    }
+                },
                 Err(e) => {
-                    tracing::warn!(error = %e, "audit writer: checkpoints stay in its commits");
+                    tracing::warn!(error = %e, "audit writer: no checkpoint connection");
                     None
                 }
-            },
-            Err(e) => {
-                tracing::warn!(error = %e, "audit writer: no checkpoint connection");
-                None
-            }
+            };
+        let direct = match &checkpointer {
+            Some(_) => DirectAppender::open(opts.get_filename(), counters.direct_batches)
+                .inspect_err(
+                    |e| tracing::warn!(error = %e, "audit writer: every batch goes through sqlx"),
+                )
+                .ok(),
+            None => None,
         };
         Writer::Sqlite {
             conn,
             checkpointer,
             head: None,
+            direct,
         }
     }
 
     /// A connection of its own with the options of `shared`'s connections: sharing the
     /// pool, each batch would first queue for a connection behind the requests.
-    async fn open(
-        shared: &DatabaseConnection,
-        separate: bool,
-        checkpoints: Arc<AtomicU64>,
-    ) -> Self {
+    async fn open(shared: &DatabaseConnection, separate: bool, counters: Counters) -> Self {
         if !separate {
             return Writer::Orm(shared.clone());
         }
@@ -269,7 +305,7 @@ impl Writer {
                     .pragma("cache_size", WRITER_CACHE_KIB)
                     .pragma("temp_store", "MEMORY");
                 match SqliteConnection::connect_with(&opts).await {
-                    Ok(conn) => Ok(Writer::sqlite(conn, &opts, checkpoints).await),
+                    Ok(conn) => Ok(Writer::sqlite(conn, &opts, counters).await),
                     Err(e) => Err(e),
                 }
             }
@@ -309,8 +345,12 @@ impl Writer {
                 conn,
                 checkpointer,
                 head,
+                direct,
             } => {
-                write_sqlite(conn, head, &fields).await?;
+                match direct.as_mut().and_then(|d| d.append(&fields)) {
+                    Some(last) => *head = Some(last),
+                    None => write_sqlite(conn, head, &fields).await?,
+                }
                 if let Some(c) = checkpointer {
                     c.wrote(fields.len());
                 }
@@ -329,12 +369,13 @@ impl Writer {
 async fn run(
     shared: DatabaseConnection,
     separate: bool,
-    checkpoints: Arc<AtomicU64>,
+    counters: Counters,
     mut queue: mpsc::UnboundedReceiver<Job>,
 ) {
-    let mut writer = Writer::open(&shared, separate, checkpoints).await;
+    let mut writer = Writer::open(&shared, separate, counters).await;
     let mut jobs = Vec::with_capacity(MAX_BATCH);
     while queue.recv_many(&mut jobs, MAX_BATCH).await > 0 {
+        gather_ready(&mut queue, &mut jobs).await;
         let result = writer.write(&jobs).await.map_err(|e| Failure::of(&e));
         for job in jobs.drain(..) {
             // A reader that went away no longer needs the answer; its entry stays written.
@@ -349,21 +390,41 @@ async fn run(
     };
 }
 
+/// Before a batch is written: lets the tasks that are ready run once (the requests whose
+/// reads are done queue their entries) and adds what they queued, up to [`MAX_BATCH`].
+/// With the [`DirectAppender`] a batch is written as soon as its first entry arrives, and
+/// batches shrank to 2.5 entries, a commit each; after one yield they hold ~9, a third of
+/// the commits and their log pages, at the same throughput (BENCHMARKS.md, session 14).
+async fn gather_ready(queue: &mut mpsc::UnboundedReceiver<Job>, jobs: &mut Vec<Job>) {
+    if jobs.len() >= MAX_BATCH {
+        return;
+    }
+    tokio::task::yield_now().await;
+    while jobs.len() < MAX_BATCH {
+        match queue.try_recv() {
+            Ok(job) => jobs.push(job),
+            Err(_) => break,
+        }
+    }
+}
+
 fn sqlx_err(e: sqlx::Error) -> DbErr {
     DbErr::Exec(RuntimeErr::SqlxError(Arc::new(e)))
 }
 
-/// `BEGIN IMMEDIATE` and the head's `seq` and `hash`, as one text (built once).
-static BEGIN_AND_HEAD: LazyLock<String> = LazyLock::new(|| {
-    let head = audit_log::Entity::find()
+/// The head's `seq` and `hash` (no row for an empty log), on SQLite (built once).
+static HEAD: LazyLock<String> = LazyLock::new(|| {
+    audit_log::Entity::find()
         .select_only()
         .column(audit_log::Column::Seq)
         .column(audit_log::Column::Hash)
         .filter(is_head())
         .into_query()
-        .to_string(SqliteQueryBuilder);
-    format!("BEGIN IMMEDIATE;\n{head}")
+        .to_string(SqliteQueryBuilder)
 });
+
+/// `BEGIN IMMEDIATE` and [`HEAD`], as one text (built once).
+static BEGIN_AND_HEAD: LazyLock<String> = LazyLock::new(|| format!("BEGIN IMMEDIATE;\n{}", *HEAD));
 
 /// A chain's last entry: its `seq` and `hash`.
 type Head = (i64, String);

@@ -1,0 +1,310 @@
+//! [`DirectAppender`]: the read-audit writer's batches appended to a SQLite read log on the
+//! writer's own thread, through rusqlite, instead of through sqlx.
+//!
+//! Why: every sqlx statement crosses to the connection's thread and back. On the 2-core
+//! machine under audited load a batch's round trip took ~400 µs of wall time for well under
+//! 100 µs of SQLite's work: the connection's thread waited for a core, then the writer task
+//! waited in the runtime's queue for the answer (BENCHMARKS.md, session 14). Every reader
+//! of the batch, and every reader queued behind it, waited that long. Here the same
+//! statements run where the writer runs, so a batch costs its own work only.
+//!
+//! It never waits on the calling thread (a runtime's worker): its busy timeout is 0. When
+//! another connection holds the read log's write lock (a listed page's entries, a direct
+//! write, the writer's WAL restart) `BEGIN IMMEDIATE` fails at once, nothing is written,
+//! and [`DirectAppender::append`] answers `None`; the writer then writes that batch through
+//! its sqlx connection, which waits on its own thread. Any other error is answered the same
+//! way (nothing was committed: a transaction that did not commit is rolled back), so the
+//! sqlx path, with its error handling, decides what the readers are told. It is opened only
+//! when the writer's automatic checkpoints are off (a [`super::WalCheckpointer`] runs
+//! them), so a commit never copies the log into the database on the calling thread.
+//!
+//! The head is read inside each batch's transaction, under the write lock, so entries
+//! appended by other connections are chained onto like any others.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params_from_iter};
+use sea_orm::sea_query::Value;
+use sea_orm::{ActiveModelTrait, ActiveValue, DbErr, EntityName, IdenStatic, Iterable};
+
+use super::{HEAD, Head, WRITER_CACHE_KIB};
+use crate::audit::{Fields, chain};
+use crate::db::entities::audit_log;
+
+/// `INSERT` of one entry, every column bound in [`audit_log::Column`] order.
+static INSERT_ONE: LazyLock<String> = LazyLock::new(|| {
+    let columns: Vec<String> = audit_log::Column::iter()
+        .map(|c| c.as_str().to_owned())
+        .collect();
+    let marks: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
+    let table = audit_log::Entity.table_name();
+    format!(
+        "INSERT INTO {table} ({}) VALUES ({})",
+        columns.join(", "),
+        marks.join(", ")
+    )
+});
+
+/// A connection of the read-audit writer to its SQLite read log (see the module docs).
+pub(super) struct DirectAppender {
+    conn: Connection,
+    committed: Arc<AtomicU64>,
+}
+
+impl std::fmt::Debug for DirectAppender {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DirectAppender").finish_non_exhaustive()
+    }
+}
+
+impl DirectAppender {
+    /// Opens the read log at `file` (it exists, in WAL mode, with its table: the read
+    /// log's pool made it) with the writer's settings: `synchronous=NORMAL` as every
+    /// connection, the writer's small page cache, temporary files in memory, no automatic
+    /// checkpoints and no busy wait. Each batch it commits is counted in `committed`.
+    pub(super) fn open(file: &Path, committed: Arc<AtomicU64>) -> Result<Self, rusqlite::Error> {
+        let conn = Connection::open_with_flags(
+            file,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(Duration::ZERO)?;
+        let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(rusqlite::Error::InvalidQuery);
+        }
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "cache_size", WRITER_CACHE_KIB)?;
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        Ok(Self { conn, committed })
+    }
+
+    /// Appends `entries` in order, chained onto the log's head, in one `BEGIN IMMEDIATE`
+    /// transaction; the batch's last entry once committed, or `None` when nothing was
+    /// written (the write lock was taken, or any error: logged without the entries).
+    pub(super) fn append(&mut self, entries: &[Fields<'_>]) -> Option<Head> {
+        match self.try_append(entries) {
+            Ok(last) => {
+                self.committed.fetch_add(1, Ordering::Relaxed);
+                Some(last)
+            }
+            Err(Refused::Busy) => None,
+            Err(Refused::Failed(e)) => {
+                tracing::warn!(error = %e, "audit writer: direct append failed, using sqlx");
+                None
+            }
+        }
+    }
+
+    fn try_append(&mut self, entries: &[Fields<'_>]) -> Result<Head, Refused> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let head = tx
+            .query_row(HEAD.as_str(), [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let (seq, rows) = chain(head, entries)?;
+        let Some(ActiveValue::Set(hash)) = rows.last().map(|r| r.hash.clone()) else {
+            return Err(Refused::Failed("an empty audit batch".into()));
+        };
+        {
+            let mut insert = tx.prepare_cached(INSERT_ONE.as_str())?;
+            for row in &rows {
+                let values = audit_log::Column::iter()
+                    .map(|c| bound(row.get(c)))
+                    .collect::<Result<Vec<_>, _>>()?;
+                insert.execute(params_from_iter(values))?;
+            }
+        }
+        // Dropped without a commit (any `?` above), the transaction rolls back.
+        tx.commit()?;
+        Ok((seq, hash))
+    }
+}
+
+/// Why a batch was not appended.
+enum Refused {
+    /// Another connection holds the write lock.
+    Busy,
+    /// Anything else, as text (the entries are not in it).
+    Failed(String),
+}
+
+impl From<rusqlite::Error> for Refused {
+    fn from(e: rusqlite::Error) -> Self {
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                Refused::Busy
+            }
+            _ => Refused::Failed(e.to_string()),
+        }
+    }
+}
+
+impl From<DbErr> for Refused {
+    fn from(e: DbErr) -> Self {
+        Refused::Failed(e.to_string())
+    }
+}
+
+/// A column's value as rusqlite binds it: the entry's integers and texts, `NULL` for an
+/// entry without a worker.
+fn bound(v: ActiveValue<Value>) -> Result<rusqlite::types::Value, Refused> {
+    use rusqlite::types::Value as Sql;
+    match v.into_value() {
+        Some(Value::BigInt(Some(n))) => Ok(Sql::Integer(n)),
+        Some(Value::String(Some(s))) => Ok(Sql::Text(s)),
+        Some(Value::String(None)) => Ok(Sql::Null),
+        other => Err(Refused::Failed(format!("unexpected audit value {other:?}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::params;
+    use sea_orm::sea_query::SqliteQueryBuilder;
+    use sea_orm::{DbBackend, Schema};
+
+    use super::*;
+    use crate::audit::{Party, entry_hash};
+
+    /// A read log file in WAL mode with the audit table, and a second connection to it.
+    fn read_log(dir: &Path) -> (std::path::PathBuf, Connection) {
+        let file = dir.join("registry.db-audit-reads");
+        let other = Connection::open(&file).unwrap();
+        let _: String = other
+            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+            .unwrap();
+        let table = Schema::new(DbBackend::Sqlite)
+            .create_table_from_entity(audit_log::Entity)
+            .to_string(SqliteQueryBuilder);
+        other.execute_batch(&table).unwrap();
+        (file, other)
+    }
+
+    fn read_of(worker: &str) -> Fields<'_> {
+        Fields {
+            party: Party {
+                actor: "key-1",
+                role: "admin",
+            },
+            action: "get_worker_allowance",
+            resource: "worker",
+            resource_id: worker,
+            request_id: "req-1",
+            worker_id: Some(worker),
+        }
+    }
+
+    /// Every row as (seq, worker_id, prev_hash, hash), after checking each hash.
+    fn rows(conn: &Connection) -> Vec<(i64, Option<String>, String, String)> {
+        let mut st = conn
+            .prepare(
+                "SELECT seq, at, actor, role, action, resource, resource_id, request_id, \
+                 worker_id, prev_hash, hash FROM audit_log ORDER BY seq",
+            )
+            .unwrap();
+        st.query_map([], |r| {
+            let text = |i: usize| r.get::<_, String>(i);
+            let worker: Option<String> = r.get(8)?;
+            let hash = entry_hash(
+                &text(9)?,
+                r.get(0)?,
+                &text(1)?,
+                &text(2)?,
+                &text(3)?,
+                &text(4)?,
+                &text(5)?,
+                &text(6)?,
+                &text(7)?,
+                worker.as_deref(),
+            );
+            assert_eq!(hash, text(10)?, "entry {}", r.get::<_, i64>(0)?);
+            Ok((r.get(0)?, worker, text(9)?, text(10)?))
+        })
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap()
+    }
+
+    #[test]
+    fn batches_chain_onto_the_head_whoever_appended_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let (file, other) = read_log(dir.path());
+        let mut appender = DirectAppender::open(&file, Arc::default()).unwrap();
+
+        let first = appender.append(&[read_of("w1"), read_of("w2")]).unwrap();
+        assert_eq!(first.0, 2);
+        // Another connection appends an entry of a listed page meanwhile.
+        let (seq, listed) = chain(Some(first.clone()), &[read_of("w3")]).unwrap();
+        let row = &listed[0];
+        let text = |v: &ActiveValue<String>| v.clone().unwrap();
+        other
+            .execute(
+                &INSERT_ONE,
+                params![
+                    seq,
+                    text(&row.at),
+                    text(&row.actor),
+                    text(&row.role),
+                    text(&row.action),
+                    text(&row.resource),
+                    text(&row.resource_id),
+                    text(&row.request_id),
+                    row.worker_id.clone().unwrap(),
+                    text(&row.prev_hash),
+                    text(&row.hash),
+                ],
+            )
+            .unwrap();
+        let last = appender.append(&[read_of("w4")]).unwrap();
+
+        let log = rows(&other);
+        let seqs: Vec<i64> = log.iter().map(|r| r.0).collect();
+        assert_eq!(seqs, [1, 2, 3, 4]);
+        let workers: Vec<&str> = log.iter().filter_map(|r| r.1.as_deref()).collect();
+        assert_eq!(workers, ["w1", "w2", "w3", "w4"]);
+        assert_eq!(log[0].2, crate::audit::GENESIS_HASH);
+        for pair in log.windows(2) {
+            assert_eq!(
+                pair[1].2, pair[0].3,
+                "entry {} links to {}",
+                pair[1].0, pair[0].0
+            );
+        }
+        assert_eq!(last, (4, log[3].3.clone()));
+    }
+
+    #[test]
+    fn a_held_write_lock_writes_nothing_and_does_not_wait() {
+        let dir = tempfile::tempdir().unwrap();
+        let (file, other) = read_log(dir.path());
+        let mut appender = DirectAppender::open(&file, Arc::default()).unwrap();
+        appender.append(&[read_of("w1")]).unwrap();
+
+        other.execute_batch("BEGIN IMMEDIATE").unwrap();
+        // Busy timeout 0: refused at once (the writer then uses its sqlx connection).
+        assert_eq!(appender.append(&[read_of("w2")]), None);
+        other.execute_batch("COMMIT").unwrap();
+        assert_eq!(rows(&other).len(), 1);
+
+        let (seq, _) = appender.append(&[read_of("w3")]).unwrap();
+        assert_eq!(seq, 2);
+        let workers: Vec<Option<String>> = rows(&other).into_iter().map(|r| r.1).collect();
+        assert_eq!(workers, [Some("w1".into()), Some("w3".into())]);
+    }
+
+    #[test]
+    fn only_a_log_in_wal_mode_is_appended_to_directly() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("rollback-journal.db");
+        Connection::open(&file)
+            .unwrap()
+            .execute_batch("CREATE TABLE t (x)")
+            .unwrap();
+        assert!(DirectAppender::open(&file, Arc::default()).is_err());
+    }
+}
