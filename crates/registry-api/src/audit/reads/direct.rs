@@ -65,7 +65,7 @@ impl DirectAppender {
     /// log's pool made it) with the writer's settings: `synchronous=NORMAL` as every
     /// connection, the writer's small page cache, temporary files in memory, no automatic
     /// checkpoints and no busy wait. Each batch it commits is counted in `committed`.
-    pub(super) fn open(file: &Path, committed: Arc<AtomicU64>) -> Result<Self, rusqlite::Error> {
+    pub(super) fn open(file: &Path, committed: Arc<AtomicU64>) -> Result<Self, OpenError> {
         let conn = Connection::open_with_flags(
             file,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -73,7 +73,7 @@ impl DirectAppender {
         conn.busy_timeout(Duration::ZERO)?;
         let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
-            return Err(rusqlite::Error::InvalidQuery);
+            return Err(OpenError::NotWal(mode));
         }
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "cache_size", WRITER_CACHE_KIB)?;
@@ -123,6 +123,18 @@ impl DirectAppender {
         tx.commit()?;
         Ok((seq, hash))
     }
+}
+
+/// Why the read log was not opened for direct appends.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum OpenError {
+    /// SQLite refused (no such file, not a database, a setting).
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+    /// The file is in another journal mode: only in WAL mode does a commit leave the
+    /// checkpoints to the checkpointer.
+    #[error("the read log is in journal mode {0}, not WAL")]
+    NotWal(String),
 }
 
 /// Why a batch was not appended.
@@ -305,6 +317,10 @@ mod tests {
             .unwrap()
             .execute_batch("CREATE TABLE t (x)")
             .unwrap();
-        assert!(DirectAppender::open(&file, Arc::default()).is_err());
+        let refused = DirectAppender::open(&file, Arc::default()).unwrap_err();
+        assert!(
+            matches!(refused, OpenError::NotWal(ref mode) if mode == "delete"),
+            "{refused}"
+        );
     }
 }
