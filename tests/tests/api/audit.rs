@@ -608,10 +608,10 @@ async fn reads_are_recorded_while_a_write_holds_the_register(b: Backend) {
     write.rollback().await.unwrap();
 }
 
-/// The read-audit writer chains a batch onto the head its last batch left, in one round
-/// trip; a listed page's entries are appended through the pool in between. Every read still
-/// answers 200 and lands once, in order, in one gapless chain that verifies: the writer's
-/// stale head fails on the primary key and the batch is chained onto the real head.
+/// The read-audit writer's batches and a listed page's entries (appended through the pool)
+/// alternate in one chain. Every read answers 200 and lands once, in order, in one gapless
+/// chain that verifies: each batch is chained onto the head read under the write lock, so
+/// onto the listed page's entries too.
 async fn single_and_listed_reads_share_one_gapless_read_log(b: Backend) {
     let app = spawn_app(b).await;
     let (w1, _) = app.worker_with_credential(1, "510104").await;

@@ -26,8 +26,8 @@
 //! runs on ([`DirectAppender`], since session 14: the sqlx round trip cost ~400 µs of a
 //! batch's wall time for well under 100 µs of work), and falls back to its sqlx connection
 //! when the direct append cannot write (another connection holds the write lock): there a
-//! batch is one round trip onto the head the last batch left, two when another connection
-//! has appended since ([`write_sqlite`]). Elsewhere a batch is a [`begin_write`]
+//! batch is two round trips, the head read inside `BEGIN IMMEDIATE`, then the insert with
+//! `COMMIT` ([`write_sqlite`]). Elsewhere a batch is a [`begin_write`]
 //! transaction with [`append_reads`]. Before writing, the writer lets the ready tasks run
 //! once and takes what they queued ([`gather_ready`]). Should the writer be gone, an entry is written
 //! directly, in a transaction of its own, as [`super::record_read`] does. On a SQLite file
@@ -44,15 +44,15 @@ use sea_orm::sqlx::postgres::PgPoolOptions;
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sea_orm::sqlx::{self, AssertSqlSafe, Connection, Row};
 use sea_orm::{
-    ActiveValue, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter, QuerySelect,
-    QueryTrait, RuntimeErr, SqlxPostgresConnector,
+    DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
+    RuntimeErr, SqlxPostgresConnector,
 };
 use tokio::sync::{mpsc, oneshot};
 
 use super::{AuditEvent, Fields, Party, append_reads, chain, is_head, is_own_read, record_read};
 use crate::db::entities::audit_log;
 use crate::db::wal_checkpointer::{NO_AUTOCHECKPOINT, RESTART_FRAMES, WalCheckpointer};
-use crate::db::{begin_write, is_transient, is_unique_violation};
+use crate::db::{begin_write, is_transient};
 use direct::DirectAppender;
 
 /// Most entries written in one transaction (11 bound values each, well inside both
@@ -232,16 +232,14 @@ struct Counters {
 
 /// Where the writer writes.
 enum Writer {
-    /// SQLite: a connection of its own, held for good (no pool, no ping on release),
-    /// and the head its last batch left; a batch is one round trip onto that head, or two
-    /// when it is unknown or another connection has appended since ([`write_sqlite`]). With
-    /// a [`WalCheckpointer`] (a file database), the connection's automatic checkpoints are
-    /// off and the checkpointer runs them instead, and a [`DirectAppender`] writes the
-    /// batches it can, this connection the others.
+    /// SQLite: a connection of its own, held for good (no pool, no ping on release); a
+    /// batch is two round trips on it ([`write_sqlite`]). With a [`WalCheckpointer`] (a file
+    /// database), the connection's automatic checkpoints are off and the checkpointer runs
+    /// them instead, and a [`DirectAppender`] writes the batches it can, this connection the
+    /// others.
     Sqlite {
         conn: SqliteConnection,
         checkpointer: Option<WalCheckpointer>,
-        head: Option<Head>,
         direct: Option<DirectAppender>,
     },
     /// Through sea-orm, in a [`begin_write`] transaction with [`append_reads`]: a pool of
@@ -287,7 +285,6 @@ impl Writer {
         Writer::Sqlite {
             conn,
             checkpointer,
-            head: None,
             direct,
         }
     }
@@ -344,12 +341,10 @@ impl Writer {
             Writer::Sqlite {
                 conn,
                 checkpointer,
-                head,
                 direct,
             } => {
-                match direct.as_mut().and_then(|d| d.append(&fields)) {
-                    Some(last) => *head = Some(last),
-                    None => write_sqlite(conn, head, &fields).await?,
+                if direct.as_mut().and_then(|d| d.append(&fields)).is_none() {
+                    write_sqlite(conn, &fields).await?;
                 }
                 if let Some(c) = checkpointer {
                     c.wrote(fields.len());
@@ -429,84 +424,39 @@ static BEGIN_AND_HEAD: LazyLock<String> = LazyLock::new(|| format!("BEGIN IMMEDI
 /// A chain's last entry: its `seq` and `hash`.
 type Head = (i64, String);
 
-/// One batch on SQLite, chained onto `head` (the head the writer's last batch left, if
-/// known); afterwards `head` holds the batch's last entry, or nothing after an error.
-///
-/// With a known head, one round trip: `BEGIN IMMEDIATE`, the rows chained onto it (as
-/// [`append_reads`] does, see [`chain`]) and `COMMIT`, as one text. Should another
-/// connection have appended since (the entries of a listed page, a direct write), the first
-/// row's `seq` is taken: the insert fails on the primary key, changes nothing, and the
-/// batch is written as with an unknown head ([`insert_onto_current`], two round trips). On
-/// any error the transaction is rolled back (a failed `ROLLBACK` outside a transaction is
-/// harmless).
-async fn write_sqlite(
-    conn: &mut SqliteConnection,
-    head: &mut Option<Head>,
-    entries: &[Fields<'_>],
-) -> Result<(), DbErr> {
-    let written = match head.take() {
-        Some(known) => match insert_onto(conn, Some(known), entries, "BEGIN IMMEDIATE;\n").await {
-            Err(e) if is_unique_violation(&e) => {
-                rollback(conn).await;
-                insert_onto_current(conn, entries).await
-            }
-            other => other,
-        },
-        None => insert_onto_current(conn, entries).await,
-    };
-    match written {
-        Ok(last) => {
-            *head = Some(last);
-            Ok(())
-        }
-        Err(e) => {
-            rollback(conn).await;
-            Err(e)
-        }
+/// One batch on SQLite through sqlx, in two round trips: the write lock and the head, then
+/// the rows chained onto it ([`chain`], as [`append_reads`] does) with `COMMIT`. The head is
+/// read under the lock, so entries other connections appended are chained onto like any
+/// others. On any error the transaction is rolled back (a failed `ROLLBACK` outside a
+/// transaction is harmless).
+async fn write_sqlite(conn: &mut SqliteConnection, entries: &[Fields<'_>]) -> Result<(), DbErr> {
+    let result = insert_onto_current(conn, entries).await;
+    if result.is_err() {
+        let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
     }
+    result
 }
 
-/// Rolls back the transaction `conn` may be in; outside one the error is harmless.
-async fn rollback(conn: &mut SqliteConnection) {
-    let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-}
-
-/// The batch in two round trips: the write lock and the head, then the rows chained onto
-/// that head with the commit ([`insert_onto`]); the batch's last entry.
 async fn insert_onto_current(
     conn: &mut SqliteConnection,
     entries: &[Fields<'_>],
-) -> Result<Head, DbErr> {
+) -> Result<(), DbErr> {
     let rows = sqlx::query(BEGIN_AND_HEAD.as_str())
         .fetch_all(&mut *conn)
         .await
         .map_err(sqlx_err)?;
-    let current = match rows.first() {
+    let head = match rows.first() {
         Some(row) => Some((
             row.try_get::<i64, _>("seq").map_err(sqlx_err)?,
             row.try_get::<String, _>("hash").map_err(sqlx_err)?,
         )),
         None => None,
     };
-    insert_onto(conn, current, entries, "").await
-}
-
-/// Sends `begin`, the insert of `entries` chained onto `head` and `COMMIT` as one text;
-/// the batch's last entry.
-async fn insert_onto(
-    conn: &mut SqliteConnection,
-    head: Option<Head>,
-    entries: &[Fields<'_>],
-    begin: &str,
-) -> Result<Head, DbErr> {
-    let (seq, rows) = chain(head, entries)?;
-    let Some(ActiveValue::Set(hash)) = rows.last().map(|r| r.hash.clone()) else {
-        return Err(DbErr::Custom("an empty audit batch".into()));
-    };
+    let (_, rows) = chain(head, entries)?;
     let (sql, values) = audit_log::Entity::insert_many(rows)
         .into_query()
         .build(SqliteQueryBuilder);
-    let mut query = sqlx::query(AssertSqlSafe(format!("{begin}{sql};\nCOMMIT")));
+    let mut query = sqlx::query(AssertSqlSafe(format!("{sql};\nCOMMIT")));
     for v in values.0 {
         query = match v {
             Value::BigInt(Some(n)) => query.bind(n),
@@ -515,5 +465,5 @@ async fn insert_onto(
         };
     }
     query.execute(&mut *conn).await.map_err(sqlx_err)?;
-    Ok((seq, hash))
+    Ok(())
 }

@@ -110,19 +110,23 @@ impl DirectAppender {
         let Some(ActiveValue::Set(hash)) = rows.last().map(|r| r.hash.clone()) else {
             return Err(Refused::Failed("an empty audit batch".into()));
         };
-        {
-            let mut insert = tx.prepare_cached(INSERT_ONE.as_str())?;
-            for row in &rows {
-                let values = audit_log::Column::iter()
-                    .map(|c| bound(row.get(c)))
-                    .collect::<Result<Vec<_>, _>>()?;
-                insert.execute(params_from_iter(values))?;
-            }
-        }
+        insert(&tx, &rows)?;
         // Dropped without a commit (any `?` above), the transaction rolls back.
         tx.commit()?;
         Ok((seq, hash))
     }
+}
+
+/// Inserts `rows` in order on `conn`, one cached statement for every row.
+fn insert(conn: &Connection, rows: &[audit_log::ActiveModel]) -> Result<(), Refused> {
+    let mut insert = conn.prepare_cached(INSERT_ONE.as_str())?;
+    for row in rows {
+        let values = audit_log::Column::iter()
+            .map(|c| bound(row.get(c)))
+            .collect::<Result<Vec<_>, _>>()?;
+        insert.execute(params_from_iter(values))?;
+    }
+    Ok(())
 }
 
 /// Why the read log was not opened for direct appends.
@@ -176,7 +180,6 @@ fn bound(v: ActiveValue<Value>) -> Result<rusqlite::types::Value, Refused> {
 
 #[cfg(test)]
 mod tests {
-    use rusqlite::params;
     use sea_orm::sea_query::SqliteQueryBuilder;
     use sea_orm::{DbBackend, Schema};
 
@@ -251,27 +254,8 @@ mod tests {
         let first = appender.append(&[read_of("w1"), read_of("w2")]).unwrap();
         assert_eq!(first.0, 2);
         // Another connection appends an entry of a listed page meanwhile.
-        let (seq, listed) = chain(Some(first.clone()), &[read_of("w3")]).unwrap();
-        let row = &listed[0];
-        let text = |v: &ActiveValue<String>| v.clone().unwrap();
-        other
-            .execute(
-                &INSERT_ONE,
-                params![
-                    seq,
-                    text(&row.at),
-                    text(&row.actor),
-                    text(&row.role),
-                    text(&row.action),
-                    text(&row.resource),
-                    text(&row.resource_id),
-                    text(&row.request_id),
-                    row.worker_id.clone().unwrap(),
-                    text(&row.prev_hash),
-                    text(&row.hash),
-                ],
-            )
-            .unwrap();
+        let (_, listed) = chain(Some(first.clone()), &[read_of("w3")]).unwrap();
+        assert!(insert(&other, &listed).is_ok());
         let last = appender.append(&[read_of("w4")]).unwrap();
 
         let log = rows(&other);
