@@ -12,7 +12,9 @@
 //! - [`crypto`]: resident ID sealing (ChaCha20-Poly1305) and keyed lookup hashes.
 //! - [`auth`]: [`auth::Principal`], roles and scopes, API keys, JWTs, the security scheme.
 //! - [`problem`]: RFC 9457 problems — the only error shape on the wire.
-//! - [`payload`]: [`payload::JsonBody`], the JSON body extractor whose errors name fields.
+//! - [`payload`]: [`payload::JsonBody`], the JSON body extractor whose errors name fields;
+//!   [`serde_json_response`]: [`serde_json_response::SerdeJson`], a response body written by
+//!   serde in one pass (the single-worker decisions).
 //! - [`idempotency`], [`concurrency`], [`audit`]: the write-path building blocks;
 //!   [`create`] runs a create with all three, [`update`] an update under `If-Match` with
 //!   its audit entry and event; [`audited`] records a handler's read of a worker's record;
@@ -77,6 +79,7 @@ pub mod region_scope;
 pub mod registrations;
 pub mod routes;
 pub mod scope;
+pub mod serde_json_response;
 pub mod state;
 pub mod units;
 pub mod update;

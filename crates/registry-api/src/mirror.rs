@@ -3,7 +3,7 @@
 //! (used by posts and credentials) lives here.
 
 use poem_openapi::Enum;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// Implements `From<$api> for $core` and `From<$core> for $api` for identically named variants.
 #[macro_export]
@@ -27,7 +27,7 @@ macro_rules! mirror_enum {
 }
 
 /// Credential level, lowest first (see `registry_core::level::Level`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Deserialize, Serialize)]
 #[oai(rename_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
 pub enum Level {

@@ -7,14 +7,16 @@ use registry_core::allowance::{Decision, Effect as CoreEffect};
 use registry_core::facts::{FactKind, FactRef};
 use registry_core::ladder::{LadderAnswer, Missing};
 use registry_core::staffing::{StaffingReport, UnitCompliance};
+use serde::Serialize;
 use time::{Date, OffsetDateTime};
 
 use super::facts::FactIds;
 use crate::mirror::Level;
 
 /// What a reason did to the decision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Serialize)]
 #[oai(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Effect {
     /// A condition that holds and supports payment.
     Supports,
@@ -27,8 +29,9 @@ pub enum Effect {
 crate::mirror_enum!(Effect, CoreEffect, [Supports, Blocks, Notes]);
 
 /// A pointer to one record the answer rests on.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 #[oai(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub struct Evidence {
     /// Kind of record: `credential`, `registration`, `assignment`, `unit`, `post`,
     /// `appraisal`, `credit_entry`, `payment`, `staffing_target`, ...
@@ -38,8 +41,9 @@ pub struct Evidence {
 }
 
 /// One reason of an allowance decision.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 #[oai(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub struct Reason {
     /// Stable code, e.g. `REGISTRATION_LAPSED`.
     pub code: String,
@@ -54,12 +58,14 @@ pub struct Reason {
     /// True when credit-record evidence was withheld from the caller (hr never sees credit
     /// details; the code stays).
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub evidence_redacted: Option<bool>,
 }
 
 /// A record the decision used, with when it is in force and when it was recorded.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 #[oai(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub struct FactUsed {
     /// Kind of record.
     pub kind: String,
@@ -67,18 +73,22 @@ pub struct FactUsed {
     pub id: String,
     /// First day (or month) in force.
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub effective_from: Option<String>,
     /// Last day (or month) in force.
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub effective_until: Option<String>,
     /// When the record was last written (UTC): a record written after a month was paid
     /// explains why the answer for that month changed.
+    #[serde(with = "crate::serde_json_response::date_time")]
     pub recorded_at: OffsetDateTime,
 }
 
 /// The policy version a decision used.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 #[oai(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub struct PolicyUsed {
     /// Family id.
     pub policy_id: String,
@@ -92,18 +102,24 @@ pub struct PolicyUsed {
     pub sample: bool,
     /// When the version was recorded (UTC).
     #[oai(skip_serializing_if_is_none)]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        with = "crate::serde_json_response::option_date_time"
+    )]
     pub recorded_at: Option<OffsetDateTime>,
 }
 
 /// The allowance decision for one worker and one month.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 #[oai(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub struct AllowanceDecision {
     /// The worker.
     pub worker_id: String,
     /// The payroll month, `YYYY-MM`.
     pub month: String,
     /// The day the conditions were checked on.
+    #[serde(with = "crate::serde_json_response::date")]
     pub reference_date: Date,
     /// Whether the allowance is owed for the month.
     pub eligible: bool,
@@ -111,12 +127,15 @@ pub struct AllowanceDecision {
     pub amount: String,
     /// Salary-grade steps owed, for grade-step schemes.
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub grade_steps: Option<u8>,
     /// The credential level the answer is based on.
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub level: Option<Level>,
     /// The policy version used; absent when no policy covers the region and month.
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub policy: Option<PolicyUsed>,
     /// Every reason, in the order the rules were applied.
     pub reasons: Vec<Reason>,
@@ -208,8 +227,9 @@ impl AllowanceDecision {
 }
 
 /// One thing a route requires that the worker lacks.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 #[oai(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub struct MissingItem {
     /// Stable code, e.g. `LADDER_EXPERIENCE_SHORT`.
     pub code: String,
@@ -219,15 +239,19 @@ pub struct MissingItem {
     pub en: String,
     /// Minimum education, for `LADDER_EDUCATION_TOO_LOW`.
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub required_education: Option<String>,
     /// Years required, for `LADDER_EXPERIENCE_SHORT`.
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub required_years: Option<u32>,
     /// Whole months counted by 31 December of the exam year, for `LADDER_EXPERIENCE_SHORT`.
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub counted_months: Option<u32>,
     /// Credential level required, for `LADDER_CREDENTIAL_REQUIRED`.
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub level: Option<Level>,
 }
 
@@ -263,8 +287,9 @@ impl MissingItem {
 }
 
 /// How one exam route stands for the worker.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 #[oai(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub struct RouteView {
     /// The route's id, e.g. `assistant.high_school`.
     pub route_id: String,
@@ -272,24 +297,29 @@ pub struct RouteView {
     pub satisfied: bool,
     /// First exam year the route is met, assuming ongoing experience continues.
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub earliest_exam_year: Option<i32>,
     /// What is lacking this year (empty when satisfied).
     pub missing: Vec<MissingItem>,
 }
 
 /// The worker's next step on the credential ladder.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 #[oai(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub struct LadderView {
     /// The worker.
     pub worker_id: String,
     /// The day asked about.
+    #[serde(with = "crate::serde_json_response::date")]
     pub as_of: Date,
     /// Highest level held with a valid status on the day.
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub current: Option<Level>,
     /// The next level; absent at the top.
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next: Option<Level>,
     /// The exam year considered (the year of `as_of`).
     pub exam_year: i32,
@@ -297,9 +327,11 @@ pub struct LadderView {
     pub may_sit_now: bool,
     /// The earliest exam year some route is met, if any.
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub earliest_exam_year: Option<i32>,
     /// The route giving `earliest_exam_year`.
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub best_route: Option<String>,
     /// Every route to `next`, with what is missing.
     pub routes: Vec<RouteView>,
@@ -480,6 +512,164 @@ impl StaffingView {
                 professional_shortfall: r.rollup.professional_shortfall,
                 certified_shortfall: r.rollup.certified_shortfall,
             },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The single-worker answers are written by serde ([`crate::serde_json_response`]); these
+    //! check that every shape they take is written as poem-openapi's `ToJSON` (whose schema
+    //! the spec documents) writes it.
+
+    use poem_openapi::types::ToJSON;
+    use serde::Serialize;
+    use time::macros::{date, datetime};
+
+    use super::*;
+
+    fn same_body<T: Serialize + ToJSON>(value: &T) {
+        let written = serde_json::to_value(value).unwrap();
+        assert_eq!(Some(written), value.to_json());
+    }
+
+    fn evidence(kind: &str, id: &str) -> Evidence {
+        Evidence {
+            kind: kind.to_owned(),
+            id: id.to_owned(),
+        }
+    }
+
+    fn decision(with_options: bool) -> AllowanceDecision {
+        AllowanceDecision {
+            worker_id: "019a0000-0000-7000-8000-000000000001".to_owned(),
+            month: "2026-10".to_owned(),
+            reference_date: date!(2026 - 10 - 31),
+            eligible: with_options,
+            amount: if with_options { "600.00" } else { "0.00" }.to_owned(),
+            grade_steps: with_options.then_some(2),
+            level: with_options.then_some(Level::Intermediate),
+            policy: with_options.then(|| PolicyUsed {
+                policy_id: "chengdu-community-monthly".to_owned(),
+                version: 3,
+                region: "510100".to_owned(),
+                schedule_kind: "monthly_per_level".to_owned(),
+                sample: true,
+                recorded_at: Some(datetime!(2026-01-02 03:04:05.678 UTC)),
+            }),
+            reasons: vec![
+                Reason {
+                    code: "CREDENTIAL_VALID".to_owned(),
+                    effect: Effect::Supports,
+                    zh: "持有有效证书".to_owned(),
+                    en: "holds a valid credential \"x\"\n".to_owned(),
+                    evidence: vec![evidence("credential", "c-1"), evidence("post", "p-1")],
+                    evidence_redacted: None,
+                },
+                Reason {
+                    code: "CREDIT_BLACKLISTED".to_owned(),
+                    effect: Effect::Blocks,
+                    zh: "失信".to_owned(),
+                    en: "blacklisted".to_owned(),
+                    evidence: vec![],
+                    evidence_redacted: Some(true),
+                },
+                Reason {
+                    code: "NOTE".to_owned(),
+                    effect: Effect::Notes,
+                    zh: String::new(),
+                    en: String::new(),
+                    evidence: vec![],
+                    evidence_redacted: None,
+                },
+            ],
+            facts_used: vec![
+                FactUsed {
+                    kind: "credential".to_owned(),
+                    id: "c-1".to_owned(),
+                    effective_from: Some("2020-01-01".to_owned()),
+                    effective_until: Some("2030-12".to_owned()),
+                    recorded_at: datetime!(2026-12-07 06:50:14.123456789 +08:00),
+                },
+                FactUsed {
+                    kind: "worker".to_owned(),
+                    id: "w-1".to_owned(),
+                    effective_from: None,
+                    effective_until: None,
+                    recorded_at: datetime!(2026-12-07 00:00:00 UTC),
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn allowance_decisions_are_written_as_their_schema_says() {
+        same_body(&decision(true));
+        same_body(&decision(false));
+        let mut without_policy_time = decision(true);
+        if let Some(p) = without_policy_time.policy.as_mut() {
+            p.recorded_at = None;
+        }
+        same_body(&without_policy_time);
+        // Every level's name.
+        for level in [
+            Level::Aide,
+            Level::Assistant,
+            Level::Intermediate,
+            Level::Senior,
+        ] {
+            let mut d = decision(true);
+            d.level = Some(level);
+            same_body(&d);
+        }
+    }
+
+    #[test]
+    fn ladder_answers_are_written_as_their_schema_says() {
+        let missing = MissingItem {
+            code: "LADDER_EXPERIENCE_SHORT".to_owned(),
+            zh: "工作年限不足".to_owned(),
+            en: "not enough experience".to_owned(),
+            required_education: Some("bachelor".to_owned()),
+            required_years: Some(4),
+            counted_months: Some(30),
+            level: Some(Level::Assistant),
+        };
+        let bare = MissingItem {
+            code: "LADDER_SOCIAL_WORK_MAJOR".to_owned(),
+            zh: "专业".to_owned(),
+            en: "major".to_owned(),
+            required_education: None,
+            required_years: None,
+            counted_months: None,
+            level: None,
+        };
+        for full in [true, false] {
+            same_body(&LadderView {
+                worker_id: "w-1".to_owned(),
+                as_of: date!(2026 - 12 - 07),
+                current: full.then_some(Level::Aide),
+                next: full.then_some(Level::Assistant),
+                exam_year: 2026,
+                may_sit_now: !full,
+                earliest_exam_year: full.then_some(2028),
+                best_route: full.then(|| "assistant.high_school".to_owned()),
+                routes: vec![
+                    RouteView {
+                        route_id: "assistant.high_school".to_owned(),
+                        satisfied: false,
+                        earliest_exam_year: full.then_some(2028),
+                        missing: vec![missing.clone(), bare.clone()],
+                    },
+                    RouteView {
+                        route_id: "assistant.bachelor".to_owned(),
+                        satisfied: true,
+                        earliest_exam_year: None,
+                        missing: vec![],
+                    },
+                ],
+                evidence: vec![evidence("credential", "c-1")],
+            });
         }
     }
 }

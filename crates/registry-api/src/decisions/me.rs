@@ -1,10 +1,10 @@
 //! The worker's own decisions: `GET /api/v1/me/allowance?month=` and `GET /api/v1/me/ladder`
 //! ([`MeDecisionsApi`]). Worker role only; the worker is the token's.
 
+use crate::serde_json_response::SerdeJson;
 use poem::web::Data;
 use poem_openapi::OpenApi;
 use poem_openapi::param::Query;
-use poem_openapi::payload::Json;
 
 use super::params::{MonthPattern, MonthText};
 use super::routes::{OneDecision, OneLadder, allowance, ladder, parse_day, parse_month, readable};
@@ -56,7 +56,7 @@ impl MeDecisionsApi {
         let month = parse_month("month", &month.0.0)?;
         let v = me(&state, p).await?;
         let d = allowance(&state, p, &request_id, "get_my_allowance", &v, month).await?;
-        Ok(OneDecision::Ok(Json(d)))
+        Ok(OneDecision::Ok(SerdeJson(d)))
     }
 
     /// My next step on the credential ladder
@@ -77,6 +77,6 @@ impl MeDecisionsApi {
         let as_of = parse_day("date", date.0.as_deref())?;
         let v = me(&state, p).await?;
         let answer = ladder(&state, p, &request_id, "get_my_ladder", &v, as_of).await?;
-        Ok(OneLadder::Ok(Json(answer)))
+        Ok(OneLadder::Ok(SerdeJson(answer)))
     }
 }

@@ -4,7 +4,6 @@
 
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
-use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
 use registry_core::FieldError;
 use registry_core::allowance::decide;
@@ -23,6 +22,7 @@ use crate::observe::RequestId;
 use crate::problem::{ApiError, Errors, ReadErrors};
 use crate::routes::Tags;
 use crate::scope::can_read_worker_in;
+use crate::serde_json_response::SerdeJson;
 use crate::state::AppState;
 
 /// An allowance decision.
@@ -30,7 +30,7 @@ use crate::state::AppState;
 pub enum OneDecision {
     /// The decision for the month.
     #[oai(status = 200)]
-    Ok(Json<AllowanceDecision>),
+    Ok(SerdeJson<AllowanceDecision>),
 }
 
 /// A ladder answer.
@@ -38,7 +38,7 @@ pub enum OneDecision {
 pub enum OneLadder {
     /// The worker's next step.
     #[oai(status = 200)]
-    Ok(Json<LadderView>),
+    Ok(SerdeJson<LadderView>),
 }
 
 /// Parses a `YYYY-MM` query parameter named `field`.
@@ -185,7 +185,7 @@ impl WorkerDecisionsApi {
         let month = parse_month("month", &month.0.0)?;
         let v = readable(&state, p, &id.0).await?;
         let d = allowance(&state, p, &request_id, "get_worker_allowance", &v, month).await?;
-        Ok(OneDecision::Ok(Json(d)))
+        Ok(OneDecision::Ok(SerdeJson(d)))
     }
 
     /// A worker's next step on the credential ladder
@@ -213,6 +213,6 @@ impl WorkerDecisionsApi {
         let as_of = parse_day("date", date.0.as_deref())?;
         let v = readable(&state, p, &id.0).await?;
         let answer = ladder(&state, p, &request_id, "get_worker_ladder", &v, as_of).await?;
-        Ok(OneLadder::Ok(Json(answer)))
+        Ok(OneLadder::Ok(SerdeJson(answer)))
     }
 }

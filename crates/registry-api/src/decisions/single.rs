@@ -183,8 +183,9 @@ impl Conn {
 pub struct Found {
     /// The worker's row.
     pub head: WorkerHead,
-    /// Its rows.
-    pub rows: WorkerRows,
+    /// Its rows, shared by the requests of a batch that asked for the same worker (not
+    /// copied for each).
+    pub rows: Arc<WorkerRows>,
     /// The posts and units the assignments of the workers read with it point at.
     pub places: Arc<Places>,
     /// The policy generation read in the same statement.
@@ -194,7 +195,7 @@ pub struct Found {
 /// What one [`read`] found: the workers that exist, with their rows.
 #[derive(Debug)]
 pub struct ReadSet {
-    workers: HashMap<String, (WorkerHead, WorkerRows)>,
+    workers: HashMap<String, (WorkerHead, Arc<WorkerRows>)>,
     places: Arc<Places>,
     policy_generation: Option<i64>,
 }
@@ -204,7 +205,7 @@ impl ReadSet {
     pub fn get(&self, id: &str) -> Option<Found> {
         self.workers.get(id).map(|(head, rows)| Found {
             head: head.clone(),
-            rows: rows.clone(),
+            rows: Arc::clone(rows),
             places: Arc::clone(&self.places),
             policy_generation: self.policy_generation,
         })
@@ -233,7 +234,7 @@ pub async fn read(db: &DatabaseConnection, ids: &[&str]) -> Result<ReadSet, ApiE
         workers: heads
             .into_iter()
             .zip(rows)
-            .map(|(head, rows)| (head.id.clone(), (head, rows)))
+            .map(|(head, rows)| (head.id.clone(), (head, Arc::new(rows))))
             .collect(),
         places: Arc::new(places),
         policy_generation: row.try_get("", GENERATION)?,
