@@ -7,7 +7,8 @@
 # and prints requests/s, p50, p99, the server's CPU ticks during the round, its peak RSS and
 # its RSS at the end, split into anonymous memory and mapped file pages.
 # PERF=1 also records the server with perf (-F 999 -g, 5 s from 3 s into the round) into
-# /tmp/perf-$MODE.data.
+# /tmp/perf-$MODE.data; PERF_CALLGRAPH="--call-graph dwarf" for call graphs through code built
+# without frame pointers (the release build).
 #
 #   BIN=target/release/registry-api PRISTINE=/tmp/bench100k-pristine.db MODE=admin \
 #     scripts/bench/decisions.sh
@@ -37,7 +38,7 @@ if [ "$MODE" = own ]; then export BENCH_TOKENS=$TOKENS; else export BENCH_KEY=$K
 wrk -t2 -c32 -d3s -s "$BENCH_DIR/allowance.lua" "$BASE" >/dev/null
 PERF_PID=
 if [ "${PERF:-}" = 1 ]; then
-  (sleep 3; perf record -F 999 -g -o "/tmp/perf-$MODE.data" -p "$PID" -- sleep 5 >/dev/null 2>&1) &
+  (sleep 3; perf record -F 999 ${PERF_CALLGRAPH:--g} -o "/tmp/perf-$MODE.data" -p "$PID" -- sleep 5 >/dev/null 2>&1) &
   PERF_PID=$!
 fi
 CPU0=$(bench_cpu)

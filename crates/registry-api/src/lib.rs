@@ -19,7 +19,8 @@
 //!   [`create`] runs a create with all three, [`update`] an update under `If-Match` with
 //!   its audit entry and event; [`audited`] records a handler's read of a worker's record;
 //!   [`listing`] pages and region filters lists; [`mirror`] mirrors core enums as API enums.
-//! - [`observe`], [`metrics`]: request ids, logs, problem mapping, Prometheus.
+//! - [`observe`], [`metrics`]: request ids, logs, problem mapping, Prometheus;
+//!   [`log_writer`]: the service's log lines written out in batches by a thread of their own.
 //! - [`routes`]: assembles the operations ([`workers`], [`units`], [`posts`],
 //!   [`credentials`], [`registrations`], [`continuing_education`], [`assignments`]), docs
 //!   and ops endpoints; [`scope`] scopes records through their worker; [`dates`] parses
@@ -64,6 +65,7 @@ pub mod db;
 pub mod decisions;
 pub mod idempotency;
 pub mod listing;
+pub mod log_writer;
 pub mod me_records;
 pub mod metrics;
 pub mod migration;

@@ -6,6 +6,7 @@ use registry_api::AppState;
 use registry_api::auth::{Role, api_key, jwt};
 use registry_api::cli::{Cli, Command, ImportArgs, KeysCommand};
 use registry_api::config::Config;
+use registry_api::log_writer::{BatchedLog, LogGuard};
 use registry_core::ids::RegionCode;
 
 /// mimalloc instead of the system allocator, for Rust and (its `override` feature) for the
@@ -13,22 +14,18 @@ use registry_core::ids::RegionCode;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Sets up logging to stderr. For `serve`, lines are written by a thread of their own
-/// (tracing-appender, never dropping a line: a full queue makes the logger wait), which
-/// writes whatever is queued and then flushes, so a request handler only queues its
-/// access-log line; the returned guard writes out what is queued when it is dropped. Other
-/// commands write directly.
-fn init_logging(serve: bool) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+/// Sets up logging to stderr. For `serve`, lines are gathered and written in batches by a
+/// thread of their own ([`BatchedLog`]: never dropping a line, never reordering), so a
+/// request handler only appends its access-log line; the returned guard writes out what is
+/// gathered when it is dropped. Other commands write directly.
+fn init_logging(serve: bool) -> Result<Option<LogGuard>> {
     use tracing_subscriber::EnvFilter;
     use tracing_subscriber::fmt::writer::BoxMakeWriter;
     let filter = EnvFilter::try_from_env("REGISTRY_LOG")
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn"));
     let (writer, guard) = if serve {
-        let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-            .lossy(false)
-            .thread_name("log-writer")
-            // Buffered: the thread writes whatever is queued, then flushes.
-            .finish(std::io::BufWriter::new(std::io::stderr()));
+        let (writer, guard) =
+            BatchedLog::start(std::io::stderr()).context("starting the log-writer thread")?;
         (BoxMakeWriter::new(writer), Some(guard))
     } else {
         (BoxMakeWriter::new(std::io::stderr), None)
@@ -42,7 +39,7 @@ fn init_logging(serve: bool) -> Option<tracing_appender::non_blocking::WorkerGua
     } else {
         builder.init();
     }
-    guard
+    Ok(guard)
 }
 
 async fn shutdown_signal() {
@@ -116,7 +113,7 @@ async fn bulk_import(state: &AppState, args: &ImportArgs) -> Result<bool> {
 #[tokio::main]
 async fn main() -> Result<()> {
     let cli = Cli::parse();
-    let _log_writer = init_logging(matches!(cli.command, Command::Serve(_)));
+    let _log_writer = init_logging(matches!(cli.command, Command::Serve(_)))?;
     if let Command::Openapi = cli.command {
         print!("{}", registry_api::spec_yaml());
         return Ok(());
