@@ -296,12 +296,19 @@ mod tests {
         assert_eq!(last, (4, log[3].3.clone()));
     }
 
+    /// A read log in `dir` holding one entry (of worker `w1`), appended directly; its
+    /// appender and a second connection.
+    fn appended_one(dir: &Path) -> (DirectAppender, Connection) {
+        let (file, other) = read_log(dir);
+        let mut appender = DirectAppender::open(&file, Arc::default()).unwrap();
+        appender.append(&[read_of("w1")]).unwrap();
+        (appender, other)
+    }
+
     #[test]
     fn a_held_write_lock_writes_nothing_and_does_not_wait() {
         let dir = tempfile::tempdir().unwrap();
-        let (file, other) = read_log(dir.path());
-        let mut appender = DirectAppender::open(&file, Arc::default()).unwrap();
-        appender.append(&[read_of("w1")]).unwrap();
+        let (mut appender, other) = appended_one(dir.path());
 
         other.execute_batch("BEGIN IMMEDIATE").unwrap();
         // Busy timeout 0: refused at once (the writer then uses its sqlx connection).
@@ -318,9 +325,7 @@ mod tests {
     #[test]
     fn a_failed_batch_is_rolled_back_and_the_next_one_commits() {
         let dir = tempfile::tempdir().unwrap();
-        let (file, other) = read_log(dir.path());
-        let mut appender = DirectAppender::open(&file, Arc::default()).unwrap();
-        appender.append(&[read_of("w1")]).unwrap();
+        let (mut appender, other) = appended_one(dir.path());
 
         // Fails after BEGIN and the head query: nothing stays, the lock is released.
         assert_eq!(appender.append(&[]), None);
