@@ -1,13 +1,24 @@
-//! `YYYY-MM-DD` dates for serde request bodies (the `time` default format is not ISO 8601).
-//! Use as `#[serde(with = "crate::dates")]`, or `crate::dates::option` for `Option<Date>`.
+//! `YYYY-MM-DD` dates for serde request and response bodies (the `time` default format is not
+//! ISO 8601; this is the one poem-openapi writes). Use as `#[serde(with = "crate::dates")]`, or
+//! `crate::dates::option` for `Option<Date>` in request bodies.
 
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use time::Date;
+use time::format_description::BorrowedFormatItem;
 use time::macros::format_description;
 
+/// `YYYY-MM-DD`.
+const YEAR_MONTH_DAY: &[BorrowedFormatItem<'_>] = format_description!("[year]-[month]-[day]");
+
 fn parse<E: serde::de::Error>(s: &str) -> Result<Date, E> {
-    Date::parse(s, format_description!("[year]-[month]-[day]"))
-        .map_err(|_| E::custom("expected a date as YYYY-MM-DD"))
+    Date::parse(s, YEAR_MONTH_DAY).map_err(|_| E::custom("expected a date as YYYY-MM-DD"))
+}
+
+/// Serializes a date as `YYYY-MM-DD`.
+pub fn serialize<S: Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
+    d.format(YEAR_MONTH_DAY)
+        .map_err(serde::ser::Error::custom)?
+        .serialize(s)
 }
 
 /// Deserializes a required date.

@@ -11,8 +11,8 @@
 //! must keep the two in step: `#[oai(rename_all = "snake_case")]` with
 //! `#[serde(rename_all = "snake_case")]`, every `#[oai(skip_serializing_if_is_none)]` with
 //! `#[serde(skip_serializing_if = "Option::is_none")]`, and dates and times through
-//! [`date`], [`date_time`] and [`option_date_time`], which write the formats poem-openapi
-//! writes. The tests of each such type compare both bodies for every shape it takes.
+//! [`crate::dates`], [`date_time`] and [`option_date_time`], which write the formats
+//! poem-openapi writes. The tests of each such type compare both bodies for every shape it takes.
 
 use poem::http::StatusCode;
 use poem::http::header::CONTENT_TYPE;
@@ -78,20 +78,6 @@ impl<T: Type + Serialize + Send> ApiResponse for SerdeJson<T> {
     }
 }
 
-/// A `Date` as poem-openapi writes it: `YYYY-MM-DD`.
-pub mod date {
-    use serde::{Serialize, Serializer};
-    use time::Date;
-    use time::macros::format_description;
-
-    /// Serializes `d` as `YYYY-MM-DD`.
-    pub fn serialize<S: Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
-        d.format(format_description!("[year]-[month]-[day]"))
-            .map_err(serde::ser::Error::custom)?
-            .serialize(s)
-    }
-}
-
 /// An `OffsetDateTime` as poem-openapi writes it: RFC 3339.
 pub mod date_time {
     use serde::{Serialize, Serializer};
@@ -130,7 +116,7 @@ mod tests {
 
     #[derive(Serialize)]
     struct Times {
-        #[serde(with = "super::date")]
+        #[serde(with = "crate::dates")]
         day: Date,
         #[serde(with = "super::date_time")]
         at: OffsetDateTime,

@@ -119,7 +119,7 @@ pub struct AllowanceDecision {
     /// The payroll month, `YYYY-MM`.
     pub month: String,
     /// The day the conditions were checked on.
-    #[serde(with = "crate::serde_json_response::date")]
+    #[serde(with = "crate::dates")]
     pub reference_date: Date,
     /// Whether the allowance is owed for the month.
     pub eligible: bool,
@@ -311,7 +311,7 @@ pub struct LadderView {
     /// The worker.
     pub worker_id: String,
     /// The day asked about.
-    #[serde(with = "crate::serde_json_response::date")]
+    #[serde(with = "crate::dates")]
     pub as_of: Date,
     /// Highest level held with a valid status on the day.
     #[oai(skip_serializing_if_is_none)]
